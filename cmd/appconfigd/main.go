@@ -1,0 +1,162 @@
+// Command appconfigd is a self-hosted server that speaks the AWS AppConfig
+// and AppConfig Data APIs. See `appconfigd help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/appconfigd/appconfigd/internal/auth"
+	"github.com/appconfigd/appconfigd/internal/server"
+)
+
+const usage = `appconfigd — a self-hosted AWS AppConfig and AppConfig Data server.
+
+Point unmodified AWS SDKs and the aws CLI at it with --endpoint-url (or
+AWS_ENDPOINT_URL) and they work as they do against AWS.
+
+Usage:
+  appconfigd serve [flags]     run the server (the default command)
+  appconfigd version           print the version
+  appconfigd help [command]    show help
+
+Run 'appconfigd serve --help' for the server's flags.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "appconfigd", version)
+		return 0
+	case "help":
+		if len(args) > 0 {
+			return run(append(args[:1], "--help"), stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "appconfigd: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// envFlags makes every flag also readable from APPCONFIGD_<FLAG> (dashes
+// become underscores); a flag on the command line wins.
+func envFlags(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := "APPCONFIGD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	def := server.Defaults()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", def.Listen, "`address` to listen on (host:port); both APIs share it")
+	dataDir := fs.String("data-dir", def.DataDir, "`directory` of the embedded store")
+	store := fs.String("store", "", "store `URL`: sqlite://PATH (default: sqlite://<data-dir>/appconfigd.db) or sqlite://:memory:")
+	authMode := fs.String("auth", string(def.Auth), "`mode`: open (accept any signature; loopback only) or sigv4 (verify against --credentials-file)")
+	credsFile := fs.String("credentials-file", "", "`file` of access keys for --auth sigv4 (AWS credentials-file format with aws_account_id)")
+	region := fs.String("region", def.Region, "default `region` when a request carries no credential scope")
+	account := fs.String("account", def.Account, "default 12-digit `account` id (open mode: used unless the access key id is 12 digits)")
+	timeScale := fs.Float64("time-scale", def.TimeScale, "run the service clock `N` times faster (deployments, bake times, token lifetimes)")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: appconfigd serve [flags]\n\nRuns the AppConfig and AppConfig Data APIs on one port.\nEvery flag can also be set with APPCONFIGD_<FLAG>, e.g. APPCONFIGD_LISTEN=127.0.0.1:8080.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExample:\n  appconfigd serve &\n  aws --endpoint-url http://127.0.0.1:2772 appconfig list-applications\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if err := envFlags(fs); err != nil {
+		fmt.Fprintln(stderr, "appconfigd:", err)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "appconfigd serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintln(stderr, "appconfigd: --log-level:", err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	mode, err := auth.ParseMode(*authMode)
+	if err != nil {
+		fmt.Fprintln(stderr, "appconfigd: --auth:", err)
+		return 2
+	}
+	cfg := server.Config{
+		Listen: *listen, DataDir: *dataDir, Store: *store, Auth: mode, CredentialsFile: *credsFile,
+		Region: *region, Account: *account, TimeScale: *timeScale, Logger: logger,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "appconfigd:", err)
+		return 1
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "appconfigd:", err)
+		return 1
+	}
+	logger.Info("appconfigd listening", "address", ln.Addr().String(), "auth", string(mode), "store", storeName(cfg), "timeScale", strconv.FormatFloat(cfg.TimeScale, 'g', -1, 64))
+	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	logger.Info("appconfigd stopped")
+	return 0
+}
+
+func storeName(cfg server.Config) string {
+	if cfg.Store != "" {
+		if i := strings.Index(cfg.Store, "://"); i > 0 && cfg.Store[:i] == "postgres" {
+			return "postgres"
+		}
+		return cfg.Store
+	}
+	return "sqlite://" + cfg.DataDir + "/appconfigd.db"
+}

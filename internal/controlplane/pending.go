@@ -1,0 +1,73 @@
+package controlplane
+
+import (
+	"context"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/wire/gen/acapi"
+)
+
+// Operations whose capability has not landed yet answer a clear error.
+func notYet(op string) error {
+	return appconfig.BadRequest("%s is not supported by this version of appconfigd yet.", op)
+}
+
+func (h *Handler) StartDeployment(ctx context.Context, in *acapi.StartDeploymentRequest) (*acapi.Deployment, error) {
+	return nil, notYet("StartDeployment")
+}
+
+func (h *Handler) GetDeployment(ctx context.Context, in *acapi.GetDeploymentRequest) (*acapi.Deployment, error) {
+	return nil, notYet("GetDeployment")
+}
+
+func (h *Handler) ListDeployments(ctx context.Context, in *acapi.ListDeploymentsRequest) (*acapi.Deployments, error) {
+	return nil, notYet("ListDeployments")
+}
+
+func (h *Handler) StopDeployment(ctx context.Context, in *acapi.StopDeploymentRequest) (*acapi.Deployment, error) {
+	return nil, notYet("StopDeployment")
+}
+
+func (h *Handler) GetConfiguration(ctx context.Context, in *acapi.GetConfigurationRequest) (*acapi.Configuration, error) {
+	return nil, notYet("GetConfiguration")
+}
+
+func (h *Handler) CreateExtension(ctx context.Context, in *acapi.CreateExtensionRequest) (*acapi.Extension, error) {
+	return nil, notYet("CreateExtension")
+}
+
+func (h *Handler) GetExtension(ctx context.Context, in *acapi.GetExtensionRequest) (*acapi.Extension, error) {
+	return nil, notYet("GetExtension")
+}
+
+func (h *Handler) UpdateExtension(ctx context.Context, in *acapi.UpdateExtensionRequest) (*acapi.Extension, error) {
+	return nil, notYet("UpdateExtension")
+}
+
+func (h *Handler) DeleteExtension(ctx context.Context, in *acapi.DeleteExtensionRequest) error {
+	return notYet("DeleteExtension")
+}
+
+func (h *Handler) ListExtensions(ctx context.Context, in *acapi.ListExtensionsRequest) (*acapi.Extensions, error) {
+	return nil, notYet("ListExtensions")
+}
+
+func (h *Handler) CreateExtensionAssociation(ctx context.Context, in *acapi.CreateExtensionAssociationRequest) (*acapi.ExtensionAssociation, error) {
+	return nil, notYet("CreateExtensionAssociation")
+}
+
+func (h *Handler) GetExtensionAssociation(ctx context.Context, in *acapi.GetExtensionAssociationRequest) (*acapi.ExtensionAssociation, error) {
+	return nil, notYet("GetExtensionAssociation")
+}
+
+func (h *Handler) UpdateExtensionAssociation(ctx context.Context, in *acapi.UpdateExtensionAssociationRequest) (*acapi.ExtensionAssociation, error) {
+	return nil, notYet("UpdateExtensionAssociation")
+}
+
+func (h *Handler) DeleteExtensionAssociation(ctx context.Context, in *acapi.DeleteExtensionAssociationRequest) error {
+	return notYet("DeleteExtensionAssociation")
+}
+
+func (h *Handler) ListExtensionAssociations(ctx context.Context, in *acapi.ListExtensionAssociationsRequest) (*acapi.ExtensionAssociations, error) {
+	return nil, notYet("ListExtensionAssociations")
+}

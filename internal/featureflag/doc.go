@@ -1,0 +1,15 @@
+// Package featureflag implements AWS.AppConfig.FeatureFlags documents:
+// validation of the stored (authoring) format (Validate), the metadata the
+// service stamps on what it stores (Stamp), the simplified document clients
+// receive (ClientView, ClientViewFor), and the variant rule language
+// (ParseRule, Rule.Eval).
+//
+// Sources are the published JSON schema and the user-guide pages on
+// feature flags, multi-variant flags and their rules (see
+// shared/reference/appconfig-behavior.md §6). Where AWS is silent, the
+// choice made is written next to the code that makes it; Validate's doc
+// comment lists every validation rule with its source.
+//
+// Everything here is pure: no I/O, no clock (Stamp takes now), no
+// package-level mutable state.
+package featureflag

@@ -1,0 +1,199 @@
+// Package server wires the concrete parts of appconfigd together — store,
+// clock, service, engines, wire handlers, HTTP — for the binary and for
+// tests that run a real server in-process.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/auth"
+	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/controlplane"
+	"github.com/appconfigd/appconfigd/internal/dataplane"
+	"github.com/appconfigd/appconfigd/internal/service"
+	"github.com/appconfigd/appconfigd/internal/store/sqlite"
+	"github.com/appconfigd/appconfigd/internal/wire"
+)
+
+// Config is everything the binary's flags say.
+type Config struct {
+	Listen          string
+	DataDir         string
+	Store           string // sqlite://PATH, sqlite://:memory:, postgres://...
+	Auth            auth.Mode
+	CredentialsFile string
+	Region          string
+	Account         string
+	TimeScale       float64
+	Quotas          service.Quotas
+
+	// Clock overrides the service clock (tests use clock.Fake).
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// Defaults are the binary's defaults.
+func Defaults() Config {
+	return Config{
+		Listen:    "127.0.0.1:2772",
+		DataDir:   "./appconfigd-data",
+		Auth:      auth.ModeOpen,
+		Region:    "us-east-1",
+		Account:   "123456789012",
+		TimeScale: 1,
+	}
+}
+
+// Server is a running appconfigd.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   appconfig.Store
+	clock   clock.Clock
+	svc     *service.Service
+	handler http.Handler
+
+	mu      sync.Mutex
+	http    *http.Server
+	stopBg  context.CancelFunc
+	bgDone  sync.WaitGroup
+	started bool
+}
+
+// IsLoopback reports whether a listen address binds only loopback.
+func IsLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// New opens the store and builds every part; nothing runs until Serve.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Auth == auth.ModeOpen && cfg.Listen != "" && !IsLoopback(cfg.Listen) {
+		return nil, fmt.Errorf("refusing --auth open on %s: open mode accepts any caller, so it is allowed only on a loopback address; use --auth sigv4 with --credentials-file", cfg.Listen)
+	}
+	if !auth.IsAccountID(cfg.Account) {
+		return nil, fmt.Errorf("--account %q is not a 12-digit AWS account id", cfg.Account)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.clock = cfg.Clock
+	if s.clock == nil {
+		if cfg.TimeScale <= 0 {
+			return nil, fmt.Errorf("--time-scale must be positive, got %v", cfg.TimeScale)
+		}
+		if cfg.TimeScale == 1 {
+			s.clock = clock.Real{}
+		} else {
+			s.clock = clock.NewScaled(time.Now(), cfg.TimeScale)
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
+	if cfg.Auth == auth.ModeSigV4 {
+		if cfg.CredentialsFile == "" {
+			st.Close()
+			return nil, errors.New("--auth sigv4 needs --credentials-file")
+		}
+		creds, err := auth.LoadCredentialsFile(cfg.CredentialsFile)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		authn.Verifier = &auth.Verifier{Credentials: creds, Now: s.clock.Now}
+	}
+	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log})
+	s.handler = wire.New(wire.Config{
+		ControlPlane: controlplane.New(s.svc),
+		DataPlane:    dataplane.New(),
+		Auth:         authn,
+		Logger:       s.log,
+	})
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (appconfig.Store, error) {
+	spec := cfg.Store
+	if spec == "" {
+		spec = "sqlite://" + filepath.Join(cfg.DataDir, "appconfigd.db")
+	}
+	switch {
+	case strings.HasPrefix(spec, "sqlite://"):
+		return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite://"))
+	}
+	return nil, fmt.Errorf("unsupported --store %q (want sqlite://PATH)", spec)
+}
+
+// Handler is the HTTP handler serving both APIs.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Service is the control-plane service.
+func (s *Server) Service() *service.Service { return s.svc }
+
+// Store is the server's store.
+func (s *Server) Store() appconfig.Store { return s.store }
+
+// Serve runs background work and serves HTTP on ln until ctx ends, then
+// shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	bg, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.stopBg = cancel
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.started = true
+	s.mu.Unlock()
+	s.bgDone.Add(1)
+	go func() {
+		defer s.bgDone.Done()
+		s.svc.Run(bg)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.stop()
+		return err
+	case <-ctx.Done():
+	}
+	return s.stop()
+}
+
+func (s *Server) stop() error {
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(shutdownCtx)
+	s.stopBg()
+	s.bgDone.Wait()
+	return err
+}
+
+// Close releases the store.
+func (s *Server) Close() error {
+	return s.store.Close()
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"context"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// resolve finds a record of kind under parent by ID first, then by name
+// (the oldest one when several share the name: names are not unique).
+func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, parent, ident string, forUpdate bool) (appconfig.Record, error) {
+	r, err := tx.Get(ctx, key(sc, kind, parent, ident), forUpdate, false)
+	if err == nil || !appconfig.IsNotFound(err) {
+		return r, err
+	}
+	q := query(sc, kind, parent)
+	q.Name, q.Limit = ident, 1
+	recs, err := tx.List(ctx, q)
+	if err != nil {
+		return r, err
+	}
+	if len(recs) == 0 {
+		return r, appconfig.NotFound(kind, "not found")
+	}
+	if forUpdate {
+		return tx.Get(ctx, recs[0].Key, true, false)
+	}
+	return recs[0], nil
+}
+
+func (s *Service) resolveApp(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, forUpdate bool) (appconfig.Application, appconfig.Record, error) {
+	r, err := resolve(ctx, tx, sc, appconfig.KindApplication, "", ident, forUpdate)
+	if appconfig.IsNotFound(err) {
+		return appconfig.Application{}, r, appconfig.NotFound("Application", "Application %s not found", ident)
+	}
+	if err != nil {
+		return appconfig.Application{}, r, err
+	}
+	app, err := decode[appconfig.Application](r)
+	return app, r, err
+}
+
+// CreateApplicationInput is a new application.
+type CreateApplicationInput struct {
+	Name, Description string
+	Tags              map[string]string
+}
+
+// CreateApplication creates an application.
+func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in CreateApplicationInput) (appconfig.Application, error) {
+	now := s.clock.Now()
+	app := appconfig.Application{Name: in.Name, Description: in.Description, CreatedAt: now}
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		n, err := tx.Count(ctx, query(sc, appconfig.KindApplication, ""))
+		if err != nil {
+			return err
+		}
+		if n >= s.quotas.Applications {
+			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
+		}
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindApplication, "", ""), in.Name, func(id string) []byte {
+			app.ID = id
+			return encode(app)
+		})
+		if err != nil {
+			return err
+		}
+		app.ID = id
+		return s.putTags(ctx, tx, sc, id, ApplicationARN(sc, id), in.Tags)
+	})
+	return app, err
+}
+
+// GetApplication returns an application by ID or name.
+func (s *Service) GetApplication(ctx context.Context, sc appconfig.Scope, ident string) (appconfig.Application, error) {
+	var app appconfig.Application
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		app, _, err = s.resolveApp(ctx, tx, sc, ident, false)
+		return err
+	})
+	return app, err
+}
+
+// UpdateApplicationInput changes the members that are not nil.
+type UpdateApplicationInput struct {
+	Name, Description *string
+}
+
+// UpdateApplication changes an application's name or description.
+func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ident string, in UpdateApplicationInput) (appconfig.Application, error) {
+	var app appconfig.Application
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		var r appconfig.Record
+		var err error
+		app, r, err = s.resolveApp(ctx, tx, sc, ident, true)
+		if err != nil {
+			return err
+		}
+		if in.Name != nil {
+			app.Name = *in.Name
+		}
+		if in.Description != nil {
+			app.Description = *in.Description
+		}
+		r.Name, r.Body = app.Name, encode(app)
+		return tx.Put(ctx, r)
+	})
+	return app, err
+}
+
+// DeleteApplication deletes an application that has no environments and
+// no configuration profiles left (as AWS requires of its children).
+func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ident string) error {
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		app, r, err := s.resolveApp(ctx, tx, sc, ident, true)
+		if err != nil {
+			return err
+		}
+		for _, child := range []struct{ kind, what string }{
+			{appconfig.KindEnvironment, "environments"},
+			{appconfig.KindConfigurationProfile, "configuration profiles"},
+		} {
+			n, err := tx.Count(ctx, query(sc, child.kind, app.ID))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return appconfig.BadRequest("Cannot delete application %s because there are still %s existing under it.", app.ID, child.what)
+			}
+		}
+		if err := s.onDelete(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, app.ID)); err != nil {
+			return err
+		}
+		return tx.Delete(ctx, r.Key)
+	})
+}
+
+func (s *Service) onDelete(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error {
+	if s.hooks.OnDelete == nil {
+		return nil
+	}
+	return s.hooks.OnDelete(ctx, tx, sc, arn)
+}
+
+// ListApplications lists applications in creation order.
+func (s *Service) ListApplications(ctx context.Context, sc appconfig.Scope, p appconfig.PageRequest) (appconfig.Page[appconfig.Application], error) {
+	var page appconfig.Page[appconfig.Application]
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		page, err = listPage(ctx, tx, query(sc, appconfig.KindApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
+			a, err := decode[appconfig.Application](r)
+			return a, true, err
+		})
+		return err
+	})
+	return page, err
+}

@@ -1,0 +1,196 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+func (s *Service) resolveEnv(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.Environment, appconfig.Record, error) {
+	r, err := resolve(ctx, tx, sc, appconfig.KindEnvironment, appID, ident, forUpdate)
+	if appconfig.IsNotFound(err) {
+		return appconfig.Environment{}, r, appconfig.NotFound("Environment", "Environment %s not found", ident)
+	}
+	if err != nil {
+		return appconfig.Environment{}, r, err
+	}
+	env, err := decode[appconfig.Environment](r)
+	return env, r, err
+}
+
+// ResolveEnvironment resolves an application and one of its environments
+// by ID or name.
+func (s *Service) ResolveEnvironment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appIdent, envIdent string, forUpdate bool) (appconfig.Application, appconfig.Environment, appconfig.Record, error) {
+	app, _, err := s.resolveApp(ctx, tx, sc, appIdent, false)
+	if err != nil {
+		return app, appconfig.Environment{}, appconfig.Record{}, err
+	}
+	env, r, err := s.resolveEnv(ctx, tx, sc, app.ID, envIdent, forUpdate)
+	return app, env, r, err
+}
+
+// CreateEnvironmentInput is a new environment.
+type CreateEnvironmentInput struct {
+	Name, Description string
+	Monitors          []appconfig.Monitor
+	Tags              map[string]string
+}
+
+// CreateEnvironment creates an environment in an application.
+func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, appIdent string, in CreateEnvironmentInput) (appconfig.Environment, error) {
+	now := s.clock.Now()
+	env := appconfig.Environment{Name: in.Name, Description: in.Description, Monitors: in.Monitors, State: appconfig.EnvReadyForDeployment, CreatedAt: now}
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		app, _, err := s.resolveApp(ctx, tx, sc, appIdent, true)
+		if err != nil {
+			return err
+		}
+		n, err := tx.Count(ctx, query(sc, appconfig.KindEnvironment, app.ID))
+		if err != nil {
+			return err
+		}
+		if n >= s.quotas.EnvironmentsPerApp {
+			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
+		}
+		env.ApplicationID = app.ID
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindEnvironment, app.ID, ""), in.Name, func(id string) []byte {
+			env.ID = id
+			return encode(env)
+		})
+		if err != nil {
+			return err
+		}
+		env.ID = id
+		return s.putTags(ctx, tx, sc, childParent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
+	})
+	return env, err
+}
+
+// GetEnvironment returns an environment.
+func (s *Service) GetEnvironment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string) (appconfig.Environment, error) {
+	var env appconfig.Environment
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		_, env, _, err = s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, false)
+		return err
+	})
+	return env, err
+}
+
+// UpdateEnvironmentInput changes the members that are not nil; a non-nil
+// empty Monitors clears them.
+type UpdateEnvironmentInput struct {
+	Name, Description *string
+	Monitors          []appconfig.Monitor
+}
+
+// UpdateEnvironment changes an environment.
+func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, in UpdateEnvironmentInput) (appconfig.Environment, error) {
+	var env appconfig.Environment
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		var r appconfig.Record
+		var err error
+		_, env, r, err = s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, true)
+		if err != nil {
+			return err
+		}
+		if in.Name != nil {
+			env.Name = *in.Name
+		}
+		if in.Description != nil {
+			env.Description = *in.Description
+		}
+		if in.Monitors != nil {
+			env.Monitors = in.Monitors
+		}
+		r.Name, r.Body = env.Name, encode(env)
+		return tx.Put(ctx, r)
+	})
+	return env, err
+}
+
+// DeleteEnvironment deletes an environment, its deployments and tags,
+// unless a deployment is in progress or deletion protection refuses.
+func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, check appconfig.DeletionProtectionCheck) error {
+	now := s.clock.Now()
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		app, env, r, err := s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, true)
+		if err != nil {
+			return err
+		}
+		if env.State == appconfig.EnvDeploying || env.State == appconfig.EnvRollingBack {
+			return appconfig.Conflict("Environment %s has a deployment in progress and cannot be deleted.", env.ID)
+		}
+		if err := s.checkDeletionProtection(ctx, tx, sc, check, now, env.CreatedAt, usageKey("environment", app.ID, env.ID), func() error {
+			return appconfig.BadRequest("Environment %s is actively being used in your application and cannot be deleted.", env.Name)
+		}); err != nil {
+			return err
+		}
+		if err := s.onDelete(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
+			return err
+		}
+		parent := childParent(app.ID, env.ID)
+		for _, kind := range []string{appconfig.KindDeployment, appconfig.KindTags} {
+			if _, err := tx.DeleteAll(ctx, query(sc, kind, parent)); err != nil {
+				return err
+			}
+		}
+		_ = tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID)))
+		tx.Notify(EnvironmentTopic(sc, app.ID, env.ID))
+		return tx.Delete(ctx, r.Key)
+	})
+}
+
+// EnvironmentTopic is the change-notification topic of an environment's
+// deployments (the data plane's caches listen to it).
+func EnvironmentTopic(sc appconfig.Scope, app, env string) string {
+	return "env:" + sc.Account + ":" + sc.Region + ":" + app + ":" + env
+}
+
+// ListEnvironments lists an application's environments.
+func (s *Service) ListEnvironments(ctx context.Context, sc appconfig.Scope, appIdent string, p appconfig.PageRequest) (appconfig.Page[appconfig.Environment], error) {
+	var page appconfig.Page[appconfig.Environment]
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		app, _, err := s.resolveApp(ctx, tx, sc, appIdent, false)
+		if err != nil {
+			return err
+		}
+		page, err = listPage(ctx, tx, query(sc, appconfig.KindEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
+			e, err := decode[appconfig.Environment](r)
+			return e, true, err
+		})
+		return err
+	})
+	return page, err
+}
+
+// checkDeletionProtection applies appconfig-behavior.md §10: refuse (with
+// refusal()) when the resource was used within the protection period.
+func (s *Service) checkDeletionProtection(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, check appconfig.DeletionProtectionCheck, now, createdAt time.Time, usage string, refusal func() error) error {
+	if check == appconfig.ProtectionBypass {
+		return nil
+	}
+	settings, err := s.accountSettings(ctx, tx, sc)
+	if err != nil {
+		return err
+	}
+	if check != appconfig.ProtectionApply {
+		if !settings.DeletionProtection.Enabled {
+			return nil
+		}
+		// Resources younger than an hour are exempt unless APPLY.
+		if now.Sub(createdAt) < time.Hour {
+			return nil
+		}
+	}
+	last, err := s.usage.lastUsed(ctx, tx, sc, usage)
+	if err != nil {
+		return err
+	}
+	period := time.Duration(settings.DeletionProtection.ProtectionPeriodInMinutes) * time.Minute
+	if !last.IsZero() && now.Sub(last) < period {
+		return refusal()
+	}
+	return nil
+}

@@ -1,0 +1,285 @@
+// Package service holds the rules of AppConfig, once, for every backend:
+// identifiers and ARNs, name-or-id resolution, versions and optimistic
+// locks, quotas, validation and state transitions.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/clock"
+)
+
+// Quotas are the per-scope resource limits; zero means AWS's default.
+type Quotas struct {
+	Applications          int // per account and region (AWS: 100)
+	EnvironmentsPerApp    int // (AWS: 20)
+	ProfilesPerApp        int // (AWS: 100)
+	DeploymentStrategies  int // custom ones per account and region (AWS: 20)
+	HostedConfigurationKB int // size of one hosted version (AWS: 2048)
+	ExtensionsPerAccount  int // not published by AWS; ours: 100
+	AssociationsPerScope  int // not published by AWS; ours: 1000
+}
+
+// WithDefaults fills zero quotas with AWS's defaults.
+func (q Quotas) WithDefaults() Quotas {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&q.Applications, 100)
+	def(&q.EnvironmentsPerApp, 20)
+	def(&q.ProfilesPerApp, 100)
+	def(&q.DeploymentStrategies, 20)
+	def(&q.HostedConfigurationKB, 2048)
+	def(&q.ExtensionsPerAccount, 100)
+	def(&q.AssociationsPerScope, 1000)
+	return q
+}
+
+// LambdaInvoker runs a LAMBDA validator: it returns nil when the
+// configuration is valid, a BadRequest domain error when it is not.
+type LambdaInvoker interface {
+	ValidateWithLambda(ctx context.Context, sc appconfig.Scope, functionArn string, event LambdaValidationEvent) error
+}
+
+// LambdaValidationEvent is what a LAMBDA validator receives.
+type LambdaValidationEvent struct {
+	ApplicationID          string `json:"applicationId"`
+	ConfigurationProfileID string `json:"configurationProfileId"`
+	ConfigurationVersion   string `json:"configurationVersion"`
+	Content                string `json:"content"` // base64
+	URI                    string `json:"uri"`
+}
+
+// Config wires a Service.
+type Config struct {
+	Store  appconfig.Store
+	Clock  clock.Clock
+	Quotas Quotas
+	Logger *slog.Logger
+	// Lambda runs LAMBDA validators; nil refuses them with a clear error.
+	Lambda LambdaInvoker
+	// UsageFlushInterval batches data-plane usage marks (default 10s).
+	UsageFlushInterval time.Duration
+}
+
+// Service implements the AppConfig control-plane rules.
+type Service struct {
+	store   appconfig.Store
+	clock   clock.Clock
+	quotas  Quotas
+	log     *slog.Logger
+	lambda  LambdaInvoker
+	schemas *schemaCache
+	usage   *usageTracker
+	hooks   Hooks
+}
+
+// Hooks let the deployment engine and the extension system take part in
+// control-plane operations without the service knowing them.
+type Hooks struct {
+	// PreCreateHostedVersion may rewrite content or refuse it.
+	PreCreateHostedVersion func(ctx context.Context, sc appconfig.Scope, app appconfig.Application, prof appconfig.ConfigurationProfile, v *appconfig.HostedConfigurationVersion, previous *appconfig.HostedConfigurationVersion) error
+	// OnDelete is called inside the deleting transaction of an
+	// application, environment or profile (e.g. to drop associations).
+	OnDelete func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error
+	// Taggable resolves ARNs of resources the service does not own
+	// (extensions, associations): it returns the tag parent or NotFound.
+	Taggable func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string, res ARNResource) (string, error)
+}
+
+// New builds a Service.
+func New(cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.UsageFlushInterval <= 0 {
+		cfg.UsageFlushInterval = 10 * time.Second
+	}
+	s := &Service{
+		store:   cfg.Store,
+		clock:   cfg.Clock,
+		quotas:  cfg.Quotas.WithDefaults(),
+		log:     cfg.Logger,
+		lambda:  cfg.Lambda,
+		schemas: newSchemaCache(),
+	}
+	s.usage = newUsageTracker(s, cfg.UsageFlushInterval)
+	return s
+}
+
+// SetHooks installs the hooks of the engine and the extension system.
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// SetLambda installs the LAMBDA validator runner.
+func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }
+
+// Store is the service's store.
+func (s *Service) Store() appconfig.Store { return s.store }
+
+// Clock is the service's clock.
+func (s *Service) Clock() clock.Clock { return s.clock }
+
+// Quotas are the effective quotas.
+func (s *Service) Quotas() Quotas { return s.quotas }
+
+// Run does the service's background work (usage flushing) until ctx ends.
+func (s *Service) Run(ctx context.Context) { s.usage.run(ctx) }
+
+// Flush writes pending usage marks now.
+func (s *Service) Flush(ctx context.Context) error { return s.usage.flush(ctx) }
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewID returns a 7-character identifier of [a-z0-9], as AWS issues.
+func NewID() string {
+	var b [7]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b[:])
+}
+
+func key(sc appconfig.Scope, kind, parent, id string) appconfig.Key {
+	return appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent, ID: id}
+}
+
+func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
+	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
+}
+
+func childParent(ids ...string) string { return strings.Join(ids, "/") }
+
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err))
+	}
+	return b
+}
+
+func decode[T any](r appconfig.Record) (T, error) {
+	var v T
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		return v, appconfig.Internal(err, "corrupt %s record %s", r.Kind, r.ID)
+	}
+	return v, nil
+}
+
+// getDoc loads and decodes one record.
+func getDoc[T any](ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (T, appconfig.Record, error) {
+	r, err := tx.Get(ctx, k, forUpdate, false)
+	if err != nil {
+		var z T
+		return z, r, err
+	}
+	v, err := decode[T](r)
+	return v, r, err
+}
+
+// insertWithNewID inserts a record under a fresh random id, retrying on
+// the (unlikely) collision.
+func insertWithNewID(ctx context.Context, tx appconfig.Tx, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
+	for attempt := 0; ; attempt++ {
+		id := NewID()
+		k.ID = id
+		r := appconfig.Record{Key: k, Name: name, Body: build(id)}
+		err := tx.Insert(ctx, &r)
+		if err == nil {
+			return id, nil
+		}
+		if !appconfig.IsConflict(err) || attempt > 5 {
+			return "", err
+		}
+	}
+}
+
+// --- pagination -------------------------------------------------------
+
+const defaultPageSize = 50
+
+func pageSize(p appconfig.PageRequest) int {
+	if p.MaxResults <= 0 || p.MaxResults > defaultPageSize {
+		return defaultPageSize
+	}
+	return p.MaxResults
+}
+
+// Tokens are opaque to clients: base64url of "kind|phase|seq".
+func makeToken(kind, phase string, seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + phase + "|" + strconv.FormatInt(seq, 10)))
+}
+
+func parseToken(token, kind string) (phase string, seq int64, err error) {
+	if token == "" {
+		return "", 0, nil
+	}
+	bad := appconfig.BadRequest("The NextToken is not valid for this request.")
+	raw, derr := base64.RawURLEncoding.DecodeString(token)
+	if derr != nil {
+		return "", 0, bad
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 || parts[0] != kind {
+		return "", 0, bad
+	}
+	seq, perr := strconv.ParseInt(parts[2], 10, 64)
+	if perr != nil || seq < 0 {
+		return "", 0, bad
+	}
+	return parts[1], seq, nil
+}
+
+// listPage lists one page of records of q's kind in creation order
+// (descending when desc), decoding each with conv.
+func listPage[T any](ctx context.Context, tx appconfig.Tx, q appconfig.Query, p appconfig.PageRequest, conv func(appconfig.Record) (T, bool, error)) (appconfig.Page[T], error) {
+	var page appconfig.Page[T]
+	_, after, err := parseToken(p.NextToken, q.Kind)
+	if err != nil {
+		return page, err
+	}
+	size := pageSize(p)
+	q.AfterSeq = after
+	// Filters applied after loading (conv's bool) may drop records, so
+	// read in chunks until the page is full.
+	for {
+		q.Limit = size + 1
+		recs, err := tx.List(ctx, q)
+		if err != nil {
+			return page, err
+		}
+		for _, r := range recs {
+			if len(page.Items) == size {
+				page.NextToken = makeToken(q.Kind, "", q.AfterSeq)
+				return page, nil
+			}
+			v, keep, err := conv(r)
+			if err != nil {
+				return page, err
+			}
+			q.AfterSeq = r.Seq
+			if keep {
+				page.Items = append(page.Items, v)
+			}
+		}
+		if len(recs) < q.Limit {
+			return page, nil
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package service
+
+import (
+	"context"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+const settingsID = "settings"
+
+func (s *Service) accountSettings(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope) (appconfig.AccountSettings, error) {
+	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, key(sc, appconfig.KindAccountSettings, "", settingsID), false)
+	if appconfig.IsNotFound(err) {
+		return appconfig.DefaultAccountSettings(), nil
+	}
+	return st, err
+}
+
+// GetAccountSettings returns the scope's settings.
+func (s *Service) GetAccountSettings(ctx context.Context, sc appconfig.Scope) (appconfig.AccountSettings, error) {
+	var st appconfig.AccountSettings
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		st, err = s.accountSettings(ctx, tx, sc)
+		return err
+	})
+	return st, err
+}
+
+// UpdateAccountSettingsInput changes the members that are not nil.
+type UpdateAccountSettingsInput struct {
+	DeletionProtectionEnabled *bool
+	ProtectionPeriodInMinutes *int
+	VendedMetricsEnabled      *bool
+}
+
+// UpdateAccountSettings changes the scope's settings.
+func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope, in UpdateAccountSettingsInput) (appconfig.AccountSettings, error) {
+	var st appconfig.AccountSettings
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		k := key(sc, appconfig.KindAccountSettings, "", settingsID)
+		cur, r, err := getDoc[appconfig.AccountSettings](ctx, tx, k, true)
+		exists := err == nil
+		if appconfig.IsNotFound(err) {
+			cur = appconfig.DefaultAccountSettings()
+		} else if err != nil {
+			return err
+		}
+		if in.DeletionProtectionEnabled != nil {
+			cur.DeletionProtection.Enabled = *in.DeletionProtectionEnabled
+		}
+		if in.ProtectionPeriodInMinutes != nil {
+			cur.DeletionProtection.ProtectionPeriodInMinutes = *in.ProtectionPeriodInMinutes
+		}
+		if in.VendedMetricsEnabled != nil {
+			cur.VendedMetrics = *in.VendedMetricsEnabled
+		}
+		st = cur
+		if exists {
+			r.Body = encode(cur)
+			return tx.Put(ctx, r)
+		}
+		r = appconfig.Record{Key: k, Body: encode(cur)}
+		return tx.Insert(ctx, &r)
+	})
+	return st, err
+}

@@ -1,0 +1,184 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+const maxTags = 50
+
+type tagDoc struct {
+	Tags map[string]string `json:"tags"`
+}
+
+func tagKey(sc appconfig.Scope, parent, arn string) appconfig.Key {
+	return key(sc, appconfig.KindTags, parent, arn)
+}
+
+func checkTagKeys(tags map[string]string) error {
+	for k := range tags {
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return appconfig.BadRequest("Tag keys starting with \"aws:\" are reserved: %s", k)
+		}
+	}
+	return nil
+}
+
+// putTags merges tags into a resource's tag set. Tag records live under
+// the owning application (or environment/profile) so that deleting the
+// owner deletes them.
+func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	if err := checkTagKeys(tags); err != nil {
+		return err
+	}
+	k := tagKey(sc, parent, arn)
+	doc, r, err := getDoc[tagDoc](ctx, tx, k, true)
+	exists := err == nil
+	if err != nil && !appconfig.IsNotFound(err) {
+		return err
+	}
+	if doc.Tags == nil {
+		doc.Tags = map[string]string{}
+	}
+	for k, v := range tags {
+		doc.Tags[k] = v
+	}
+	if len(doc.Tags) > maxTags {
+		return appconfig.BadRequest("A resource can have at most %d tags; this request would give it %d.", maxTags, len(doc.Tags))
+	}
+	if exists {
+		r.Body = encode(doc)
+		return tx.Put(ctx, r)
+	}
+	r = appconfig.Record{Key: k, Body: encode(doc)}
+	return tx.Insert(ctx, &r)
+}
+
+func deleteTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string) error {
+	err := tx.Delete(ctx, tagKey(sc, parent, arn))
+	if appconfig.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// DeleteTagsOf removes the tag set of an ARN (for resources owned by other
+// packages, such as extensions).
+func DeleteTagsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string) error {
+	return deleteTags(ctx, tx, sc, parent, arn)
+}
+
+// PutTagsOf sets tags on an ARN owned by another package.
+func (s *Service) PutTagsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string, tags map[string]string) error {
+	return s.putTags(ctx, tx, sc, parent, arn, tags)
+}
+
+// taggable checks that arn names an existing resource of the caller's
+// scope and returns the parent its tags are stored under.
+func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) (string, error) {
+	notFound := appconfig.NotFound("Resource", "Resource %s not found", arn)
+	res, ok := ParseARN(arn)
+	if !ok || res.Account != sc.Account || res.Region != sc.Region || res.Partition != Partition(sc.Region) {
+		return "", notFound
+	}
+	exists := func(kind, parent, id string) error {
+		_, err := tx.Get(ctx, key(sc, kind, parent, id), false, false)
+		if appconfig.IsNotFound(err) {
+			return notFound
+		}
+		return err
+	}
+	switch res.Type {
+	case "application":
+		return res.Application, exists(appconfig.KindApplication, "", res.Application)
+	case "environment":
+		return childParent(res.Application, res.Environment), exists(appconfig.KindEnvironment, res.Application, res.Environment)
+	case "configurationprofile":
+		return childParent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
+	case "deployment":
+		p := childParent(res.Application, res.Environment)
+		return p, exists(appconfig.KindDeployment, p, deploymentID(res.Number))
+	case "deploymentstrategy":
+		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
+	case "extension", "extensionassociation":
+		if s.hooks.Taggable != nil {
+			return s.hooks.Taggable(ctx, tx, sc, arn, res)
+		}
+	}
+	return "", notFound
+}
+
+// TagResource adds or replaces tags of a resource.
+func (s *Service) TagResource(ctx context.Context, sc appconfig.Scope, arn string, tags map[string]string) error {
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		parent, err := s.taggable(ctx, tx, sc, arn)
+		if err != nil {
+			return err
+		}
+		return s.putTags(ctx, tx, sc, parent, arn, tags)
+	})
+}
+
+// UntagResource removes tags of a resource by key.
+func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn string, keys []string) error {
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		parent, err := s.taggable(ctx, tx, sc, arn)
+		if err != nil {
+			return err
+		}
+		doc, r, err := getDoc[tagDoc](ctx, tx, tagKey(sc, parent, arn), true)
+		if appconfig.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			delete(doc.Tags, k)
+		}
+		if len(doc.Tags) == 0 {
+			return tx.Delete(ctx, r.Key)
+		}
+		r.Body = encode(doc)
+		return tx.Put(ctx, r)
+	})
+}
+
+// ListTagsForResource returns a resource's tags.
+func (s *Service) ListTagsForResource(ctx context.Context, sc appconfig.Scope, arn string) (map[string]string, error) {
+	tags := map[string]string{}
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		parent, err := s.taggable(ctx, tx, sc, arn)
+		if err != nil {
+			return err
+		}
+		doc, _, err := getDoc[tagDoc](ctx, tx, tagKey(sc, parent, arn), false)
+		if appconfig.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for k, v := range doc.Tags {
+			tags[k] = v
+		}
+		return nil
+	})
+	return tags, err
+}
+
+// SortedTagKeys is a helper for deterministic output.
+func SortedTagKeys(tags map[string]string) []string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

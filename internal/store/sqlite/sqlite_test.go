@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/store/storetest"
+)
+
+func TestConformanceFile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) appconfig.Store {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "db", "appconfigd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestConformanceMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) appconfig.Store {
+		s, err := Open(context.Background(), ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := appconfig.Key{Account: "1", Region: "r", Kind: "app", ID: "x"}
+	if err := s.Update(ctx, func(tx appconfig.Tx) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: k, Body: []byte(`{"a":1}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(ctx, func(tx appconfig.Tx) error {
+		r, err := tx.Get(ctx, k, false, false)
+		if err == nil && string(r.Body) != `{"a":1}` {
+			t.Errorf("body %s", r.Body)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

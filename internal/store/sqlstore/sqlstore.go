@@ -1,0 +1,460 @@
+// Package sqlstore implements appconfig.Store once, over database/sql, for
+// every SQL backend. A Dialect supplies what differs: placeholders, row
+// locking, migrations, error translation and cross-process notification.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// Dialect is what a backend tells the shared implementation.
+type Dialect interface {
+	// Name is the backend's name, for errors and logs.
+	Name() string
+	// Rebind rewrites a query written with '?' placeholders.
+	Rebind(query string) string
+	// ForUpdate is the clause that locks a selected row ("" if writers
+	// are serialized anyway); SkipLocked also skips rows others hold.
+	ForUpdate() string
+	SkipLocked() string
+	// Translate maps a driver error to a domain error (unique violation →
+	// Conflict); other errors are returned as they are.
+	Translate(err error) error
+	// Notify queues topic for other processes inside tx; backends with a
+	// single process return nil and rely on in-process delivery.
+	Notify(ctx context.Context, tx *sql.Tx, topic string) error
+}
+
+// Migration is one schema step; versions start at 1 and never change.
+type Migration struct {
+	Version int
+	SQL     string
+}
+
+// DB is the shared Store implementation.
+type DB struct {
+	d       Dialect
+	writer  *sql.DB // read-write transactions
+	reader  *sql.DB // read-only transactions (may equal writer)
+	q       queries
+	subsMu  sync.Mutex
+	subs    map[chan string]struct{}
+	closers []func() error
+}
+
+type queries struct {
+	get, getData, insert, put, putData, del, nextDue, claim string
+}
+
+// Open wraps open database handles. The caller has applied migrations.
+func Open(d Dialect, writer, reader *sql.DB) *DB {
+	if reader == nil {
+		reader = writer
+	}
+	cols := "seq, account, region, kind, parent, id, name, body, due_at"
+	db := &DB{d: d, writer: writer, reader: reader, subs: map[chan string]struct{}{}}
+	key := " WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?"
+	db.q = queries{
+		get:     d.Rebind("SELECT " + cols + ", NULL FROM records" + key),
+		getData: d.Rebind("SELECT " + cols + ", data FROM records" + key),
+		insert:  d.Rebind("INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"),
+		put:     d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?" + key),
+		putData: d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?, data = ?" + key),
+		del:     d.Rebind("DELETE FROM records" + key),
+		nextDue: d.Rebind("SELECT MIN(due_at) FROM records WHERE kind = ? AND due_at IS NOT NULL"),
+		claim:   d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT 1" + d.SkipLocked()),
+	}
+	return db
+}
+
+// OnClose registers a cleanup run by Close after the handles are closed.
+func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
+
+// Writer is the read-write handle (for backend-specific work).
+func (db *DB) Writer() *sql.DB { return db.writer }
+
+// Close implements appconfig.Store.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != db.writer {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	for _, f := range db.closers {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping implements appconfig.Store: the store answers and is migrated.
+func (db *DB) Ping(ctx context.Context) error {
+	var v int
+	err := db.reader.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v)
+	if err != nil {
+		return fmt.Errorf("%s store: %w", db.d.Name(), err)
+	}
+	return nil
+}
+
+// Update implements appconfig.Store.
+func (db *DB) Update(ctx context.Context, fn func(appconfig.Tx) error) error {
+	return db.run(ctx, db.writer, false, fn)
+}
+
+// View implements appconfig.Store.
+func (db *DB) View(ctx context.Context, fn func(appconfig.Tx) error) error {
+	return db.run(ctx, db.reader, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, h *sql.DB, readOnly bool, fn func(appconfig.Tx) error) error {
+	sqlTx, err := h.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && h != db.writer})
+	if err != nil {
+		return db.wrap(err, "begin")
+	}
+	t := &tx{db: db, tx: sqlTx}
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if readOnly {
+		_ = sqlTx.Rollback()
+		return nil
+	}
+	for _, topic := range t.topics {
+		if err := db.d.Notify(ctx, sqlTx, topic); err != nil {
+			_ = sqlTx.Rollback()
+			return db.wrap(err, "notify")
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return db.wrap(err, "commit")
+	}
+	db.publish(t.topics)
+	return nil
+}
+
+func (db *DB) wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	err = db.d.Translate(err)
+	var de *appconfig.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return appconfig.Internal(err, "%s store: %s failed", db.d.Name(), what)
+}
+
+// ClaimDue implements appconfig.Store.
+func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(appconfig.Tx, appconfig.Record) error) (int, error) {
+	n := 0
+	for n < limit {
+		handled := false
+		err := db.Update(ctx, func(t appconfig.Tx) error {
+			row := t.(*tx).tx.QueryRowContext(ctx, db.q.claim, kind, now.UnixNano())
+			r, err := scanRecord(row)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return db.wrap(err, "claim")
+			}
+			handled = true
+			return fn(t, r)
+		})
+		if err != nil {
+			return n, err
+		}
+		if !handled {
+			break
+		}
+		n++
+	}
+	return n, nil
+}
+
+// NextDue implements appconfig.Store.
+func (db *DB) NextDue(ctx context.Context, kind string) (time.Time, bool, error) {
+	var due sql.NullInt64
+	if err := db.reader.QueryRowContext(ctx, db.q.nextDue, kind).Scan(&due); err != nil {
+		return time.Time{}, false, db.wrap(err, "next due")
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, due.Int64).UTC(), true, nil
+}
+
+// Subscribe implements appconfig.Store for this process; backends with
+// cross-process notification feed Deliver as well.
+func (db *DB) Subscribe(ctx context.Context) <-chan string {
+	ch := make(chan string, 256)
+	db.subsMu.Lock()
+	db.subs[ch] = struct{}{}
+	db.subsMu.Unlock()
+	go func() {
+		<-ctx.Done()
+		db.subsMu.Lock()
+		delete(db.subs, ch)
+		db.subsMu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+// Deliver hands topics to this process's subscribers; a subscriber that
+// is not keeping up misses topics rather than blocking the store (the
+// subscribers also refresh periodically).
+func (db *DB) Deliver(topics ...string) {
+	db.subsMu.Lock()
+	defer db.subsMu.Unlock()
+	for ch := range db.subs {
+		for _, t := range topics {
+			select {
+			case ch <- t:
+			default:
+			}
+		}
+	}
+}
+
+func (db *DB) publish(topics []string) {
+	if len(topics) == 0 {
+		return
+	}
+	db.Deliver(topics...)
+}
+
+type tx struct {
+	db     *DB
+	tx     *sql.Tx
+	topics []string
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanRecord(row rowScanner) (appconfig.Record, error) {
+	var r appconfig.Record
+	var due sql.NullInt64
+	var data []byte
+	if err := row.Scan(&r.Seq, &r.Account, &r.Region, &r.Kind, &r.Parent, &r.ID, &r.Name, &r.Body, &due, &data); err != nil {
+		return r, err
+	}
+	if due.Valid {
+		r.DueAt = time.Unix(0, due.Int64).UTC()
+	}
+	if data != nil {
+		r.Data = data
+	}
+	return r, nil
+}
+
+func dueArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func notFound(k appconfig.Key) error {
+	return appconfig.NotFound(k.Kind, "%s %s not found", k.Kind, k.ID)
+}
+
+func (t *tx) Get(ctx context.Context, k appconfig.Key, forUpdate, withData bool) (appconfig.Record, error) {
+	q := t.db.q.get
+	if withData {
+		q = t.db.q.getData
+	}
+	if forUpdate {
+		q += t.db.d.ForUpdate()
+	}
+	r, err := scanRecord(t.tx.QueryRowContext(ctx, q, k.Account, k.Region, k.Kind, k.Parent, k.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound(k)
+	}
+	if err != nil {
+		return r, t.db.wrap(err, "get")
+	}
+	return r, nil
+}
+
+func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
+	body := r.Body
+	if body == nil {
+		body = []byte("{}")
+	}
+	err := t.tx.QueryRowContext(ctx, t.db.q.insert, r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, body, r.Data, dueArg(r.DueAt)).Scan(&r.Seq)
+	if err != nil {
+		err = t.db.d.Translate(err)
+		if appconfig.IsConflict(err) {
+			return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+		}
+		return t.db.wrap(err, "insert")
+	}
+	return nil
+}
+
+func (t *tx) Put(ctx context.Context, r appconfig.Record) error {
+	var res sql.Result
+	var err error
+	if r.Data != nil {
+		res, err = t.tx.ExecContext(ctx, t.db.q.putData, r.Name, r.Body, dueArg(r.DueAt), r.Data, r.Account, r.Region, r.Kind, r.Parent, r.ID)
+	} else {
+		res, err = t.tx.ExecContext(ctx, t.db.q.put, r.Name, r.Body, dueArg(r.DueAt), r.Account, r.Region, r.Kind, r.Parent, r.ID)
+	}
+	if err != nil {
+		return t.db.wrap(err, "put")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound(r.Key)
+	}
+	return nil
+}
+
+func (t *tx) Delete(ctx context.Context, k appconfig.Key) error {
+	res, err := t.tx.ExecContext(ctx, t.db.q.del, k.Account, k.Region, k.Kind, k.Parent, k.ID)
+	if err != nil {
+		return t.db.wrap(err, "delete")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound(k)
+	}
+	return nil
+}
+
+// where builds the filter of q; seqAndName adds the paging and name terms.
+func where(q appconfig.Query, seqAndName bool) (string, []any) {
+	var b strings.Builder
+	args := []any{q.Account, q.Region, q.Kind}
+	b.WriteString(" WHERE account = ? AND region = ? AND kind = ?")
+	if !q.AnyParent {
+		b.WriteString(" AND parent = ?")
+		args = append(args, q.Parent)
+	}
+	if seqAndName {
+		if q.Name != "" {
+			b.WriteString(" AND name = ?")
+			args = append(args, q.Name)
+		}
+		if q.AfterSeq > 0 {
+			if q.Desc {
+				b.WriteString(" AND seq < ?")
+			} else {
+				b.WriteString(" AND seq > ?")
+			}
+			args = append(args, q.AfterSeq)
+		}
+	}
+	return b.String(), args
+}
+
+func (t *tx) List(ctx context.Context, q appconfig.Query) ([]appconfig.Record, error) {
+	data := "NULL"
+	if q.WithData {
+		data = "data"
+	}
+	w, args := where(q, true)
+	query := "SELECT seq, account, region, kind, parent, id, name, body, due_at, " + data + " FROM records" + w + " ORDER BY seq"
+	if q.Desc {
+		query += " DESC"
+	}
+	if q.Limit > 0 {
+		query += " LIMIT " + strconv.Itoa(q.Limit)
+	}
+	rows, err := t.tx.QueryContext(ctx, t.db.d.Rebind(query), args...)
+	if err != nil {
+		return nil, t.db.wrap(err, "list")
+	}
+	defer rows.Close()
+	var out []appconfig.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, t.db.wrap(err, "list")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.db.wrap(err, "list")
+	}
+	return out, nil
+}
+
+func (t *tx) Count(ctx context.Context, q appconfig.Query) (int, error) {
+	w, args := where(q, false)
+	if q.Name != "" {
+		w += " AND name = ?"
+		args = append(args, q.Name)
+	}
+	var n int
+	if err := t.tx.QueryRowContext(ctx, t.db.d.Rebind("SELECT COUNT(*) FROM records"+w), args...).Scan(&n); err != nil {
+		return 0, t.db.wrap(err, "count")
+	}
+	return n, nil
+}
+
+func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
+	w, args := where(q, false)
+	res, err := t.tx.ExecContext(ctx, t.db.d.Rebind("DELETE FROM records"+w), args...)
+	if err != nil {
+		return 0, t.db.wrap(err, "delete")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (t *tx) Notify(topic string) {
+	t.topics = append(t.topics, topic)
+}
+
+// Migrate applies the migrations newer than the recorded schema version,
+// each in its own transaction.
+func Migrate(ctx context.Context, h *sql.DB, d Dialect, migrations []Migration) error {
+	if _, err := h.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)"); err != nil {
+		return fmt.Errorf("%s: create schema_migrations: %w", d.Name(), err)
+	}
+	var current sql.NullInt64
+	if err := h.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("%s: read schema version: %w", d.Name(), err)
+	}
+	for _, m := range migrations {
+		if current.Valid && int64(m.Version) <= current.Int64 {
+			continue
+		}
+		t, err := h.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, m.SQL); err != nil {
+			_ = t.Rollback()
+			return fmt.Errorf("%s: migration %d: %w", d.Name(), m.Version, err)
+		}
+		if _, err := t.ExecContext(ctx, d.Rebind("INSERT INTO schema_migrations (version) VALUES (?)"), m.Version); err != nil {
+			_ = t.Rollback()
+			if appconfig.IsConflict(d.Translate(err)) {
+				// Another process applied it concurrently.
+				continue
+			}
+			return fmt.Errorf("%s: record migration %d: %w", d.Name(), m.Version, err)
+		}
+		if err := t.Commit(); err != nil {
+			if appconfig.IsConflict(d.Translate(err)) {
+				continue
+			}
+			return fmt.Errorf("%s: commit migration %d: %w", d.Name(), m.Version, err)
+		}
+	}
+	return nil
+}

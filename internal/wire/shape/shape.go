@@ -1,0 +1,385 @@
+// Package shape is the small runtime that the generated wire code
+// (internal/wire/gen/...) is written against: the raw request handed to a
+// binder, the encoded response, ISO-8601 timestamps, and the collector of
+// model-constraint violations.
+package shape
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Request is an HTTP request after routing: label values (already
+// unescaped, in URI-template order), the query, the headers and the body.
+type Request struct {
+	Labels []string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// Response is an encoded operation result.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Operation describes one modeled operation: its name, HTTP binding and
+// success status.
+type Operation struct {
+	Service string
+	Name    string
+	Method  string
+	URI     string
+	Success int
+	// Segments of the URI path; a label segment is "{Name}".
+	Segments []string
+}
+
+// BindError reports a request that could not be bound to its input shape
+// (malformed JSON, a non-numeric integer header, ...).
+type BindError struct{ Message string }
+
+func (e *BindError) Error() string { return e.Message }
+
+// ValidationError lists every model-constraint violation of a request, in
+// the wording AWS services use.
+type ValidationError struct{ Violations []string }
+
+func (e *ValidationError) Error() string {
+	n := len(e.Violations)
+	noun := "errors"
+	if n == 1 {
+		noun = "error"
+	}
+	return fmt.Sprintf("%d validation %s detected: %s", n, noun, strings.Join(e.Violations, "; "))
+}
+
+// Violations collects constraint violations during validation.
+type Violations struct{ list []string }
+
+// Err returns nil when nothing was recorded.
+func (v *Violations) Err() error {
+	if len(v.list) == 0 {
+		return nil
+	}
+	return &ValidationError{Violations: v.list}
+}
+
+func (v *Violations) add(value, path, constraint string) {
+	v.list = append(v.list, fmt.Sprintf("Value %s at '%s' failed to satisfy constraint: %s", value, path, constraint))
+}
+
+func quote(s string) string {
+	const max = 128
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return "'" + s + "'"
+}
+
+// Missing records a required member that is absent.
+func (v *Violations) Missing(path string) {
+	v.add("null", path, "Member must not be null")
+}
+
+// StringLen checks a string's length in characters.
+func (v *Violations) StringLen(s, path string, min, max int) {
+	n := utf8.RuneCountInString(s)
+	if min >= 0 && n < min {
+		v.add(quote(s), path, fmt.Sprintf("Member must have length greater than or equal to %d", min))
+	}
+	if max >= 0 && n > max {
+		v.add(quote(s), path, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	}
+}
+
+// Len checks the size of a list or map.
+func (v *Violations) Len(n int, path string, min, max int) {
+	if min >= 0 && n < min {
+		v.add(fmt.Sprintf("'[%d items]'", n), path, fmt.Sprintf("Member must have length greater than or equal to %d", min))
+	}
+	if max >= 0 && n > max {
+		v.add(fmt.Sprintf("'[%d items]'", n), path, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	}
+}
+
+// Enum checks membership in an enumeration.
+func (v *Violations) Enum(s, path string, values []string) {
+	for _, e := range values {
+		if s == e {
+			return
+		}
+	}
+	v.add(quote(s), path, "Member must satisfy enum value set: ["+strings.Join(values, ", ")+"]")
+}
+
+// Pattern checks a string against a model pattern.
+func (v *Violations) Pattern(s, path string, p Matcher, source string) {
+	if !p.MatchString(s) {
+		v.add(quote(s), path, "Member must satisfy regular expression pattern: "+source)
+	}
+}
+
+// IntRange checks an integer's bounds; a bound is ignored when its flag is false.
+func (v *Violations) IntRange(n int64, path string, hasMin bool, min int64, hasMax bool, max int64) {
+	if hasMin && n < min {
+		v.add(quote(strconv.FormatInt(n, 10)), path, fmt.Sprintf("Member must have value greater than or equal to %d", min))
+	}
+	if hasMax && n > max {
+		v.add(quote(strconv.FormatInt(n, 10)), path, fmt.Sprintf("Member must have value less than or equal to %d", max))
+	}
+}
+
+// FloatRange checks a float's bounds.
+func (v *Violations) FloatRange(f float64, path string, hasMin bool, min float64, hasMax bool, max float64) {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if hasMin && f < min {
+		v.add(quote(s), path, "Member must have value greater than or equal to "+strconv.FormatFloat(min, 'f', 1, 64))
+	}
+	if hasMax && f > max {
+		v.add(quote(s), path, "Member must have value less than or equal to "+strconv.FormatFloat(max, 'f', 1, 64))
+	}
+}
+
+// Union checks that exactly one member of a union is set.
+func (v *Violations) Union(set int, path string) {
+	if set != 1 {
+		v.add(fmt.Sprintf("'[%d members set]'", set), path, "Union must have exactly one member set")
+	}
+}
+
+// Matcher is a compiled model pattern.
+type Matcher interface{ MatchString(string) bool }
+
+// Lookahead emulates a pattern of the form `(?!Not)Then` (optionally
+// anchored with ^), which RE2 cannot express: the value must not match Not
+// at its start and must match Then at its start.
+type Lookahead struct{ Not, Then *regexp.Regexp }
+
+// MatchString implements Matcher.
+func (l Lookahead) MatchString(s string) bool {
+	return !l.Not.MatchString(s) && l.Then.MatchString(s)
+}
+
+// Path joins a parent path and a member name the way AWS validation
+// messages print them (lower camel case).
+func Path(parent, member string) string {
+	m := lowerFirst(member)
+	if parent == "" {
+		return m
+	}
+	return parent + "." + m
+}
+
+// Index is the path of the i-th (0-based) element of a list.
+func Index(parent string, i int) string {
+	return parent + "." + strconv.Itoa(i+1) + ".member"
+}
+
+// Key is the path of a map entry.
+func Key(parent, key string) string {
+	return parent + "." + key
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// Time is a timestamp encoded as an ISO-8601 string in UTC with
+// milliseconds (2021-09-17T21:43:54.205Z), as AWS emits them.
+type Time struct{ time.Time }
+
+// TimeFormat is the layout of every timestamp the server emits.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// NewTime wraps t; the zero time gives nil so that it is omitted.
+func NewTime(t time.Time) *Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &Time{t}
+}
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(TimeFormat)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, TimeFormat)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON accepts ISO-8601 strings and epoch seconds.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	if len(s) >= 2 && s[0] == '"' {
+		p, err := time.Parse(time.RFC3339Nano, s[1:len(s)-1])
+		if err != nil {
+			return fmt.Errorf("invalid timestamp %s", s)
+		}
+		t.Time = p
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("invalid timestamp %s", s)
+	}
+	sec := int64(f)
+	t.Time = time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
+	return nil
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }
+
+// Val dereferences p, giving the zero value for nil.
+func Val[T any](p *T) T {
+	if p == nil {
+		var z T
+		return z
+	}
+	return *p
+}
+
+// ParseInt parses a bound integer (label, query or header).
+func ParseInt(s, what string) (*int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return nil, &BindError{Message: fmt.Sprintf("Invalid value %s for %s: expected an integer", quote(s), what)}
+	}
+	return &n, nil
+}
+
+// ParseBool parses a bound boolean.
+func ParseBool(s, what string) (*bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		b := true
+		return &b, nil
+	case "false":
+		b := false
+		return &b, nil
+	}
+	return nil, &BindError{Message: fmt.Sprintf("Invalid value %s for %s: expected true or false", quote(s), what)}
+}
+
+// Match finds the operation for method and escaped path among ops. It
+// returns the operation's index and its unescaped label values; index -1
+// means no route. pathExists reports that some operation has this path
+// with another method (so the caller can answer 405-like errors).
+func Match(ops []Operation, method, escapedPath string) (index int, labels []string, pathExists bool) {
+	p := strings.TrimPrefix(escapedPath, "/")
+	p = strings.TrimSuffix(p, "/")
+	var segs []string
+	if p != "" {
+		segs = strings.Split(p, "/")
+	}
+	for i := range ops {
+		op := &ops[i]
+		if len(op.Segments) != len(segs) {
+			continue
+		}
+		ok := true
+		nlabels := 0
+		for j, s := range op.Segments {
+			if isLabel(s) {
+				nlabels++
+				continue
+			}
+			if s != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		if op.Method != method {
+			pathExists = true
+			continue
+		}
+		labels = make([]string, 0, nlabels)
+		for j, s := range op.Segments {
+			if isLabel(s) {
+				v, err := url.PathUnescape(segs[j])
+				if err != nil {
+					v = segs[j]
+				}
+				labels = append(labels, v)
+			}
+		}
+		return i, labels, true
+	}
+	return -1, nil, pathExists
+}
+
+func isLabel(s string) bool { return len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' }
+
+// DecodeBody decodes a JSON request body into v; an empty body leaves v
+// untouched (every member absent).
+func DecodeBody(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return DecodeError(err)
+	}
+	return nil
+}
+
+// DecodeError turns a JSON decoding error into a BindError with a message
+// that names the offending member when it can.
+func DecodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return &BindError{Message: fmt.Sprintf("Invalid request body: expected a JSON %s, got %s", te.Type.Kind(), te.Value)}
+		}
+		return &BindError{Message: fmt.Sprintf("Invalid value for member '%s': expected %s, got %s", field, kindName(te.Type.Kind()), te.Value)}
+	case errors.As(err, &se):
+		return &BindError{Message: fmt.Sprintf("Invalid JSON in request body at offset %d: %v", se.Offset, se)}
+	}
+	return &BindError{Message: "Invalid request body: " + err.Error()}
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return k.String()
+}

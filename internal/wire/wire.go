@@ -1,0 +1,332 @@
+// Package wire speaks restJson1 for both services on one listener: it
+// routes on method and escaped path, reads the body, authenticates,
+// dispatches to the generated binders and handlers, encodes responses,
+// and maps domain error kinds to AWS exceptions — once, here.
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/auth"
+	"github.com/appconfigd/appconfigd/internal/wire/gen/acapi"
+	"github.com/appconfigd/appconfigd/internal/wire/gen/dataapi"
+	"github.com/appconfigd/appconfigd/internal/wire/shape"
+)
+
+// Authenticator decides who a request comes from.
+type Authenticator interface {
+	// Authenticate returns the caller's scope, or an *auth.Error.
+	Authenticate(r *http.Request, body []byte) (appconfig.Scope, error)
+}
+
+// Observer learns about every request (metrics, logs).
+type Observer interface {
+	Observe(ctx context.Context, info RequestInfo)
+}
+
+// RequestInfo describes a finished request.
+type RequestInfo struct {
+	RequestID string
+	Service   string // appconfig, appconfigdata, or "" when unrouted
+	Operation string
+	Scope     appconfig.Scope
+	Status    int
+	ErrorCode string
+	Err       error // the internal error behind a 5xx, for logs
+	Duration  time.Duration
+}
+
+// Config wires a Handler.
+type Config struct {
+	ControlPlane acapi.Handler
+	DataPlane    dataapi.Handler
+	Auth         Authenticator
+	Observer     Observer
+	Logger       *slog.Logger
+	// MaxBodyBytes caps request bodies (default 8 MiB).
+	MaxBodyBytes int64
+	// Now is the wall clock used only to time requests.
+	Now func() time.Time
+}
+
+// Handler is the http.Handler of both AWS APIs.
+type Handler struct {
+	cfg Config
+}
+
+// New builds a Handler.
+func New(cfg Config) *Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 8 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Handler{cfg: cfg}
+}
+
+type ctxKey int
+
+const (
+	scopeKey ctxKey = iota
+	requestIDKey
+)
+
+// ScopeFrom returns the authenticated scope of a request's context.
+func ScopeFrom(ctx context.Context) appconfig.Scope {
+	sc, _ := ctx.Value(scopeKey).(appconfig.Scope)
+	return sc
+}
+
+// WithScope returns ctx carrying sc (for tests and internal callers).
+func WithScope(ctx context.Context, sc appconfig.Scope) context.Context {
+	return context.WithValue(ctx, scopeKey, sc)
+}
+
+// RequestIDFrom returns the request id of a request's context.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.cfg.Now()
+	reqID := newRequestID()
+	w.Header().Set("X-Amzn-Requestid", reqID)
+	info := RequestInfo{RequestID: reqID}
+	ctx := context.WithValue(r.Context(), requestIDKey, reqID)
+	defer func() {
+		if p := recover(); p != nil {
+			// A panic is a bug; the client still gets a well-formed 500.
+			h.cfg.Logger.Error("panic serving request", "requestId", reqID, "operation", info.Operation, "panic", p)
+			info.Status, info.ErrorCode = h.writeError(w, info.Service, appconfig.Internal(nil, "internal error"))
+		}
+		info.Duration = h.cfg.Now().Sub(start)
+		if h.cfg.Observer != nil {
+			h.cfg.Observer.Observe(ctx, info)
+		}
+	}()
+
+	escaped := r.URL.EscapedPath()
+	service := "appconfig"
+	idx, labels, pathExists := shape.Match(acapi.Operations, r.Method, escaped)
+	var op shape.Operation
+	if idx >= 0 {
+		op = acapi.Operations[idx]
+	} else {
+		di, dl, dExists := shape.Match(dataapi.Operations, r.Method, escaped)
+		if di >= 0 {
+			service, idx, labels, op = "appconfigdata", di, dl, dataapi.Operations[di]
+		}
+		pathExists = pathExists || dExists
+	}
+	if idx < 0 {
+		status, code, msg := http.StatusNotFound, "UnknownOperationException", "No operation matches "+r.Method+" "+escaped
+		if pathExists {
+			status, code, msg = http.StatusMethodNotAllowed, "MethodNotAllowedException", "Method "+r.Method+" is not allowed on "+escaped
+		}
+		info.Status, info.ErrorCode = writeJSONError(w, status, code, msg, nil)
+		return
+	}
+	info.Service, info.Operation = service, op.Name
+
+	body, err := readBody(r, h.cfg.MaxBodyBytes)
+	if err != nil {
+		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		return
+	}
+	sc, err := h.cfg.Auth.Authenticate(r, body)
+	if err != nil {
+		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		return
+	}
+	info.Scope = sc
+	ctx = context.WithValue(ctx, scopeKey, sc)
+
+	req := &shape.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}
+	var resp *shape.Response
+	if service == "appconfig" {
+		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req)
+	} else {
+		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req)
+	}
+	if err != nil {
+		info.Err = err
+		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		return
+	}
+	info.Status = writeResponse(w, resp)
+}
+
+type tooLarge struct{ limit int64 }
+
+func (e tooLarge) Error() string { return "request body too large" }
+
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return []byte{}, nil
+	}
+	if r.ContentLength > limit {
+		return nil, tooLarge{limit}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, &shape.BindError{Message: "Could not read the request body: " + err.Error()}
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge{limit}
+	}
+	return b, nil
+}
+
+func writeResponse(w http.ResponseWriter, resp *shape.Response) int {
+	hdr := w.Header()
+	for k, vs := range resp.Header {
+		hdr[k] = vs
+	}
+	status := resp.Status
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return status
+	}
+	if hdr.Get("Content-Type") == "" && len(resp.Body) > 0 {
+		hdr.Set("Content-Type", "application/octet-stream")
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(resp.Body)
+	return status
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, message string, members map[string]any) (int, string) {
+	body := map[string]any{"__type": code, "Message": message}
+	for k, v := range members {
+		body[k] = v
+	}
+	b, _ := json.Marshal(body)
+	hdr := w.Header()
+	hdr.Set("X-Amzn-Errortype", code)
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return status, code
+}
+
+// writeError maps any error to the AWS exception of its kind for the
+// given service.
+func (h *Handler) writeError(w http.ResponseWriter, service string, err error) (int, string) {
+	var bind *shape.BindError
+	var val *shape.ValidationError
+	var ae *auth.Error
+	var tl tooLarge
+	var de *appconfig.Error
+	switch {
+	case errors.As(err, &ae):
+		return writeJSONError(w, ae.Status, ae.Code, ae.Message, nil)
+	case errors.As(err, &tl):
+		return writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException",
+			"The request body exceeds the server's limit of "+strconv.FormatInt(tl.limit, 10)+" bytes.",
+			map[string]any{"Measure": "BYTES", "Limit": float64(tl.limit)})
+	case errors.As(err, &bind):
+		return h.badRequest(w, service, bind.Message)
+	case errors.As(err, &val):
+		return h.badRequest(w, service, val.Error())
+	case errors.As(err, &de):
+		return h.domainError(w, service, de)
+	}
+	return h.domainError(w, service, appconfig.Internal(err, "internal error"))
+}
+
+func (h *Handler) badRequest(w http.ResponseWriter, service, msg string) (int, string) {
+	return writeJSONError(w, http.StatusBadRequest, "BadRequestException", msg, nil)
+}
+
+func (h *Handler) domainError(w http.ResponseWriter, service string, e *appconfig.Error) (int, string) {
+	data := service == "appconfigdata"
+	switch e.Kind {
+	case appconfig.KindNotFound:
+		m := map[string]any{}
+		if data {
+			if e.ResourceType != "" {
+				m["ResourceType"] = e.ResourceType
+			}
+			if len(e.ReferencedBy) > 0 {
+				m["ReferencedBy"] = e.ReferencedBy
+			}
+		} else if e.ResourceName != "" {
+			m["ResourceName"] = e.ResourceName
+		}
+		return writeJSONError(w, http.StatusNotFound, "ResourceNotFoundException", e.Message, m)
+	case appconfig.KindThrottled:
+		return writeJSONError(w, http.StatusTooManyRequests, "ThrottlingException", e.Message, nil)
+	case appconfig.KindInternal:
+		return writeJSONError(w, http.StatusInternalServerError, "InternalServerException", "An internal error occurred; the request ID identifies it in the server log.", nil)
+	}
+	if !data {
+		switch e.Kind {
+		case appconfig.KindConflict:
+			return writeJSONError(w, http.StatusConflict, "ConflictException", e.Message, nil)
+		case appconfig.KindQuotaExceeded:
+			return writeJSONError(w, http.StatusPaymentRequired, "ServiceQuotaExceededException", e.Message, nil)
+		case appconfig.KindPayloadTooLarge:
+			return writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException", e.Message,
+				map[string]any{"Measure": e.Measure, "Limit": e.Limit, "Size": e.Size})
+		}
+	}
+	// The data plane models only BadRequest for client faults.
+	return writeJSONError(w, http.StatusBadRequest, "BadRequestException", e.Message, badRequestMembers(e, data))
+}
+
+func badRequestMembers(e *appconfig.Error, data bool) map[string]any {
+	m := map[string]any{}
+	if data {
+		if len(e.InvalidParameters) > 0 {
+			params := map[string]any{}
+			for k, p := range e.InvalidParameters {
+				params[k] = map[string]string{"Problem": p}
+			}
+			m["Reason"] = "InvalidParameters"
+			m["Details"] = map[string]any{"InvalidParameters": params}
+		}
+		return m
+	}
+	if e.Reason != "" {
+		m["Reason"] = e.Reason
+	}
+	if len(e.InvalidConfiguration) > 0 {
+		items := make([]map[string]string, 0, len(e.InvalidConfiguration))
+		for _, d := range e.InvalidConfiguration {
+			item := map[string]string{}
+			for k, v := range map[string]string{"Constraint": d.Constraint, "Location": d.Location, "Reason": d.Reason, "Type": d.Type, "Value": d.Value} {
+				if v != "" {
+					item[k] = v
+				}
+			}
+			items = append(items, item)
+		}
+		m["Details"] = map[string]any{"InvalidConfiguration": items}
+	}
+	return m
+}

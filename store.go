@@ -1,0 +1,85 @@
+package appconfig
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence every backend (SQLite, PostgreSQL) provides: a
+// small transactional document store. The service layer keeps every rule;
+// a backend only keeps records, orders them, and schedules due work.
+type Store interface {
+	// Update runs fn in a read-write transaction; fn's error rolls it back.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// ClaimDue hands records of kind whose DueAt is at or before now to fn,
+	// each in its own read-write transaction with the record locked, so
+	// that across replicas exactly one process handles a given record at a
+	// time. fn typically updates or deletes the record (moving DueAt). It
+	// returns how many records were handled; at most limit.
+	ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(Tx, Record) error) (int, error)
+	// NextDue returns the earliest DueAt among records of kind.
+	NextDue(ctx context.Context, kind string) (time.Time, bool, error)
+	// Subscribe delivers the topics passed to Tx.Notify by committed
+	// transactions of any process sharing the store, until ctx ends.
+	Subscribe(ctx context.Context) <-chan string
+	// Ping checks that the store is reachable and migrated.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Key identifies a record.
+type Key struct {
+	Account, Region string
+	Kind            string
+	Parent          string // the owning resource's id path, "" at top level
+	ID              string
+}
+
+// Record is one stored document.
+type Record struct {
+	Key
+	Name  string    // secondary lookup key (resource names)
+	Seq   int64     // assigned on insert: a store-wide creation order
+	Body  []byte    // JSON document
+	Data  []byte    // large payload, loaded only when asked for
+	DueAt time.Time // zero: not scheduled
+}
+
+// Query selects records of one kind under one parent.
+type Query struct {
+	Account, Region string
+	Kind            string
+	Parent          string
+	AnyParent       bool   // ignore Parent: all records of the kind in the scope
+	Name            string // exact name match when non-empty
+	AfterSeq        int64  // ascending: Seq > AfterSeq; descending: Seq < AfterSeq (when > 0)
+	Desc            bool
+	Limit           int // 0: no limit
+	WithData        bool
+}
+
+// Tx is a unit of work on the store.
+type Tx interface {
+	// Get returns the record; NotFound if absent. forUpdate locks it for
+	// the rest of the transaction (a no-op where writers are serialized).
+	Get(ctx context.Context, k Key, forUpdate, withData bool) (Record, error)
+	// Insert adds a record and sets its Seq; Conflict if the key exists.
+	Insert(ctx context.Context, r *Record) error
+	// Put replaces the name, body and due time of an existing record (and
+	// its data when r.Data is not nil); NotFound if absent.
+	Put(ctx context.Context, r Record) error
+	// Delete removes a record; NotFound if absent.
+	Delete(ctx context.Context, k Key) error
+	// DeleteAll removes every record matched by q (Name/Seq/Limit ignored)
+	// and returns how many.
+	DeleteAll(ctx context.Context, q Query) (int, error)
+	// List returns the records matched by q in Seq order.
+	List(ctx context.Context, q Query) ([]Record, error)
+	// Count returns how many records q matches (Seq/Limit ignored).
+	Count(ctx context.Context, q Query) (int, error)
+	// Notify queues a topic delivered to subscribers once the
+	// transaction commits.
+	Notify(topic string)
+}
