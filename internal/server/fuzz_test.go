@@ -1,0 +1,91 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func fuzzServer(t testing.TB) http.Handler {
+	cfg := Defaults()
+	cfg.Store = "sqlite://:memory:"
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.Handler()
+}
+
+var fuzzMethods = []string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"}
+
+// FuzzRequestBinding sends arbitrary requests at the full handler: it must
+// never panic and never answer 5xx, and every error must carry an AWS type.
+func FuzzRequestBinding(f *testing.F) {
+	seeds := []struct {
+		method      uint8
+		path, query string
+		header      string
+		body        string
+	}{
+		{1, "/applications", "", "", `{"Name":"a","Tags":{"k":"v"}}`},
+		{1, "/applications", "", "", `{"Name":5}`},
+		{1, "/applications", "", "", `[1,2]`},
+		{0, "/applications", "max_results=0&next_token=%00", "", ""},
+		{1, "/applications/abc/environments", "", "", `{"Name":"e","Monitors":[{"AlarmArn":""}]}`},
+		{1, "/applications/abc/configurationprofiles/p/hostedconfigurationversions", "", "Latest-Version-Number: x", "raw bytes"},
+		{3, "/deployementstrategies/AppConfig.AllAtOnce", "", "", ""},
+		{0, "/tags/arn%3Aaws%3Aappconfig%3Aus-east-1%3A1%3Aapplication%2Fx", "", "", ""},
+		{3, "/tags/arn", "tagKeys=a&tagKeys=", "", ""},
+		{2, "/settings", "", "", `{"DeletionProtection":{"ProtectionPeriodInMinutes":99999999999999999999}}`},
+		{1, "/configurationsessions", "", "", `{"ApplicationIdentifier":"a","EnvironmentIdentifier":"e","ConfigurationProfileIdentifier":"p","RequiredMinimumPollIntervalInSeconds":1}`},
+		{0, "/configuration", "configuration_token=abc", "", ""},
+		{3, "/applications/a/environments/e/deployments/1", "", "Allow-Revert: maybe", ""},
+		{1, "/extensions", "", "Latest-Version-Number: 1", `{"Name":"x","Actions":{"PRE_START_DEPLOYMENT":[{"Name":"a","Uri":"u"}]}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.method, s.path, s.query, s.header, []byte(s.body))
+	}
+	h := fuzzServer(f)
+	f.Fuzz(func(t *testing.T, method uint8, path, query, header string, body []byte) {
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req := httptest.NewRequest("GET", "/", bytes.NewReader(body))
+		req.Method = fuzzMethods[int(method)%len(fuzzMethods)]
+		req.URL.RawPath, req.URL.Path = path, path
+		req.URL.RawQuery = query
+		if name, value, ok := strings.Cut(header, ":"); ok && validHeaderName(name) {
+			req.Header.Set(name, strings.TrimSpace(value))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s?%s -> %d %s", req.Method, path, query, rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 400 && rec.Header().Get("X-Amzn-ErrorType") == "" {
+			t.Fatalf("%s %s -> %d without X-Amzn-ErrorType", req.Method, path, rec.Code)
+		}
+		if rec.Header().Get("X-Amzn-RequestId") == "" {
+			t.Fatal("no x-amzn-RequestId")
+		}
+	})
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
