@@ -12,22 +12,6 @@ func notYet(op string) error {
 	return appconfig.BadRequest("%s is not supported by this version of appconfigd yet.", op)
 }
 
-func (h *Handler) StartDeployment(ctx context.Context, in *acapi.StartDeploymentRequest) (*acapi.Deployment, error) {
-	return nil, notYet("StartDeployment")
-}
-
-func (h *Handler) GetDeployment(ctx context.Context, in *acapi.GetDeploymentRequest) (*acapi.Deployment, error) {
-	return nil, notYet("GetDeployment")
-}
-
-func (h *Handler) ListDeployments(ctx context.Context, in *acapi.ListDeploymentsRequest) (*acapi.Deployments, error) {
-	return nil, notYet("ListDeployments")
-}
-
-func (h *Handler) StopDeployment(ctx context.Context, in *acapi.StopDeploymentRequest) (*acapi.Deployment, error) {
-	return nil, notYet("StopDeployment")
-}
-
 func (h *Handler) GetConfiguration(ctx context.Context, in *acapi.GetConfigurationRequest) (*acapi.Configuration, error) {
 	return nil, notYet("GetConfiguration")
 }

@@ -75,7 +75,7 @@ func TestSigV4Mode(t *testing.T) {
 	s := Start(t, func(c *server.Config) {
 		c.Auth = auth.ModeSigV4
 		c.CredentialsFile = creds
-		c.Clock = fake
+		c.WallClock = fake
 	})
 	alice := s.ClientIn("us-east-1", "AKIAALICE0000000000", "alice-secret")
 	bob := s.ClientIn("us-east-1", "AKIABOB00000000000", "bob-secret")

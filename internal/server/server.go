@@ -5,6 +5,9 @@ package server
 
 import (
 	"context"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +23,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/controlplane"
 	"github.com/appconfigd/appconfigd/internal/dataplane"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 	"github.com/appconfigd/appconfigd/internal/wire"
@@ -37,9 +41,21 @@ type Config struct {
 	TimeScale       float64
 	Quotas          service.Quotas
 
+	// CloudWatchEndpoint is where CloudWatch alarm monitors are read
+	// (empty: AWS). CloudWatchProtocol is "query" (default) or "cbor".
+	CloudWatchEndpoint string
+	CloudWatchProtocol string
+	// MonitorInterval and TickInterval pace alarm checks and
+	// AT_DEPLOYMENT_TICK actions (service time; defaults 30s and 60s).
+	MonitorInterval time.Duration
+	TickInterval    time.Duration
+
 	// Clock overrides the service clock (tests use clock.Fake).
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Clock clock.Clock
+	// WallClock is what SigV4 signatures are checked against (default:
+	// the real clock, whatever --time-scale says).
+	WallClock clock.Clock
+	Logger    *slog.Logger
 }
 
 // Defaults are the binary's defaults.
@@ -61,6 +77,7 @@ type Server struct {
 	store   appconfig.Store
 	clock   clock.Clock
 	svc     *service.Service
+	runner  *deploy.Runner
 	handler http.Handler
 
 	mu      sync.Mutex
@@ -95,22 +112,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("--account %q is not a 12-digit AWS account id", cfg.Account)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.clock = cfg.Clock
-	if s.clock == nil {
-		if cfg.TimeScale <= 0 {
-			return nil, fmt.Errorf("--time-scale must be positive, got %v", cfg.TimeScale)
-		}
-		if cfg.TimeScale == 1 {
-			s.clock = clock.Real{}
-		} else {
-			s.clock = clock.NewScaled(time.Now(), cfg.TimeScale)
-		}
+	if cfg.TimeScale <= 0 {
+		return nil, fmt.Errorf("--time-scale must be positive, got %v", cfg.TimeScale)
+	}
+	if cfg.WallClock == nil {
+		cfg.WallClock = clock.Real{}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.store = st
+	s.clock = cfg.Clock
+	if s.clock == nil {
+		if s.clock, err = serviceClock(ctx, st, cfg.TimeScale); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
 	if cfg.Auth == auth.ModeSigV4 {
 		if cfg.CredentialsFile == "" {
@@ -122,9 +141,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			st.Close()
 			return nil, err
 		}
-		authn.Verifier = &auth.Verifier{Credentials: creds, Now: s.clock.Now}
+		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now}
 	}
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log})
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		s.log.Warn("no AWS configuration for CloudWatch monitors", "err", err)
+	}
+	s.runner = deploy.NewRunner(deploy.Config{
+		Store: st, Clock: s.clock, Logger: s.log,
+		Alarms:          &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol},
+		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval,
+	})
+	s.svc.SetRunner(s.runner)
 	s.handler = wire.New(wire.Config{
 		ControlPlane: controlplane.New(s.svc),
 		DataPlane:    dataplane.New(),
@@ -152,6 +181,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Service is the control-plane service.
 func (s *Server) Service() *service.Service { return s.svc }
 
+// Runner is the deployment engine's runner.
+func (s *Server) Runner() *deploy.Runner { return s.runner }
+
+// Clock is the service clock.
+func (s *Server) Clock() clock.Clock { return s.clock }
+
 // Store is the server's store.
 func (s *Server) Store() appconfig.Store { return s.store }
 
@@ -168,10 +203,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(1)
+	s.bgDone.Add(2)
 	go func() {
 		defer s.bgDone.Done()
 		s.svc.Run(bg)
+	}()
+	go func() {
+		defer s.bgDone.Done()
+		s.runner.Run(bg)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()

@@ -137,15 +137,9 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 			}
 		}
 		_ = tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID)))
-		tx.Notify(EnvironmentTopic(sc, app.ID, env.ID))
+		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))
 		return tx.Delete(ctx, r.Key)
 	})
-}
-
-// EnvironmentTopic is the change-notification topic of an environment's
-// deployments (the data plane's caches listen to it).
-func EnvironmentTopic(sc appconfig.Scope, app, env string) string {
-	return "env:" + sc.Account + ":" + sc.Region + ":" + app + ":" + env
 }
 
 // ListEnvironments lists an application's environments.

@@ -16,6 +16,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 )
 
 // Quotas are the per-scope resource limits; zero means AWS's default.
@@ -83,6 +84,7 @@ type Service struct {
 	schemas *schemaCache
 	usage   *usageTracker
 	hooks   Hooks
+	runner  *deploy.Runner
 }
 
 // Hooks let the deployment engine and the extension system take part in
@@ -93,6 +95,12 @@ type Hooks struct {
 	// OnDelete is called inside the deleting transaction of an
 	// application, environment or profile (e.g. to drop associations).
 	OnDelete func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error
+	// PreStartDeployment runs PRE_START_DEPLOYMENT actions; it may replace
+	// the content or refuse the deployment.
+	PreStartDeployment func(ctx context.Context, sc appconfig.Scope, p *PreStart) error
+	// AppliedExtensions lists the associations in force for a deployment
+	// (inside its starting transaction) and whether any has a tick action.
+	AppliedExtensions func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID, profID string) ([]appconfig.AppliedExtension, bool, error)
 	// Taggable resolves ARNs of resources the service does not own
 	// (extensions, associations): it returns the tag parent or NotFound.
 	Taggable func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string, res ARNResource) (string, error)
@@ -123,6 +131,9 @@ func New(cfg Config) *Service {
 
 // SetHooks installs the hooks of the engine and the extension system.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// SetRunner installs the deployment engine's runner.
+func (s *Service) SetRunner(r *deploy.Runner) { s.runner = r }
 
 // SetLambda installs the LAMBDA validator runner.
 func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }

@@ -103,7 +103,8 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 		return childParent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
 	case "deployment":
 		p := childParent(res.Application, res.Environment)
-		return p, exists(appconfig.KindDeployment, p, deploymentID(res.Number))
+		k := appconfig.DeploymentKey(sc, res.Application, res.Environment, res.Number)
+		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
 		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
 	case "extension", "extensionassociation":

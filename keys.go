@@ -1,0 +1,25 @@
+package appconfig
+
+import "fmt"
+
+// Record keys shared by the service and the deployment engine.
+
+// EnvironmentKey is the key of an environment record.
+func EnvironmentKey(sc Scope, app, env string) Key {
+	return Key{Account: sc.Account, Region: sc.Region, Kind: KindEnvironment, Parent: app, ID: env}
+}
+
+// DeploymentParent is the parent of an environment's deployment records.
+func DeploymentParent(app, env string) string { return app + "/" + env }
+
+// DeploymentKey is the key of a deployment record; ids are zero-padded so
+// they sort like numbers.
+func DeploymentKey(sc Scope, app, env string, number int) Key {
+	return Key{Account: sc.Account, Region: sc.Region, Kind: KindDeployment, Parent: DeploymentParent(app, env), ID: fmt.Sprintf("%010d", number)}
+}
+
+// EnvironmentTopic is the change-notification topic of an environment's
+// deployments; the data plane's caches listen to it.
+func EnvironmentTopic(sc Scope, app, env string) string {
+	return "env|" + sc.Account + "|" + sc.Region + "|" + app + "|" + env
+}
