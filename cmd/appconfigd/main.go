@@ -27,6 +27,7 @@ AWS_ENDPOINT_URL) and they work as they do against AWS.
 
 Usage:
   appconfigd serve [flags]     run the server (the default command)
+  appconfigd deployment wait   follow a deployment until it completes or rolls back
   appconfigd version           print the version
   appconfigd help [command]    show help
 
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(args, stdout, stderr)
+	case "deployment":
+		return deploymentCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "appconfigd", version)
 		return 0
