@@ -124,11 +124,15 @@ func TestDeploymentThroughTheSDK(t *testing.T) {
 			}
 		}
 	}()
-	waiter := sdk.NewDeploymentCompleteWaiter(f.c, func(o *sdk.DeploymentCompleteWaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond })
+	waiter := sdk.NewDeploymentCompleteWaiter(f.c, func(o *sdk.DeploymentCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond
+	})
 	if err := waiter.Wait(ctx, &sdk.GetDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), DeploymentNumber: aws.Int32(1)}, 30*time.Second); err != nil {
 		t.Fatalf("DeploymentComplete waiter: %v", err)
 	}
-	envWaiter := sdk.NewEnvironmentReadyForDeploymentWaiter(f.c, func(o *sdk.EnvironmentReadyForDeploymentWaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond })
+	envWaiter := sdk.NewEnvironmentReadyForDeploymentWaiter(f.c, func(o *sdk.EnvironmentReadyForDeploymentWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond
+	})
 	if err := envWaiter.Wait(ctx, &sdk.GetEnvironmentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env)}, 30*time.Second); err != nil {
 		t.Fatalf("EnvironmentReadyForDeployment waiter: %v", err)
 	}
