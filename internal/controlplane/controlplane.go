@@ -8,22 +8,39 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/dataplane"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/wire"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/acapi"
 	"github.com/appconfigd/appconfigd/internal/wire/shape"
 )
 
+// ConfigurationGetter serves the deprecated GetConfiguration (the data
+// plane implements it).
+type ConfigurationGetter interface {
+	GetConfiguration(ctx context.Context, sc appconfig.Scope, app, env, profile, clientID, clientVersion string) (dataplane.Configuration, error)
+}
+
 // Handler implements acapi.Handler.
 type Handler struct {
-	svc *service.Service
+	svc    *service.Service
+	config ConfigurationGetter
 }
 
 var _ acapi.Handler = (*Handler)(nil)
 
 // New builds the control-plane handler.
-func New(svc *service.Service) *Handler {
-	return &Handler{svc: svc}
+func New(svc *service.Service, config ConfigurationGetter) *Handler {
+	return &Handler{svc: svc, config: config}
+}
+
+// GetConfiguration is the deprecated read of a deployed configuration.
+func (h *Handler) GetConfiguration(ctx context.Context, in *acapi.GetConfigurationRequest) (*acapi.Configuration, error) {
+	c, err := h.config.GetConfiguration(ctx, scope(ctx), val(in.Application), val(in.Environment), val(in.Configuration), val(in.ClientId), val(in.ClientConfigurationVersion))
+	if err != nil {
+		return nil, err
+	}
+	return &acapi.Configuration{Content: c.Content, ContentType: str(c.ContentType), ConfigurationVersion: str(c.Version)}, nil
 }
 
 func scope(ctx context.Context) appconfig.Scope { return wire.ScopeFrom(ctx) }

@@ -12,10 +12,6 @@ func notYet(op string) error {
 	return appconfig.BadRequest("%s is not supported by this version of appconfigd yet.", op)
 }
 
-func (h *Handler) GetConfiguration(ctx context.Context, in *acapi.GetConfigurationRequest) (*acapi.Configuration, error) {
-	return nil, notYet("GetConfiguration")
-}
-
 func (h *Handler) CreateExtension(ctx context.Context, in *acapi.CreateExtensionRequest) (*acapi.Extension, error) {
 	return nil, notYet("CreateExtension")
 }

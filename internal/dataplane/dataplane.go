@@ -1,25 +1,265 @@
-// Package dataplane implements the appconfigdata (2021-11-11) operations.
+// Package dataplane implements the appconfigdata (2021-11-11) operations —
+// configuration sessions and polling — and the control plane's deprecated
+// GetConfiguration. Polls are answered from the token and memory: no
+// store query or write per request.
 package dataplane
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"log/slog"
+	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/service"
+	"github.com/appconfigd/appconfigd/internal/wire"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/dataapi"
 )
 
-// Handler implements dataapi.Handler.
-type Handler struct{}
+const (
+	// tokenLifetime is how long a configuration token stays valid.
+	tokenLifetime = 24 * time.Hour
+	// defaultPollInterval is the Next-Poll-Interval-In-Seconds of a
+	// session that did not set RequiredMinimumPollIntervalInSeconds.
+	defaultPollInterval = 60
+	// defaultMinPoll is the shortest gap between polls enforced on such a
+	// session ("Request too early"). AWS's threshold is unpublished
+	// (a poll 5 s after the last one was refused); we use the smallest
+	// interval a session may ask for.
+	defaultMinPoll = 15
+)
 
-var _ dataapi.Handler = (*Handler)(nil)
-
-// New builds the data-plane handler.
-func New() *Handler { return &Handler{} }
-
-func (h *Handler) StartConfigurationSession(ctx context.Context, in *dataapi.StartConfigurationSessionRequest) (*dataapi.StartConfigurationSessionResponse, error) {
-	return nil, appconfig.BadRequest("StartConfigurationSession is not supported by this version of appconfigd yet.")
+// Config wires a Server.
+type Config struct {
+	Service *service.Service
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	// TokenKey authenticates tokens; every replica must share it.
+	TokenKey []byte
+	// CacheMaxAge bounds how stale a cached answer may be when a change
+	// notification was missed (default 30s of service time).
+	CacheMaxAge time.Duration
 }
 
-func (h *Handler) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLatestConfigurationRequest) (*dataapi.GetLatestConfigurationResponse, error) {
-	return nil, appconfig.BadRequest("GetLatestConfiguration is not supported by this version of appconfigd yet.")
+// Server answers the data plane.
+type Server struct {
+	svc      *service.Service
+	clock    clock.Clock
+	log      *slog.Logger
+	codec    tokenCodec
+	sessions *sessions
+	cache    *cache
+}
+
+var _ dataapi.Handler = (*Server)(nil)
+
+// New builds the data-plane server.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.CacheMaxAge <= 0 {
+		cfg.CacheMaxAge = 30 * time.Second
+	}
+	return &Server{
+		svc: cfg.Service, clock: cfg.Clock, log: cfg.Logger,
+		codec:    tokenCodec{key: cfg.TokenKey},
+		sessions: newSessions(cfg.Clock.Now()),
+		cache:    newCache(cfg.Service, cfg.CacheMaxAge, cfg.Clock.Now),
+	}
+}
+
+// Run drops cached answers when the store announces changes, until ctx ends.
+func (s *Server) Run(ctx context.Context, st appconfig.Store) {
+	for topic := range st.Subscribe(ctx) {
+		s.cache.invalidate(topic)
+	}
+}
+
+// Invalidate drops cached answers for a topic (tests, other notifiers).
+func (s *Server) Invalidate(topic string) { s.cache.invalidate(topic) }
+
+// Sessions counts the sessions remembered for single-use checks.
+func (s *Server) Sessions() int { return s.sessions.len() }
+
+func badToken(problem, msg string) error {
+	e := &appconfig.Error{Kind: appconfig.KindBadRequest, Message: msg}
+	if problem != "" {
+		e.InvalidParameters = map[string]string{"ConfigurationToken": problem}
+	}
+	return e
+}
+
+// StartConfigurationSession implements dataapi.Handler.
+func (s *Server) StartConfigurationSession(ctx context.Context, in *dataapi.StartConfigurationSessionRequest) (*dataapi.StartConfigurationSessionResponse, error) {
+	sc := wire.ScopeFrom(ctx)
+	t, err := s.svc.ResolveSession(ctx, sc, *in.ApplicationIdentifier, *in.EnvironmentIdentifier, *in.ConfigurationProfileIdentifier,
+		[3]string{"ApplicationIdentifier", "EnvironmentIdentifier", "ConfigurationProfileIdentifier"})
+	if err != nil {
+		return nil, err
+	}
+	tok := &token{IssuedAt: s.clock.Now(), Account: sc.Account, Region: sc.Region, App: t.Application.ID, Env: t.Environment.ID, Profile: t.Profile.ID}
+	tok.NotBefore = tok.IssuedAt
+	if in.RequiredMinimumPollIntervalInSeconds != nil {
+		tok.MinInterval = uint32(*in.RequiredMinimumPollIntervalInSeconds)
+	}
+	if _, err := rand.Read(tok.Session[:]); err != nil {
+		return nil, appconfig.Internal(err, "no randomness for a session id")
+	}
+	s.sessions.start(tok.Session)
+	sealed := s.codec.seal(tok)
+	return &dataapi.StartConfigurationSessionResponse{InitialConfigurationToken: &sealed}, nil
+}
+
+// GetLatestConfiguration implements dataapi.Handler.
+func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLatestConfigurationRequest) (*dataapi.GetLatestConfigurationResponse, error) {
+	sc := wire.ScopeFrom(ctx)
+	now := s.clock.Now()
+	tok, err := s.codec.open(*in.ConfigurationToken)
+	if err != nil || tok.Account != sc.Account || tok.Region != sc.Region {
+		return nil, badToken("Corrupted", "Token not valid")
+	}
+	if now.Sub(tok.IssuedAt) > tokenLifetime {
+		return nil, badToken("Expired", "Token expired")
+	}
+	if now.Before(tok.NotBefore) {
+		return nil, badToken("PollIntervalNotSatisfied", "Request too early")
+	}
+	if !s.sessions.use(tok.Session, tok.Seq, now) {
+		return nil, badToken("", "Token not valid")
+	}
+	key := servedKey{sc: sc, app: tok.App, env: tok.Env, profile: tok.Profile}
+	e, err := s.cache.get(ctx, key)
+	if err != nil {
+		s.sessions.release(tok.Session, tok.Seq)
+		if appconfig.IsNotFound(err) {
+			return nil, sessionGone(err)
+		}
+		return nil, err
+	}
+	c := e.pick(bucket(tok.Session))
+	if c == nil {
+		s.sessions.release(tok.Session, tok.Seq)
+		return nil, &appconfig.Error{Kind: appconfig.KindNotFound, ResourceType: "Deployment",
+			Message:      "No configuration has been deployed to environment " + tok.Env + " for configuration profile " + tok.Profile + " (for this session) yet.",
+			ReferencedBy: map[string]string{"ConfigurationToken": "EnvironmentIdentifier=" + tok.Env + ",ConfigurationProfileIdentifier=" + tok.Profile}}
+	}
+	s.touch(e, key, now)
+
+	interval := int64(defaultPollInterval)
+	minPoll := int64(defaultMinPoll)
+	if tok.MinInterval > 0 {
+		interval, minPoll = int64(tok.MinInterval), int64(tok.MinInterval)
+	}
+	next := *tok
+	next.Seq, next.IssuedAt, next.NotBefore = tok.Seq+1, now, now.Add(time.Duration(minPoll)*time.Second)
+	out := &dataapi.GetLatestConfigurationResponse{NextPollIntervalInSeconds: &interval}
+	if c.fingerprint != tok.Has {
+		next.Has = c.fingerprint
+		out.Configuration, out.ContentType = c.body, &c.contentType
+		if c.label != "" {
+			out.VersionLabel = &c.label
+		}
+	} else {
+		out.Configuration = []byte{}
+	}
+	sealed := s.codec.seal(&next)
+	out.NextPollConfigurationToken = &sealed
+	return out, nil
+}
+
+// sessionGone maps a resource deleted under a live session.
+func sessionGone(err error) error {
+	e, ok := err.(*appconfig.Error)
+	if !ok {
+		return err
+	}
+	out := *e
+	if out.ResourceType == "" {
+		switch e.ResourceName {
+		case "ConfigurationProfile":
+			out.ResourceType = "ConfigurationProfile"
+		default:
+			out.ResourceType = "Configuration"
+		}
+	}
+	return &out
+}
+
+// touch marks the environment and profile as used, at most once a second.
+func (s *Server) touch(e *entry, k servedKey, now time.Time) {
+	sec := now.Unix()
+	old := e.lastUsed.Load()
+	if sec > old && e.lastUsed.CompareAndSwap(old, sec) {
+		s.svc.RecordUsage(k.sc, k.app, k.env, k.profile)
+	}
+}
+
+// Configuration is the answer of the deprecated GetConfiguration.
+type Configuration struct {
+	Content     []byte
+	ContentType string
+	Version     string
+}
+
+// GetConfiguration serves the deprecated control-plane GetConfiguration:
+// the client_id picks the rollout bucket, and a client that already has
+// the served version gets an empty answer.
+func (s *Server) GetConfiguration(ctx context.Context, sc appconfig.Scope, appIdent, envIdent, profIdent, clientID, clientVersion string) (Configuration, error) {
+	t, err := s.svc.ResolveSession(ctx, sc, appIdent, envIdent, profIdent, [3]string{"Application", "Environment", "Configuration"})
+	if err != nil {
+		if e, ok := err.(*appconfig.Error); ok {
+			return Configuration{}, appconfig.NotFound(e.ResourceType, "%s", e.Message)
+		}
+		return Configuration{}, err
+	}
+	if t.Profile.IsFeatureFlags() {
+		return Configuration{}, appconfig.BadRequest("Feature flag configurations must be accessed via AWS AppConfig Data's GetLatestConfiguration API.")
+	}
+	key := servedKey{sc: sc, app: t.Application.ID, env: t.Environment.ID, profile: t.Profile.ID}
+	e, err := s.cache.get(ctx, key)
+	if err != nil {
+		return Configuration{}, err
+	}
+	sum := sha256.Sum256([]byte(t.Application.ID + "/" + t.Environment.ID + "/" + t.Profile.ID + "/" + clientID))
+	var id [16]byte
+	copy(id[:], sum[:])
+	c := e.pick(bucket(id))
+	if c == nil {
+		return Configuration{}, appconfig.NotFound("Deployment", "No configuration has been deployed to environment %s for configuration profile %s yet.", t.Environment.ID, t.Profile.ID)
+	}
+	s.touch(e, key, s.clock.Now())
+	out := Configuration{Version: c.version, ContentType: c.contentType}
+	if clientVersion != c.version {
+		out.Content = c.body
+	}
+	return out, nil
+}
+
+// TokenKey loads (or creates, once for all replicas) the token key.
+func TokenKey(ctx context.Context, st appconfig.Store) ([]byte, error) {
+	k := appconfig.Key{Kind: appconfig.KindMeta, ID: "token-key"}
+	var key []byte
+	err := st.Update(ctx, func(tx appconfig.Tx) error {
+		rec, err := tx.Get(ctx, k, false, true)
+		if err == nil {
+			key = rec.Data
+			return nil
+		}
+		if !appconfig.IsNotFound(err) {
+			return err
+		}
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		rec = appconfig.Record{Key: k, Body: []byte("{}"), Data: key}
+		return tx.Insert(ctx, &rec)
+	})
+	if appconfig.IsConflict(err) {
+		return TokenKey(ctx, st) // another replica created it first
+	}
+	return key, err
 }

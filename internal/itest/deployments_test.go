@@ -29,6 +29,9 @@ func fakeServer(t *testing.T, opts ...Option) (*Server, *clock.Fake) {
 	return Start(t, opts...), fake
 }
 
+// fake returns the server's fake clock (servers made by fakeServer).
+func (s *Server) fake() *clock.Fake { return s.Clock().(*clock.Fake) }
+
 // advance moves the fake clock and runs the engine synchronously.
 func advance(t *testing.T, s *Server, fake *clock.Fake, d time.Duration) {
 	t.Helper()

@@ -78,6 +78,7 @@ type Server struct {
 	clock   clock.Clock
 	svc     *service.Service
 	runner  *deploy.Runner
+	data    *dataplane.Server
 	handler http.Handler
 
 	mu      sync.Mutex
@@ -154,9 +155,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval,
 	})
 	s.svc.SetRunner(s.runner)
+	tokenKey, err := dataplane.TokenKey(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey})
 	s.handler = wire.New(wire.Config{
-		ControlPlane: controlplane.New(s.svc),
-		DataPlane:    dataplane.New(),
+		ControlPlane: controlplane.New(s.svc, s.data),
+		DataPlane:    s.data,
 		Auth:         authn,
 		Logger:       s.log,
 	})
@@ -184,6 +191,9 @@ func (s *Server) Service() *service.Service { return s.svc }
 // Runner is the deployment engine's runner.
 func (s *Server) Runner() *deploy.Runner { return s.runner }
 
+// DataPlane is the data-plane server.
+func (s *Server) DataPlane() *dataplane.Server { return s.data }
+
 // Clock is the service clock.
 func (s *Server) Clock() clock.Clock { return s.clock }
 
@@ -203,7 +213,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(2)
+	s.bgDone.Add(3)
+	go func() {
+		defer s.bgDone.Done()
+		s.data.Run(bg, s.store)
+	}()
 	go func() {
 		defer s.bgDone.Done()
 		s.svc.Run(bg)

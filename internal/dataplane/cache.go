@@ -1,0 +1,163 @@
+package dataplane
+
+import (
+	"context"
+	"hash/fnv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/featureflag"
+	"github.com/appconfigd/appconfigd/internal/service"
+)
+
+// servedKey names one environment + profile of one scope.
+type servedKey struct {
+	sc                appconfig.Scope
+	app, env, profile string
+}
+
+// content is a deployed configuration ready to send.
+type content struct {
+	body        []byte
+	contentType string
+	label       string
+	version     string
+	fingerprint uint64
+}
+
+// entry is the cached answer for one servedKey.
+type entry struct {
+	served *service.Served
+	new    *content
+	prev   *content
+	// lastUsed (unix seconds of the service clock) throttles usage marks
+	// for deletion protection to one per entry per second.
+	lastUsed atomic.Int64
+	loaded   time.Time
+	err      error
+}
+
+func (e *entry) pick(b float64) *content {
+	if e.served.Deployment == nil {
+		return nil
+	}
+	if _, isNew := e.served.Deployment.Serves(b); isNew {
+		return e.new
+	}
+	return e.prev
+}
+
+// cache keeps what each environment serves in memory. It is filled on
+// first use, dropped per environment when the store announces a change
+// (Subscribe), and refreshed after maxAge as a backstop.
+type cache struct {
+	svc    *service.Service
+	maxAge time.Duration
+	now    func() time.Time
+
+	mu      sync.RWMutex
+	entries map[servedKey]*entry
+	loading map[servedKey]*sync.WaitGroup
+}
+
+func newCache(svc *service.Service, maxAge time.Duration, now func() time.Time) *cache {
+	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[servedKey]*entry{}, loading: map[servedKey]*sync.WaitGroup{}}
+}
+
+func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
+	now := c.now()
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if ok && now.Sub(e.loaded) < c.maxAge {
+		return e, e.err
+	}
+	// One load per key at a time; others wait for it.
+	c.mu.Lock()
+	if wg, busy := c.loading[k]; busy {
+		c.mu.Unlock()
+		wg.Wait()
+		c.mu.RLock()
+		e, ok = c.entries[k]
+		c.mu.RUnlock()
+		if ok {
+			return e, e.err
+		}
+		return c.get(ctx, k)
+	}
+	wg := &sync.WaitGroup{}
+	wg.Add(1)
+	c.loading[k] = wg
+	c.mu.Unlock()
+
+	fresh := c.load(ctx, k, now)
+	if old := e; old != nil {
+		fresh.lastUsed.Store(old.lastUsed.Load())
+	}
+	c.mu.Lock()
+	if fresh.err == nil || !isTransient(fresh.err) {
+		c.entries[k] = fresh
+	}
+	delete(c.loading, k)
+	c.mu.Unlock()
+	wg.Done()
+	return fresh, fresh.err
+}
+
+func isTransient(err error) bool { return appconfig.KindOf(err) == appconfig.KindInternal }
+
+func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
+	e := &entry{loaded: now}
+	served, err := c.svc.LoadServed(ctx, k.sc, k.app, k.env, k.profile)
+	if err != nil {
+		e.err = err
+		return e
+	}
+	e.served = served
+	flags := served.Profile.IsFeatureFlags()
+	conv := func(sc *service.ServedContent) *content {
+		if sc == nil {
+			return nil
+		}
+		body, ctype := sc.Data, sc.ContentType
+		if flags {
+			// Feature flags are served in their client form.
+			if view, err := featureflag.ClientView(sc.Data); err == nil {
+				body, ctype = view, "application/json"
+			}
+		}
+		h := fnv.New64a()
+		h.Write([]byte(sc.Version))
+		h.Write([]byte{0})
+		h.Write([]byte(ctype))
+		h.Write([]byte{0})
+		h.Write(body)
+		fp := h.Sum64()
+		if fp == 0 {
+			fp = 1
+		}
+		return &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fp}
+	}
+	e.new, e.prev = conv(served.New), conv(served.Previous)
+	return e
+}
+
+// invalidate drops what is cached for an environment (topic from
+// appconfig.EnvironmentTopic), or everything for an unknown topic.
+func (c *cache) invalidate(topic string) {
+	parts := strings.Split(topic, "|")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(parts) != 5 || parts[0] != "env" {
+		clear(c.entries)
+		return
+	}
+	for k := range c.entries {
+		if k.sc.Account == parts[1] && k.sc.Region == parts[2] && k.app == parts[3] && k.env == parts[4] {
+			delete(c.entries, k)
+		}
+	}
+}

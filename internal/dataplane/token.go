@@ -1,0 +1,110 @@
+package dataplane
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// token is the state of a configuration session, carried by the client:
+// the server can answer a poll from it and memory, without a store write.
+// Tokens are opaque (base64url), authenticated with an HMAC under a key
+// kept in the store (so every replica verifies them), and single use
+// (seq, checked against the session table).
+type token struct {
+	Session     [16]byte
+	Seq         uint32
+	IssuedAt    time.Time
+	NotBefore   time.Time
+	MinInterval uint32 // the session's RequiredMinimumPollIntervalInSeconds (0: none)
+	Has         uint64 // fingerprint of the content the client holds (0: none)
+	Account     string
+	Region      string
+	App         string
+	Env         string
+	Profile     string
+}
+
+const (
+	tokenVersion = 1
+	tagLen       = 16
+	maxTokenLen  = 8192
+)
+
+var errCorrupt = errors.New("corrupted token")
+
+type tokenCodec struct {
+	key []byte
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func (c tokenCodec) seal(t *token) string {
+	b := make([]byte, 0, 160)
+	b = append(b, tokenVersion)
+	b = append(b, t.Session[:]...)
+	b = binary.BigEndian.AppendUint32(b, t.Seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(t.IssuedAt.UnixMilli()))
+	b = binary.BigEndian.AppendUint64(b, uint64(t.NotBefore.UnixMilli()))
+	b = binary.BigEndian.AppendUint32(b, t.MinInterval)
+	b = binary.BigEndian.AppendUint64(b, t.Has)
+	for _, s := range []string{t.Account, t.Region, t.App, t.Env, t.Profile} {
+		b = appendString(b, s)
+	}
+	m := hmac.New(sha256.New, c.key)
+	m.Write(b)
+	b = m.Sum(b)[:len(b)+tagLen]
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (c tokenCodec) open(s string) (*token, error) {
+	if len(s) == 0 || len(s) > maxTokenLen {
+		return nil, errCorrupt
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) < 1+16+4+8+8+4+8+5+tagLen || raw[0] != tokenVersion {
+		return nil, errCorrupt
+	}
+	body, tag := raw[:len(raw)-tagLen], raw[len(raw)-tagLen:]
+	m := hmac.New(sha256.New, c.key)
+	m.Write(body)
+	if !hmac.Equal(m.Sum(nil)[:tagLen], tag) {
+		return nil, errCorrupt
+	}
+	t := &token{}
+	p := body[1:]
+	copy(t.Session[:], p[:16])
+	p = p[16:]
+	t.Seq = binary.BigEndian.Uint32(p)
+	t.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(p[4:]))).UTC()
+	t.NotBefore = time.UnixMilli(int64(binary.BigEndian.Uint64(p[12:]))).UTC()
+	t.MinInterval = binary.BigEndian.Uint32(p[20:])
+	t.Has = binary.BigEndian.Uint64(p[24:])
+	p = p[32:]
+	fields := []*string{&t.Account, &t.Region, &t.App, &t.Env, &t.Profile}
+	for _, f := range fields {
+		n, w := binary.Uvarint(p)
+		if w <= 0 || n > uint64(len(p)-w) {
+			return nil, errCorrupt
+		}
+		*f = string(p[w : w+int(n)])
+		p = p[w+int(n):]
+	}
+	if len(p) != 0 {
+		return nil, errCorrupt
+	}
+	return t, nil
+}
+
+// bucket maps a session to its stable place in [0, 100) for percentage
+// rollouts.
+func bucket(session [16]byte) float64 {
+	x := binary.BigEndian.Uint64(session[:8])
+	return float64(x>>11) / float64(uint64(1)<<53) * 100
+}

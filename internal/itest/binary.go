@@ -1,0 +1,126 @@
+// Helpers that build and run the real binary and the python clients.
+package itest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds cmd/appconfigd once per test process.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "appconfigd-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "appconfigd")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/appconfigd/appconfigd/cmd/appconfigd").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// Proc is the built binary running as a child process.
+type Proc struct {
+	URL string
+	Cmd *exec.Cmd
+	Log *strings.Builder
+}
+
+// StartBinary runs `appconfigd serve` with extra args on a free loopback
+// port and waits until it listens.
+func StartBinary(t testing.TB, args ...string) *Proc {
+	t.Helper()
+	bin := Binary(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	all := append([]string{"serve", "--listen", addr}, args...)
+	cmd := exec.Command(bin, all...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Proc{URL: "http://" + addr, Cmd: cmd, Log: &strings.Builder{}}
+	ready := make(chan struct{})
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			p.Log.WriteString(line + "\n")
+			mu.Unlock()
+			if strings.Contains(line, "appconfigd listening") {
+				once.Do(func() { close(ready) })
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("appconfigd did not start:\n%s", p.Log.String())
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				cmd.Process.Kill()
+			}
+		}
+	})
+	return p
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*netTCPAddr).Port
+}
+
+// RunPython runs a python test script against a server URL.
+func RunPython(t *testing.T, script, url string, env ...string) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	cmd := exec.Command("python3", filepath.Join(root, script))
+	cmd.Env = append(append(os.Environ(), "APPCONFIGD_URL="+url, "AWS_EC2_METADATA_DISABLED=true"), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s failed: %v\n%s", script, err, out)
+	}
+	t.Logf("%s:\n%s", script, out)
+}
