@@ -98,6 +98,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	account := fs.String("account", def.Account, "default 12-digit `account` id (open mode: used unless the access key id is 12 digits)")
 	timeScale := fs.Float64("time-scale", def.TimeScale, "run the service clock `N` times faster (deployments, bake times, token lifetimes)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	cwEndpoint := fs.String("cloudwatch-endpoint", "", "`URL` where CloudWatch alarm monitors are read (default: AWS)")
+	cwProtocol := fs.String("cloudwatch-protocol", "query", "CloudWatch wire `protocol`: query (AWS and emulators) or cbor")
+	allowHosts := fs.String("extension-allow-hosts", "", "comma-separated `hosts` that http(s) extension targets and HTTP monitors may reach (names, *.domain, CIDRs, *; loopback only when listed)")
+	targetsFile := fs.String("extension-targets", "", "JSON `file` mapping Lambda function ARNs to http(s) URLs")
+	lambdaEndpoint := fs.String("lambda-endpoint", "", "`URL` of the Lambda Invoke API for extension and validator functions (default: AWS)")
+	sqsEndpoint := fs.String("sqs-endpoint", "", "`URL` of SQS for extension deliveries (default: AWS)")
+	snsEndpoint := fs.String("sns-endpoint", "", "`URL` of SNS for extension deliveries (default: AWS)")
+	ebEndpoint := fs.String("eventbridge-endpoint", "", "`URL` of EventBridge for extension deliveries (default: AWS)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: appconfigd serve [flags]\n\nRuns the AppConfig and AppConfig Data APIs on one port.\nEvery flag can also be set with APPCONFIGD_<FLAG>, e.g. APPCONFIGD_LISTEN=127.0.0.1:8080.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -131,6 +139,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cfg := server.Config{
 		Listen: *listen, DataDir: *dataDir, Store: *store, Auth: mode, CredentialsFile: *credsFile,
 		Region: *region, Account: *account, TimeScale: *timeScale, Logger: logger,
+		CloudWatchEndpoint: *cwEndpoint, CloudWatchProtocol: *cwProtocol,
+		ExtensionAllowHosts: *allowHosts, ExtensionTargetsFile: *targetsFile,
+		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -65,6 +65,10 @@ type Runner struct {
 	// this process.
 	mu       sync.Mutex
 	inflight map[appconfig.Key]bool
+	// rounds serializes RunDue within the process: a caller (a test, or a
+	// Kick) waits for the round in progress, evaluations included, and then
+	// sees settled state.
+	rounds sync.Mutex
 }
 
 // NewRunner builds a runner.
@@ -106,29 +110,37 @@ func (r *Runner) Kick() {
 	}
 }
 
-// Run advances deployments until ctx ends. It sleeps until the earliest
-// due deployment (or Poll, or a Kick): one goroutine serves any number of
-// deployments, and their schedule lives in the store, not in timers.
+// Run advances deployments until ctx ends. One goroutine serves any
+// number of deployments: their schedule lives in the store, not in timers.
 func (r *Runner) Run(ctx context.Context) {
-	for {
+	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) {
 		if _, err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("advancing deployments failed", "err", err)
 		}
-		wait := r.cfg.Poll
-		if next, ok, err := r.cfg.Store.NextDue(ctx, appconfig.KindDeployment); err == nil && ok {
-			if d := next.Sub(r.cfg.Clock.Now()); d < wait {
+	})
+}
+
+// Loop calls step, then sleeps until the earliest due record of kind (at
+// most poll, so work scheduled by other processes is noticed), a wake-up,
+// or the end of ctx — and again.
+func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock, poll time.Duration, wake <-chan struct{}, step func(context.Context)) {
+	for {
+		step(ctx)
+		wait := poll
+		if next, ok, err := st.NextDue(ctx, kind); err == nil && ok {
+			if d := next.Sub(clk.Now()); d < wait {
 				wait = d
 			}
 		}
 		if wait < 0 {
 			wait = 0
 		}
-		t := r.cfg.Clock.NewTimer(wait)
+		t := clk.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
-		case <-r.wake:
+		case <-wake:
 			t.Stop()
 		case <-t.C():
 		}
@@ -147,6 +159,8 @@ type ioJob struct {
 // tick evaluations that are due, and returns how many it handled. Tests
 // on a fake clock call it directly after advancing time.
 func (r *Runner) RunDue(ctx context.Context) (int, error) {
+	r.rounds.Lock()
+	defer r.rounds.Unlock()
 	total := 0
 	for {
 		now := r.cfg.Clock.Now()

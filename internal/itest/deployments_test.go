@@ -259,7 +259,10 @@ func runWithMonitor(t *testing.T, alarmArn string, raise func()) *sdk.GetDeploym
 
 func runWithMonitorOpts(t *testing.T, alarmArn string, opts []Option, raise func()) *sdk.GetDeploymentOutput {
 	t.Helper()
-	s, fake := fakeServer(t, append([]Option{func(c *server.Config) { c.MonitorInterval = 30 * time.Second }}, opts...)...)
+	s, fake := fakeServer(t, append([]Option{func(c *server.Config) {
+		c.MonitorInterval = 30 * time.Second
+		c.ExtensionAllowHosts = "127.0.0.1"
+	}}, opts...)...)
 	f := newFixture(t, s.Client(), types.Monitor{AlarmArn: aws.String(alarmArn)})
 	if _, err := f.start(f.strategy(t, 10, types.GrowthTypeLinear, 20, 10), "2"); err != nil {
 		t.Fatal(err)
@@ -340,3 +343,5 @@ func TestRollbackByPrometheusQuery(t *testing.T) {
 		t.Fatalf("query sent %q", q)
 	}
 }
+
+func fakeClockAt(t time.Time) *clock.Fake { return clock.NewFake(t) }

@@ -24,6 +24,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/controlplane"
 	"github.com/appconfigd/appconfigd/internal/dataplane"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/extension"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 	"github.com/appconfigd/appconfigd/internal/wire"
@@ -49,6 +50,15 @@ type Config struct {
 	// AT_DEPLOYMENT_TICK actions (service time; defaults 30s and 60s).
 	MonitorInterval time.Duration
 	TickInterval    time.Duration
+
+	// Extensions: hosts URL targets may reach, a file mapping Lambda ARNs
+	// to URLs, and the AWS endpoints deliveries go to (empty: AWS).
+	ExtensionAllowHosts  string
+	ExtensionTargetsFile string
+	LambdaEndpoint       string
+	SQSEndpoint          string
+	SNSEndpoint          string
+	EventBridgeEndpoint  string
 
 	// Clock overrides the service clock (tests use clock.Fake).
 	Clock clock.Clock
@@ -78,6 +88,7 @@ type Server struct {
 	clock   clock.Clock
 	svc     *service.Service
 	runner  *deploy.Runner
+	ext     *extension.Extensions
 	data    *dataplane.Server
 	handler http.Handler
 
@@ -147,11 +158,29 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		s.log.Warn("no AWS configuration for CloudWatch monitors", "err", err)
+		s.log.Warn("no AWS configuration for CloudWatch monitors and extension deliveries", "err", err)
 	}
+	allow, err := extension.ParseAllowList(cfg.ExtensionAllowHosts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	var targets map[string]string
+	if cfg.ExtensionTargetsFile != "" {
+		if targets, err = extension.LoadTargets(cfg.ExtensionTargetsFile); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	invoker := &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
+		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}
+	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker})
+	s.svc.SetHooks(s.ext.ServiceHooks())
+	s.svc.SetLambda(s.ext)
 	s.runner = deploy.NewRunner(deploy.Config{
-		Store: st, Clock: s.clock, Logger: s.log,
-		Alarms:          &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol},
+		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
+		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
+			Allow: allow.Check, HTTP: probeClient(invoker)},
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval,
 	})
 	s.svc.SetRunner(s.runner)
@@ -191,6 +220,9 @@ func (s *Server) Service() *service.Service { return s.svc }
 // Runner is the deployment engine's runner.
 func (s *Server) Runner() *deploy.Runner { return s.runner }
 
+// Extensions is the extension system.
+func (s *Server) Extensions() *extension.Extensions { return s.ext }
+
 // DataPlane is the data-plane server.
 func (s *Server) DataPlane() *dataplane.Server { return s.data }
 
@@ -213,7 +245,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(3)
+	s.bgDone.Add(4)
+	go func() {
+		defer s.bgDone.Done()
+		s.ext.Run(bg)
+	}()
 	go func() {
 		defer s.bgDone.Done()
 		s.data.Run(bg, s.store)
@@ -249,4 +285,11 @@ func (s *Server) stop() error {
 // Close releases the store.
 func (s *Server) Close() error {
 	return s.store.Close()
+}
+
+// probeClient is the invoker's allow-listed client with a probe's timeout.
+func probeClient(inv *extension.Invoker) *http.Client {
+	c := *inv.HTTPClient()
+	c.Timeout = 5 * time.Second
+	return &c
 }

@@ -129,7 +129,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 				return appconfig.BadRequest("Cannot delete application %s because there are still %s existing under it.", app.ID, child.what)
 			}
 		}
-		if err := s.onDelete(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
+		if err := s.deleteAssociationsOf(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, app.ID)); err != nil {
@@ -137,13 +137,6 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		}
 		return tx.Delete(ctx, r.Key)
 	})
-}
-
-func (s *Service) onDelete(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error {
-	if s.hooks.OnDelete == nil {
-		return nil
-	}
-	return s.hooks.OnDelete(ctx, tx, sc, arn)
 }
 
 // ListApplications lists applications in creation order.

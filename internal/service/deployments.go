@@ -33,6 +33,9 @@ type PreStart struct {
 	Deployment  *appconfig.Deployment // number predicted; Content may be replaced
 	Content     []byte
 	Dynamic     map[string]string
+	// Invocations are the PRE_START_DEPLOYMENT actions that ran; they are
+	// recorded on the DEPLOYMENT_STARTED event.
+	Invocations []appconfig.ActionInvocation
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -155,12 +158,13 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 		d.KmsKeyArn = version.KmsKeyArn
 	}
 	content := version.Content
+	var preInvocations []appconfig.ActionInvocation
 	if s.hooks.PreStartDeployment != nil {
 		pre := &PreStart{Application: app, Environment: env, Profile: prof, Deployment: &d, Content: content, Dynamic: in.DynamicParameters}
 		if err := s.hooks.PreStartDeployment(ctx, sc, pre); err != nil {
 			return appconfig.Deployment{}, err
 		}
-		content = pre.Content
+		content, preInvocations = pre.Content, pre.Invocations
 		if err := s.checkSize(len(content)); err != nil {
 			return appconfig.Deployment{}, err
 		}
@@ -199,20 +203,18 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 				d.PreviousVersion, d.PreviousDeployment, d.PreviousContentType, d.PreviousLabel = prev.PreviousVersion, prev.PreviousDeployment, prev.PreviousContentType, prev.PreviousLabel
 			}
 		}
-		if s.hooks.AppliedExtensions != nil {
-			applied, ticks, err := s.hooks.AppliedExtensions(ctx, tx, sc, app.ID, env.ID, prof.ID)
-			if err != nil {
-				return err
-			}
-			d.AppliedExtensions, d.Ticks = applied, ticks
+		applied, ticks, err := s.AppliedExtensions(ctx, tx, sc, app.ID, env.ID, prof.ID)
+		if err != nil {
+			return err
 		}
+		d.AppliedExtensions, d.Ticks = applied, ticks
 		if len(d.Monitors) > 0 {
 			d.NextMonitor = now
 		}
 		if d.Ticks {
 			d.NextTick = now
 		}
-		d.EventLog = []appconfig.DeploymentEvent{{EventType: appconfig.EventDeploymentStarted, TriggeredBy: appconfig.TriggeredByUser, Description: "Deployment started", OccurredAt: now}}
+		d.EventLog = []appconfig.DeploymentEvent{{EventType: appconfig.EventDeploymentStarted, TriggeredBy: appconfig.TriggeredByUser, Description: "Deployment started", OccurredAt: now, ActionInvocations: preInvocations}}
 		rec := appconfig.Record{Key: appconfig.DeploymentKey(sc, app.ID, env.ID, d.DeploymentNumber), Body: deploy.EncodeDeployment(d), Data: nonNil(content)}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			if appconfig.IsConflict(err) {

@@ -127,7 +127,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		}); err != nil {
 			return err
 		}
-		if err := s.onDelete(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
+		if err := s.deleteAssociationsOf(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
 			return err
 		}
 		parent := childParent(app.ID, env.ID)

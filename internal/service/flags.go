@@ -11,9 +11,10 @@ import (
 // feature-flag documents; its errors are prefixed with it.
 const featureFlagsHelper = "AppConfig Feature Flags Helper"
 
-// checkFeatureFlags validates a feature-flag document and returns it with
-// the service's _createdAt/_updatedAt metadata.
-func checkFeatureFlags(content, previous []byte, now time.Time) ([]byte, error) {
+// CheckFeatureFlags is the AWS.AppConfig.FeatureFlags helper's check: it
+// validates a feature-flag document and returns it with the service's
+// _createdAt/_updatedAt metadata.
+func CheckFeatureFlags(content, previous []byte, now time.Time) ([]byte, error) {
 	problems := featureflag.Validate(content)
 	if len(problems) > 0 {
 		details := make([]appconfig.InvalidConfiguration, 0, len(problems))

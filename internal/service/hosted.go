@@ -84,22 +84,6 @@ func (s *Service) CreateHostedConfigurationVersion(ctx context.Context, sc appco
 			return appconfig.HostedConfigurationVersion{}, err
 		}
 	}
-	if prof.IsFeatureFlags() {
-		// The AWS.AppConfig.FeatureFlags helper runs last: it validates the
-		// document and stamps its metadata.
-		var prevContent []byte
-		if previous != nil {
-			prevContent = previous.Content
-		}
-		stamped, err := checkFeatureFlags(v.Content, prevContent, s.clock.Now())
-		if err != nil {
-			return appconfig.HostedConfigurationVersion{}, err
-		}
-		v.Content = stamped
-		if err := s.checkSize(len(v.Content)); err != nil {
-			return appconfig.HostedConfigurationVersion{}, err
-		}
-	}
 	err = s.store.Update(ctx, func(tx appconfig.Tx) error {
 		_, prof, pr, err := s.ResolveProfile(ctx, tx, sc, app.ID, prof.ID, true)
 		if err != nil {

@@ -197,7 +197,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		}); err != nil {
 			return err
 		}
-		if err := s.onDelete(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
+		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, childParent(app.ID, p.ID))); err != nil {

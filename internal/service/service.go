@@ -92,18 +92,9 @@ type Service struct {
 type Hooks struct {
 	// PreCreateHostedVersion may rewrite content or refuse it.
 	PreCreateHostedVersion func(ctx context.Context, sc appconfig.Scope, app appconfig.Application, prof appconfig.ConfigurationProfile, v *appconfig.HostedConfigurationVersion, previous *appconfig.HostedConfigurationVersion) error
-	// OnDelete is called inside the deleting transaction of an
-	// application, environment or profile (e.g. to drop associations).
-	OnDelete func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error
 	// PreStartDeployment runs PRE_START_DEPLOYMENT actions; it may replace
 	// the content or refuse the deployment.
 	PreStartDeployment func(ctx context.Context, sc appconfig.Scope, p *PreStart) error
-	// AppliedExtensions lists the associations in force for a deployment
-	// (inside its starting transaction) and whether any has a tick action.
-	AppliedExtensions func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID, profID string) ([]appconfig.AppliedExtension, bool, error)
-	// Taggable resolves ARNs of resources the service does not own
-	// (extensions, associations): it returns the tag parent or NotFound.
-	Taggable func(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string, res ARNResource) (string, error)
 }
 
 // New builds a Service.

@@ -107,10 +107,13 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
 		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
-	case "extension", "extensionassociation":
-		if s.hooks.Taggable != nil {
-			return s.hooks.Taggable(ctx, tx, sc, arn, res)
+	case "extension":
+		if res.Account == "" || res.Version == 0 {
+			return "", notFound
 		}
+		return "", exists(appconfig.KindExtension, res.ID, extensionVersionKey(sc, res.ID, res.Version).ID)
+	case "extensionassociation":
+		return "", exists(appconfig.KindExtensionAssociation, "", res.ID)
 	}
 	return "", notFound
 }

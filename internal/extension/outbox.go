@@ -1,0 +1,190 @@
+package extension
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/deploy"
+)
+
+const outboxTopic = "extension-outbox"
+
+// delivery is one queued asynchronous invocation (ON_* action points).
+// It lives in the store until delivered or given up, so a restart or the
+// death of a replica loses none: delivery is at least once.
+type delivery struct {
+	Scope        appconfig.Scope `json:"scope"`
+	Target       Target          `json:"target"`
+	Point        string          `json:"point"`
+	Payload      json.RawMessage `json:"payload"`
+	Deployment   appconfig.Key   `json:"deployment"`
+	Event        int             `json:"event"`
+	InvocationID string          `json:"invocationId"`
+	Attempts     int             `json:"attempts"`
+	LeaseOwner   string          `json:"leaseOwner,omitempty"`
+}
+
+// backoff is the wait after the n-th failed attempt: 1 s doubling to at
+// most 10 minutes (12 attempts span about 37 minutes).
+func backoff(n int) time.Duration {
+	d := time.Second << (n - 1)
+	if n > 10 || d > 10*time.Minute {
+		return 10 * time.Minute
+	}
+	return d
+}
+
+// Kick asks the outbox to look for deliveries now.
+func (x *Extensions) Kick() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers queued invocations until ctx ends.
+func (x *Extensions) Run(ctx context.Context) {
+	sub := x.cfg.Store.Subscribe(ctx)
+	go func() {
+		for topic := range sub {
+			if topic == outboxTopic {
+				x.Kick()
+			}
+		}
+	}()
+	deploy.Loop(ctx, x.cfg.Store, appconfig.KindDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) {
+		if _, err := x.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			x.cfg.Logger.Warn("delivering extension events failed", "err", err)
+		}
+	})
+}
+
+// DeliverDue makes one attempt at every delivery that is due and returns
+// how many it attempted. Tests on a fake clock call it directly.
+func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
+	x.rounds.Lock()
+	defer x.rounds.Unlock()
+	total := 0
+	for {
+		now := x.cfg.Clock.Now()
+		var batch []appconfig.Record
+		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.KindDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
+			var d delivery
+			if err := json.Unmarshal(rec.Body, &d); err != nil {
+				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
+				return tx.Delete(ctx, rec.Key)
+			}
+			// Take the attempt under a lease: another process retries it
+			// only if this one dies before finishing.
+			d.Attempts++
+			d.LeaseOwner = x.owner
+			rec.Body = mustJSON(d)
+			rec.DueAt = now.Add(x.cfg.Lease)
+			if err := tx.Put(ctx, rec); err != nil {
+				return err
+			}
+			batch = append(batch, rec)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(batch)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for _, rec := range batch {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(rec appconfig.Record) {
+				defer func() { <-sem; wg.Done() }()
+				if err := x.attempt(ctx, rec); err != nil && ctx.Err() == nil {
+					x.cfg.Logger.Warn("recording an extension delivery failed", "id", rec.ID, "err", err)
+				}
+			}(rec)
+		}
+		wg.Wait()
+		if n < 64 {
+			return total, nil
+		}
+	}
+}
+
+func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
+	var d delivery
+	if err := json.Unmarshal(rec.Body, &d); err != nil {
+		return err
+	}
+	r := x.inv.Invoke(ctx, d.Scope, d.Target, d.Point, d.Payload)
+	x.observe(d.Point, r)
+	return x.cfg.Store.Update(ctx, func(tx appconfig.Tx) error {
+		cur, err := tx.Get(ctx, rec.Key, true, false)
+		if appconfig.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var now delivery
+		if err := json.Unmarshal(cur.Body, &now); err != nil {
+			return err
+		}
+		if now.LeaseOwner != x.owner || now.Attempts != d.Attempts {
+			return nil // our lease lapsed and another process took over
+		}
+		code, msg := "", ""
+		done := !r.failed()
+		if r.failed() {
+			code, msg = r.ErrorCode, r.Error
+			if d.Attempts >= x.cfg.MaxAttempts {
+				done = true
+				msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, d.Attempts)
+			} else {
+				msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, d.Attempts, x.cfg.MaxAttempts)
+			}
+		}
+		if err := x.recordOutcome(ctx, tx, d, code, msg); err != nil {
+			return err
+		}
+		if done {
+			return tx.Delete(ctx, cur.Key)
+		}
+		now.LeaseOwner = ""
+		cur.Body = mustJSON(now)
+		cur.DueAt = x.cfg.Clock.Now().Add(backoff(d.Attempts))
+		return tx.Put(ctx, cur)
+	})
+}
+
+// recordOutcome writes the latest error (or its absence) onto the
+// invocation in the deployment's event log.
+func (x *Extensions) recordOutcome(ctx context.Context, tx appconfig.Tx, d delivery, code, msg string) error {
+	rec, err := tx.Get(ctx, d.Deployment, true, false)
+	if appconfig.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dep, err := deploy.DecodeDeployment(rec)
+	if err != nil || d.Event < 0 || d.Event >= len(dep.EventLog) {
+		return err
+	}
+	ev := &dep.EventLog[d.Event]
+	for i := range ev.ActionInvocations {
+		inv := &ev.ActionInvocations[i]
+		if inv.InvocationID != d.InvocationID {
+			continue
+		}
+		if inv.ErrorCode == code && inv.ErrorMessage == msg {
+			return nil
+		}
+		inv.ErrorCode, inv.ErrorMessage = code, msg
+		rec.Body = deploy.EncodeDeployment(dep)
+		return tx.Put(ctx, rec)
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+func associationNotFound(id string) error {
+	return appconfig.NotFound("ExtensionAssociation", "Extension association %s not found", id)
+}
+
+// checkAssociationResource verifies that arn names an existing
+// application, environment or configuration profile of the scope.
+func (s *Service) checkAssociationResource(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) (ARNResource, error) {
+	res, ok := ParseARN(arn)
+	if !ok || (res.Type != "application" && res.Type != "environment" && res.Type != "configurationprofile") {
+		return res, appconfig.BadRequest("ResourceIdentifier must be the ARN of an application, environment or configuration profile: %s", arn)
+	}
+	notFound := appconfig.NotFound("Resource", "Resource %s not found", arn)
+	if res.Account != sc.Account || res.Region != sc.Region {
+		return res, notFound
+	}
+	var k appconfig.Key
+	switch res.Type {
+	case "application":
+		k = key(sc, appconfig.KindApplication, "", res.Application)
+	case "environment":
+		k = appconfig.EnvironmentKey(sc, res.Application, res.Environment)
+	default:
+		k = key(sc, appconfig.KindConfigurationProfile, res.Application, res.Profile)
+	}
+	if _, err := tx.Get(ctx, k, false, false); appconfig.IsNotFound(err) {
+		return res, notFound
+	} else if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// checkAssociationParameters: every required parameter is given, and no
+// undeclared one.
+func checkAssociationParameters(e appconfig.Extension, params map[string]string) error {
+	for name := range params {
+		if _, ok := e.Parameters[name]; !ok {
+			return appconfig.BadRequest("Parameter %q is not declared by extension %s.", name, e.Name)
+		}
+	}
+	var missing []string
+	for name, p := range e.Parameters {
+		if p.Required && params[name] == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return appconfig.BadRequest("Extension %s requires the parameter(s) %s.", e.Name, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// AssociationInput creates an extension association.
+type AssociationInput struct {
+	ExtensionIdentifier string
+	ExtensionVersion    int
+	ResourceIdentifier  string
+	Parameters          map[string]string
+	Tags                map[string]string
+}
+
+// CreateExtensionAssociation associates an extension version with an
+// application, environment or configuration profile.
+func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.Scope, in AssociationInput) (appconfig.ExtensionAssociation, error) {
+	var a appconfig.ExtensionAssociation
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if _, err := s.checkAssociationResource(ctx, tx, sc, in.ResourceIdentifier); err != nil {
+			return err
+		}
+		e, _, err := s.resolveExtension(ctx, tx, sc, in.ExtensionIdentifier, in.ExtensionVersion, false)
+		if err != nil {
+			return err
+		}
+		if err := checkAssociationParameters(e, in.Parameters); err != nil {
+			return err
+		}
+		existing, err := s.associationsOf(ctx, tx, sc, in.ResourceIdentifier)
+		if err != nil {
+			return err
+		}
+		for _, x := range existing {
+			if x.ExtensionID == e.ID {
+				return appconfig.Conflict("Extension %s is already associated with %s (association %s).", e.ID, in.ResourceIdentifier, x.ID)
+			}
+		}
+		q := query(sc, appconfig.KindExtensionAssociation, "")
+		n, err := tx.Count(ctx, q)
+		if err != nil {
+			return err
+		}
+		if n >= s.quotas.AssociationsPerScope {
+			return appconfig.QuotaExceeded("You have reached the limit of %d extension associations in this account and region.", s.quotas.AssociationsPerScope)
+		}
+		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
+			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
+			a.ID = id
+			return encode(a)
+		})
+		if err != nil {
+			return err
+		}
+		a.ID = id
+		return s.putTags(ctx, tx, sc, "", AssociationARN(sc, id), in.Tags)
+	})
+	return a, err
+}
+
+func (s *Service) getAssociation(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, forUpdate bool) (appconfig.ExtensionAssociation, appconfig.Record, error) {
+	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", id), forUpdate)
+	if appconfig.IsNotFound(err) {
+		return a, r, associationNotFound(id)
+	}
+	return a, r, err
+}
+
+// GetExtensionAssociation returns an association.
+func (s *Service) GetExtensionAssociation(ctx context.Context, sc appconfig.Scope, id string) (appconfig.ExtensionAssociation, error) {
+	var a appconfig.ExtensionAssociation
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		a, _, err = s.getAssociation(ctx, tx, sc, id, false)
+		return err
+	})
+	return a, err
+}
+
+// UpdateExtensionAssociation replaces an association's parameters.
+func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.Scope, id string, params map[string]string) (appconfig.ExtensionAssociation, error) {
+	var a appconfig.ExtensionAssociation
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		var r appconfig.Record
+		var err error
+		a, r, err = s.getAssociation(ctx, tx, sc, id, true)
+		if err != nil {
+			return err
+		}
+		if params == nil {
+			return nil
+		}
+		e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+		if err != nil {
+			return err
+		}
+		if err := checkAssociationParameters(e, params); err != nil {
+			return err
+		}
+		a.Parameters = params
+		r.Body = encode(a)
+		return tx.Put(ctx, r)
+	})
+	return a, err
+}
+
+// DeleteExtensionAssociation deletes an association.
+func (s *Service) DeleteExtensionAssociation(ctx context.Context, sc appconfig.Scope, id string) error {
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		a, r, err := s.getAssociation(ctx, tx, sc, id, true)
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete(ctx, r.Key); err != nil {
+			return err
+		}
+		return deleteTags(ctx, tx, sc, "", AssociationARN(sc, a.ID))
+	})
+}
+
+// AssociationFilter narrows ListExtensionAssociations.
+type AssociationFilter struct {
+	ResourceArn         string
+	ExtensionIdentifier string
+	ExtensionVersion    int
+}
+
+// ListExtensionAssociations lists associations in creation order.
+func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Scope, f AssociationFilter, p appconfig.PageRequest) (appconfig.Page[appconfig.ExtensionAssociation], error) {
+	var page appconfig.Page[appconfig.ExtensionAssociation]
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		extID := ""
+		if f.ExtensionIdentifier != "" {
+			e, _, err := s.resolveExtension(ctx, tx, sc, f.ExtensionIdentifier, f.ExtensionVersion, false)
+			if appconfig.IsNotFound(err) {
+				return nil // nothing can match
+			}
+			if err != nil {
+				return err
+			}
+			extID = e.ID
+		}
+		q := query(sc, appconfig.KindExtensionAssociation, "")
+		q.Name = f.ResourceArn
+		var err error
+		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExtensionAssociation, bool, error) {
+			a, err := decode[appconfig.ExtensionAssociation](r)
+			keep := (extID == "" || a.ExtensionID == extID) && (f.ExtensionVersion == 0 || a.ExtensionVersionNumber == f.ExtensionVersion)
+			return a, keep, err
+		})
+		return err
+	})
+	if page.Items == nil {
+		page.Items = []appconfig.ExtensionAssociation{}
+	}
+	return page, err
+}
+
+// associationsOf lists the associations of one resource ARN.
+func (s *Service) associationsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
+	q := query(sc, appconfig.KindExtensionAssociation, "")
+	q.Name = arn
+	recs, err := tx.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]appconfig.ExtensionAssociation, 0, len(recs))
+	for _, r := range recs {
+		a, err := decode[appconfig.ExtensionAssociation](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// deleteAssociationsOf removes the associations of a deleted resource.
+func (s *Service) deleteAssociationsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) error {
+	as, err := s.associationsOf(ctx, tx, sc, arn)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if err := tx.Delete(ctx, key(sc, appconfig.KindExtensionAssociation, "", a.ID)); err != nil {
+			return err
+		}
+		if err := deleteTags(ctx, tx, sc, "", AssociationARN(sc, a.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bound is one action to run: an association, its extension version and
+// the action at the requested point.
+type Bound struct {
+	Association appconfig.ExtensionAssociation
+	Extension   appconfig.Extension
+	Action      appconfig.ExtensionAction
+}
+
+// BoundActions lists, in the documented order — associations of the
+// application, then of the environment, then of the profile, each in
+// creation order — the actions to run at point. envID may be "" (hosted
+// version creation has no environment).
+func (s *Service) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, point, appID, envID, profID string) ([]Bound, error) {
+	arns := []string{ApplicationARN(sc, appID)}
+	if envID != "" {
+		arns = append(arns, EnvironmentARN(sc, appID, envID))
+	}
+	if profID != "" {
+		arns = append(arns, ProfileARN(sc, appID, profID))
+	}
+	var out []Bound
+	for _, arn := range arns {
+		as, err := s.associationsOf(ctx, tx, sc, arn)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+			if appconfig.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, act := range e.Actions[point] {
+				out = append(out, Bound{Association: a, Extension: e, Action: act})
+			}
+		}
+	}
+	return out, nil
+}
+
+// AppliedExtensions lists the associations in force for a deployment and
+// whether any of them has an AT_DEPLOYMENT_TICK action.
+func (s *Service) AppliedExtensions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID, profID string) ([]appconfig.AppliedExtension, bool, error) {
+	var out []appconfig.AppliedExtension
+	ticks := false
+	for _, arn := range []string{ApplicationARN(sc, appID), EnvironmentARN(sc, appID, envID), ProfileARN(sc, appID, profID)} {
+		as, err := s.associationsOf(ctx, tx, sc, arn)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, a := range as {
+			e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+			if appconfig.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			if len(e.Actions[appconfig.AtDeploymentTick]) > 0 {
+				ticks = true
+			}
+			out = append(out, appconfig.AppliedExtension{ExtensionID: e.ID, ExtensionAssociationID: a.ID, VersionNumber: e.VersionNumber, Parameters: a.Parameters})
+		}
+	}
+	return out, ticks, nil
+}
+
+// ViewTx runs fn in a read transaction of the service's store (for
+// packages, such as the extension invoker, that read associations).
+func (s *Service) ViewTx(ctx context.Context, fn func(appconfig.Tx) error) error {
+	return s.store.View(ctx, fn)
+}
+
+// Names returns the names of an application and one of its environments
+// inside tx ("" for ones that no longer exist).
+func (s *Service) Names(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (string, string, error) {
+	app, _, err := getDoc[appconfig.Application](ctx, tx, key(sc, appconfig.KindApplication, "", appID), false)
+	if err != nil && !appconfig.IsNotFound(err) {
+		return "", "", err
+	}
+	env, _, err := getDoc[appconfig.Environment](ctx, tx, appconfig.EnvironmentKey(sc, appID, envID), false)
+	if err != nil && !appconfig.IsNotFound(err) {
+		return "", "", err
+	}
+	return app.Name, env.Name, nil
+}

@@ -1,0 +1,396 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// Internal action URIs of the AWS-authored catalogue; the extension
+// package runs them in-process.
+const (
+	URIFeatureFlags = "appconfigd:aws/feature-flags"
+	URIEventBridge  = "appconfigd:aws/eventbridge"
+	URISQS          = "appconfigd:aws/sqs"
+	URISNS          = "appconfigd:aws/sns"
+	URIJira         = "appconfigd:aws/jira"
+)
+
+// AWS-authored extension IDs.
+const (
+	ExtFeatureFlags = "AWS.AppConfig.FeatureFlags"
+	ExtJira         = "AWS.AppConfig.JiraIntegration"
+	ExtEventBridge  = "AWS.AppConfig.DeploymentNotificationsToEventBridge"
+	ExtSQS          = "AWS.AppConfig.DeploymentNotificationsToSqs"
+	ExtSNS          = "AWS.AppConfig.DeploymentNotificationsToSns"
+)
+
+// AWSExtensions is the AWS-authored catalogue (version 1 of each).
+func AWSExtensions() []appconfig.Extension {
+	notify := func(uri, name string) map[string][]appconfig.ExtensionAction {
+		m := map[string][]appconfig.ExtensionAction{}
+		for _, p := range []string{appconfig.OnDeploymentStart, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
+			m[p] = []appconfig.ExtensionAction{{Name: name, URI: uri}}
+		}
+		return m
+	}
+	return []appconfig.Extension{
+		{ID: ExtFeatureFlags, Name: "AppConfig Feature Flags Helper", VersionNumber: 1, AWSAuthored: true,
+			Description: "Checks feature-flag documents against the feature-flag schema and constraints, and serves clients their simplified form.",
+			Actions: map[string][]appconfig.ExtensionAction{
+				appconfig.PreCreateHostedConfigurationVersion: {{Name: "FeatureFlagsValidation", URI: URIFeatureFlags}},
+			}},
+		{ID: ExtJira, Name: "AppConfig integration with Atlassian Jira", VersionNumber: 1, AWSAuthored: true,
+			Description: "Mirrors feature-flag changes to Jira issues. appconfigd has no Jira connection; its actions report that.",
+			Actions: map[string][]appconfig.ExtensionAction{
+				appconfig.OnDeploymentComplete: {{Name: "JiraIntegration", URI: URIJira}},
+			}},
+		{ID: ExtEventBridge, Name: "AppConfig deployment events to Amazon EventBridge", VersionNumber: 1, AWSAuthored: true,
+			Description: "Sends deployment start, completion and rollback events to the default EventBridge event bus.",
+			Actions:     notify(URIEventBridge, "EventBridgeNotification")},
+		{ID: ExtSQS, Name: "AppConfig deployment events to Amazon SQS", VersionNumber: 1, AWSAuthored: true,
+			Description: "Sends deployment start, completion and rollback events to an SQS queue.",
+			Actions:     notify(URISQS, "SQSNotification"),
+			Parameters:  map[string]appconfig.ExtensionParameter{"queueArn": {Description: "ARN of the SQS queue that receives the events.", Required: true}}},
+		{ID: ExtSNS, Name: "AppConfig deployment events to Amazon SNS", VersionNumber: 1, AWSAuthored: true,
+			Description: "Sends deployment start, completion and rollback events to an SNS topic.",
+			Actions:     notify(URISNS, "SNSNotification"),
+			Parameters:  map[string]appconfig.ExtensionParameter{"topicArn": {Description: "ARN of the SNS topic that receives the events.", Required: true}}},
+	}
+}
+
+func awsExtension(ident string) (appconfig.Extension, bool) {
+	for _, e := range AWSExtensions() {
+		if e.ID == ident || e.Name == ident {
+			return e, true
+		}
+	}
+	return appconfig.Extension{}, false
+}
+
+// ExtensionARNOf is the ARN of an extension version.
+func ExtensionARNOf(sc appconfig.Scope, e appconfig.Extension) string {
+	if e.AWSAuthored {
+		return AWSExtensionARN(sc.Region, e.ID, e.VersionNumber)
+	}
+	return ExtensionARN(sc, e.ID, e.VersionNumber)
+}
+
+type nameClaim struct {
+	ExtensionID string `json:"extensionId"`
+	Latest      int    `json:"latest"` // highest version ever created
+}
+
+func extensionVersionKey(sc appconfig.Scope, id string, version int) appconfig.Key {
+	return key(sc, appconfig.KindExtension, id, fmt.Sprintf("%06d", version))
+}
+
+func extensionNotFound(ident string) error {
+	return appconfig.NotFound("Extension", "Extension %s not found", ident)
+}
+
+// resolveExtension finds an extension version by name, ID or ARN; version
+// 0 means the highest (or the one the ARN names).
+func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+	id := ident
+	if res, ok := ParseARN(ident); ok && res.Type == "extension" {
+		if res.Region != sc.Region || (res.Account != "" && res.Account != sc.Account) {
+			return appconfig.Extension{}, appconfig.Record{}, extensionNotFound(ident)
+		}
+		id = res.ID
+		if version == 0 {
+			version = res.Version
+		}
+	}
+	if e, ok := awsExtension(id); ok {
+		if version != 0 && version != e.VersionNumber {
+			return e, appconfig.Record{}, appconfig.NotFound("Extension", "Extension %s has no version %d", e.ID, version)
+		}
+		return e, appconfig.Record{}, nil
+	}
+	if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", id), false); err == nil {
+		id = c.ExtensionID
+	} else if !appconfig.IsNotFound(err) {
+		return appconfig.Extension{}, appconfig.Record{}, err
+	}
+	if version == 0 {
+		q := query(sc, appconfig.KindExtension, id)
+		q.Desc, q.Limit = true, 1
+		recs, err := tx.List(ctx, q)
+		if err != nil {
+			return appconfig.Extension{}, appconfig.Record{}, err
+		}
+		if len(recs) == 0 {
+			return appconfig.Extension{}, appconfig.Record{}, extensionNotFound(ident)
+		}
+		if !forUpdate {
+			e, err := decode[appconfig.Extension](recs[0])
+			return e, recs[0], err
+		}
+		v, _ := strconv.Atoi(recs[0].ID)
+		version = v
+	}
+	e, r, err := getDoc[appconfig.Extension](ctx, tx, extensionVersionKey(sc, id, version), forUpdate)
+	if appconfig.IsNotFound(err) {
+		return e, r, appconfig.NotFound("Extension", "Extension %s has no version %d", ident, version)
+	}
+	return e, r, err
+}
+
+// ExtensionInput defines an extension version.
+type ExtensionInput struct {
+	Name, Description   string
+	Actions             map[string][]appconfig.ExtensionAction
+	Parameters          map[string]appconfig.ExtensionParameter
+	Tags                map[string]string
+	LatestVersionNumber *int
+}
+
+// CheckActionURI accepts the targets appconfigd can invoke.
+func CheckActionURI(uri string) error {
+	switch {
+	case strings.HasPrefix(uri, "https://"), strings.HasPrefix(uri, "http://"):
+		return nil
+	case strings.HasPrefix(uri, "arn:"):
+		parts := strings.SplitN(uri, ":", 6)
+		if len(parts) == 6 {
+			switch parts[2] {
+			case "lambda", "sqs", "sns":
+				return nil
+			case "events":
+				if strings.HasPrefix(parts[5], "event-bus/") {
+					return nil
+				}
+			}
+		}
+	}
+	return appconfig.BadRequest("Action URI %q is not supported: use a Lambda function, SQS queue, SNS topic or EventBridge event bus ARN, or an http(s) URL.", uri)
+}
+
+func checkExtensionDefinition(actions map[string][]appconfig.ExtensionAction, params map[string]appconfig.ExtensionParameter) error {
+	for point, list := range actions {
+		for _, a := range list {
+			if err := CheckActionURI(a.URI); err != nil {
+				return appconfig.BadRequest("Action %q at %s: %s", a.Name, point, err.(*appconfig.Error).Message)
+			}
+		}
+	}
+	for name, p := range params {
+		if p.Dynamic && p.Required {
+			return appconfig.BadRequest("Parameter %q cannot be both dynamic and required.", name)
+		}
+	}
+	return nil
+}
+
+// CreateExtension creates an extension (version 1), or the next version
+// of an existing one when LatestVersionNumber names its latest version.
+func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in ExtensionInput) (appconfig.Extension, error) {
+	if strings.HasPrefix(in.Name, "AWS.") {
+		return appconfig.Extension{}, appconfig.BadRequest("Extension names starting with \"AWS.\" are reserved for AWS-authored extensions.")
+	}
+	if err := checkExtensionDefinition(in.Actions, in.Parameters); err != nil {
+		return appconfig.Extension{}, err
+	}
+	e := appconfig.Extension{Name: in.Name, Description: in.Description, Actions: in.Actions, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		ck := key(sc, appconfig.KindExtensionName, "", in.Name)
+		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
+		switch {
+		case appconfig.IsNotFound(err):
+			n, err := tx.Count(ctx, query(sc, appconfig.KindExtensionName, ""))
+			if err != nil {
+				return err
+			}
+			if n >= s.quotas.ExtensionsPerAccount {
+				return appconfig.QuotaExceeded("You have reached the limit of %d extensions in this account and region.", s.quotas.ExtensionsPerAccount)
+			}
+			e.ID, e.VersionNumber = NewID(), 1
+			cr = appconfig.Record{Key: ck, Body: encode(nameClaim{ExtensionID: e.ID, Latest: 1})}
+			if err := tx.Insert(ctx, &cr); err != nil {
+				if appconfig.IsConflict(err) {
+					return appconfig.Conflict("An extension named %q already exists.", in.Name)
+				}
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			if in.LatestVersionNumber == nil {
+				return appconfig.Conflict("An extension named %q already exists (latest version %d). To create a new version, pass Latest-Version-Number: %d.", in.Name, claim.Latest, claim.Latest)
+			}
+			if *in.LatestVersionNumber != claim.Latest {
+				return appconfig.Conflict("Latest-Version-Number %d does not match the latest version %d of extension %q.", *in.LatestVersionNumber, claim.Latest, in.Name)
+			}
+			claim.Latest++
+			e.ID, e.VersionNumber = claim.ExtensionID, claim.Latest
+			cr.Body = encode(claim)
+			if err := tx.Put(ctx, cr); err != nil {
+				return err
+			}
+		}
+		r := appconfig.Record{Key: extensionVersionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(e)}
+		if err := tx.Insert(ctx, &r); err != nil {
+			return err
+		}
+		return s.putTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber), in.Tags)
+	})
+	return e, err
+}
+
+// GetExtension returns an extension version (0: the highest).
+func (s *Service) GetExtension(ctx context.Context, sc appconfig.Scope, ident string, version int) (appconfig.Extension, error) {
+	var e appconfig.Extension
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		e, _, err = s.resolveExtension(ctx, tx, sc, ident, version, false)
+		return err
+	})
+	return e, err
+}
+
+// UpdateExtensionInput edits one version in place; nil members are kept.
+type UpdateExtensionInput struct {
+	Description *string
+	Actions     map[string][]appconfig.ExtensionAction
+	Parameters  map[string]appconfig.ExtensionParameter
+	Version     int
+}
+
+// UpdateExtension edits an extension version.
+func (s *Service) UpdateExtension(ctx context.Context, sc appconfig.Scope, ident string, in UpdateExtensionInput) (appconfig.Extension, error) {
+	var e appconfig.Extension
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		var r appconfig.Record
+		var err error
+		e, r, err = s.resolveExtension(ctx, tx, sc, ident, in.Version, true)
+		if err != nil {
+			return err
+		}
+		if e.AWSAuthored {
+			return appconfig.BadRequest("AWS-authored extension %s cannot be updated.", e.ID)
+		}
+		if in.Description != nil {
+			e.Description = *in.Description
+		}
+		if in.Actions != nil {
+			e.Actions = in.Actions
+		}
+		if in.Parameters != nil {
+			e.Parameters = in.Parameters
+		}
+		if err := checkExtensionDefinition(e.Actions, e.Parameters); err != nil {
+			return err
+		}
+		r.Body = encode(e)
+		return tx.Put(ctx, r)
+	})
+	return e, err
+}
+
+// DeleteExtension deletes an extension version (0: the highest) that no
+// association uses.
+func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident string, version int) error {
+	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+		e, r, err := s.resolveExtension(ctx, tx, sc, ident, version, true)
+		if err != nil {
+			return err
+		}
+		if e.AWSAuthored {
+			return appconfig.BadRequest("AWS-authored extension %s cannot be deleted.", e.ID)
+		}
+		assocs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+		if err != nil {
+			return err
+		}
+		for _, ar := range assocs {
+			a, err := decode[appconfig.ExtensionAssociation](ar)
+			if err != nil {
+				return err
+			}
+			if a.ExtensionID == e.ID && a.ExtensionVersionNumber == e.VersionNumber {
+				return appconfig.BadRequest("Extension %s version %d is used by extension association %s; delete its associations first.", e.ID, e.VersionNumber, a.ID)
+			}
+		}
+		if err := tx.Delete(ctx, r.Key); err != nil {
+			return err
+		}
+		if err := deleteTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber)); err != nil {
+			return err
+		}
+		left, err := tx.Count(ctx, query(sc, appconfig.KindExtension, e.ID))
+		if err != nil || left > 0 {
+			return err
+		}
+		// The last version is gone: the name is free again.
+		return tx.Delete(ctx, key(sc, appconfig.KindExtensionName, "", e.Name))
+	})
+}
+
+// ListExtensions lists the account's extensions (their highest version),
+// then the AWS-authored ones, optionally by name.
+func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name string, p appconfig.PageRequest) (appconfig.Page[appconfig.Extension], error) {
+	var page appconfig.Page[appconfig.Extension]
+	phase, seq, err := parseToken(p.NextToken, appconfig.KindExtension)
+	if err != nil {
+		return page, err
+	}
+	size := pageSize(p)
+	from := 0
+	if phase == "" {
+		err = s.store.View(ctx, func(tx appconfig.Tx) error {
+			q := query(sc, appconfig.KindExtensionName, "")
+			q.AfterSeq = seq
+			claims, err := tx.List(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, c := range claims {
+				if name != "" && c.ID != name {
+					continue
+				}
+				if len(page.Items) == size {
+					page.NextToken = makeToken(appconfig.KindExtension, "", q.AfterSeq)
+					return nil
+				}
+				claim, err := decode[nameClaim](c)
+				if err != nil {
+					return err
+				}
+				e, _, err := s.resolveExtension(ctx, tx, sc, claim.ExtensionID, 0, false)
+				if err != nil {
+					return err
+				}
+				page.Items = append(page.Items, e)
+				q.AfterSeq = c.Seq
+			}
+			return nil
+		})
+		if err != nil || page.NextToken != "" {
+			return page, err
+		}
+	} else if phase == "aws" {
+		from = int(seq)
+	} else {
+		return page, appconfig.BadRequest("The NextToken is not valid for this request.")
+	}
+	catalogue := AWSExtensions()
+	if from > len(catalogue) {
+		return page, appconfig.BadRequest("The NextToken is not valid for this request.")
+	}
+	for i := from; i < len(catalogue); i++ {
+		e := catalogue[i]
+		if name != "" && name != e.Name && name != e.ID {
+			continue
+		}
+		if len(page.Items) == size {
+			page.NextToken = makeToken(appconfig.KindExtension, "aws", int64(i))
+			break
+		}
+		page.Items = append(page.Items, e)
+	}
+	return page, nil
+}
