@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// target is one server under test.
+type target struct {
+	name      string
+	base      string
+	createOK  map[int]bool // statuses that count as a created application
+	stop      func()
+	proc      *proc
+	inProcess bool
+}
+
+// workload is one operation against one target: build makes the n-th
+// request (n counts from 0 over warm-up and measured period together),
+// ok judges a response by status and body length.
+type workload struct {
+	build func(n uint64) *http.Request
+	ok    func(status int, bodyLen int64) bool
+	// reusable: the request has no body, so a worker may send the same
+	// *http.Request again once the previous response body is closed.
+	reusable bool
+}
+
+// result is what a measured period produced.
+type result struct {
+	Op         string         `json:"operation"`
+	Server     string         `json:"server"`
+	Supported  bool           `json:"supported"`
+	Note       string         `json:"note,omitempty"`
+	Workers    int            `json:"workers"`
+	Seconds    float64        `json:"measuredSeconds"`
+	OK         int64          `json:"ok"`
+	Errors     int64          `json:"errors"`
+	ErrorsBy   map[string]int `json:"errorsBy,omitempty"`
+	WarmupOK   int64          `json:"warmupOk"`
+	WarmupErrs int64          `json:"warmupErrors"`
+	RPS        float64        `json:"requestsPerSecond"`
+	P50ms      float64        `json:"p50ms"`
+	P99ms      float64        `json:"p99ms"`
+	MaxMs      float64        `json:"maxMs"`
+	Conns      int64          `json:"connectionsOpened"`
+	FirstError string         `json:"firstError,omitempty"`
+	// CPU time used during the measured period, in cores (CPU seconds per
+	// second) and in microseconds per request. The server figure is the
+	// server process's; the client figure is this process's (which in
+	// -inprocess mode includes the server).
+	ServerCores   float64 `json:"serverCpuCores,omitempty"`
+	ServerUsPerOp float64 `json:"serverCpuUsPerRequest,omitempty"`
+	ClientCores   float64 `json:"clientCpuCores"`
+	ClientUsPerOp float64 `json:"clientCpuUsPerRequest"`
+}
+
+func (r result) errorRate() float64 {
+	if r.OK+r.Errors == 0 {
+		return 0
+	}
+	return float64(r.Errors) / float64(r.OK+r.Errors)
+}
+
+// countingDialer counts new TCP connections (keep-alive works when it
+// stays near the number of workers).
+type countingDialer struct {
+	d     net.Dialer
+	dials atomic.Int64
+}
+
+func (c *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c.dials.Add(1)
+	return c.d.DialContext(ctx, network, addr)
+}
+
+// newClient is a plain keep-alive HTTP/1.1 client with one idle
+// connection kept per worker and no proxy.
+func newClient(workers int) (*http.Client, *countingDialer) {
+	d := &countingDialer{d: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         d.DialContext,
+		MaxIdleConns:        workers * 2,
+		MaxIdleConnsPerHost: workers * 2,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, d
+}
+
+type workerStats struct {
+	lat        []time.Duration
+	errs       map[string]int
+	nerr       int64
+	warmOK     int64
+	warmErr    int64
+	firstError string
+}
+
+// run drives wl with `workers` concurrent closed-loop workers: warm-up,
+// then the measured period. A request belongs to the period it started in.
+func run(ctx context.Context, client *http.Client, dialer *countingDialer, workers int, warmup, measure time.Duration, wl workload, onMeasure func()) (result, error) {
+	var measureOnce sync.Once
+	var counter atomic.Uint64
+	start := time.Now()
+	mStart := start.Add(warmup)
+	mEnd := mStart.Add(measure)
+	var dialsAtStart atomic.Int64
+	dialsAtStart.Store(-1)
+	stats := make([]*workerStats, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<14)}
+		stats[w] = st
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var req *http.Request
+			for ctx.Err() == nil {
+				n := counter.Add(1) - 1
+				if req == nil || !wl.reusable {
+					req = wl.build(n).WithContext(ctx)
+				}
+				t0 := time.Now()
+				if !t0.Before(mEnd) {
+					return
+				}
+				measured := !t0.Before(mStart)
+				if measured {
+					measureOnce.Do(func() {
+						dialsAtStart.Store(dialer.dials.Load())
+						onMeasure()
+					})
+				}
+				resp, err := client.Do(req)
+				var nbytes int64
+				status := 0
+				if err == nil {
+					status = resp.StatusCode
+					nbytes, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				lat := time.Since(t0)
+				if ctx.Err() != nil {
+					return
+				}
+				good := err == nil && wl.ok(status, nbytes)
+				switch {
+				case !measured && good:
+					st.warmOK++
+				case !measured:
+					st.warmErr++
+				case good:
+					st.lat = append(st.lat, lat)
+				default:
+					st.nerr++
+					key := "transport"
+					if err == nil {
+						key = strconv.Itoa(status)
+						if status/100 == 2 {
+							key += " (wrong body length " + strconv.FormatInt(nbytes, 10) + ")"
+						}
+					}
+					st.errs[key]++
+					if st.firstError == "" {
+						if err != nil {
+							st.firstError = err.Error()
+						} else {
+							st.firstError = key
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return result{}, err
+	}
+	res := result{Workers: workers, Seconds: measure.Seconds(), Supported: true, ErrorsBy: map[string]int{}}
+	var all []time.Duration
+	for _, st := range stats {
+		all = append(all, st.lat...)
+		res.Errors += st.nerr
+		res.WarmupOK += st.warmOK
+		res.WarmupErrs += st.warmErr
+		for k, v := range st.errs {
+			res.ErrorsBy[k] += v
+		}
+		if res.FirstError == "" {
+			res.FirstError = st.firstError
+		}
+	}
+	if d := dialsAtStart.Load(); d >= 0 {
+		res.Conns = dialer.dials.Load() - d
+	}
+	res.OK = int64(len(all))
+	if res.OK == 0 {
+		return res, errors.New("no successful request in the measured period")
+	}
+	slices.Sort(all)
+	res.RPS = float64(res.OK) / measure.Seconds()
+	res.P50ms = ms(percentile(all, 0.50))
+	res.P99ms = ms(percentile(all, 0.99))
+	res.MaxMs = ms(all[len(all)-1])
+	return res, nil
+}
+
+// percentile of sorted durations, nearest rank.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	i := sort.Search(len(sorted), func(i int) bool { return float64(i+1) >= p*float64(len(sorted)) })
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return sorted[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

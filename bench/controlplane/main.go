@@ -1,0 +1,527 @@
+// Command controlplane benchmarks appconfigd's control plane side by side
+// with moto (the AWS mock server) in one run, with the same load
+// generator, and reports the ratio appconfigd/moto per operation.
+//
+//	go run ./bench/controlplane [flags]
+//
+// It builds and starts `appconfigd serve` (open auth, default SQLite
+// store, fresh data directory) and `moto_server` on free loopback ports,
+// drives each operation against each server with a fixed number of
+// closed-loop keep-alive workers (warm-up, then a measured period), prints
+// a Markdown table and stops both servers (also on Ctrl-C).
+//
+// See bench/README.md for what each operation measures and the figures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	workers       int
+	warmup        time.Duration
+	duration      time.Duration
+	pause         time.Duration
+	accounts      int
+	regions       []string
+	payloadSize   int
+	ops           []string
+	servers       []string
+	appconfigdBin string
+	inProcess     bool
+	cpuProfile    string
+	motoCmd       string
+	jsonOut       string
+	target        float64
+	maxErrRate    float64
+	keep          bool
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func main() { os.Exit(realMain()) }
+
+func realMain() int {
+	var o options
+	var regions, ops, servers string
+	flag.IntVar(&o.workers, "workers", 16, "concurrent closed-loop workers (one keep-alive connection each)")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up period per operation and server (not measured)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured period per operation and server")
+	flag.DurationVar(&o.pause, "pause", time.Second, "idle pause between runs")
+	flag.IntVar(&o.accounts, "accounts", 10000, "CreateApplication: number of 12-digit accounts to rotate over")
+	flag.StringVar(&regions, "regions", "us-east-1,us-west-2,eu-west-1,eu-central-1,ap-southeast-2", "CreateApplication: regions to rotate over (after each round of accounts)")
+	flag.IntVar(&o.payloadSize, "payload", 64<<10, "GetHostedConfigurationVersion: size of the hosted version in bytes")
+	flag.StringVar(&ops, "ops", "create,get", "operations to run: create (CreateApplication), get (GetHostedConfigurationVersion)")
+	flag.StringVar(&servers, "servers", "appconfigd,moto", "servers to run against: appconfigd, moto")
+	flag.StringVar(&o.appconfigdBin, "appconfigd-bin", "", "use this appconfigd binary instead of building ./cmd/appconfigd")
+	flag.BoolVar(&o.inProcess, "inprocess", false, "run appconfigd's server package inside this process instead of the binary (needs -tags inprocess; for -cpuprofile of server and client together; figures are not comparable to the default)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for each appconfigd measured period to `PREFIX`.<operation>.pprof")
+	flag.StringVar(&o.motoCmd, "moto", "moto_server", "moto_server command")
+	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to `FILE` (- for stdout, after the table)")
+	flag.Float64Var(&o.target, "target", 20, "target ratio appconfigd/moto in requests/s")
+	flag.Float64Var(&o.maxErrRate, "max-error-rate", 0.01, "fail (exit 1) when any run's error rate exceeds this")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data, server logs)")
+	flag.Parse()
+	o.regions = splitList(regions)
+	o.ops = splitList(ops)
+	o.servers = splitList(servers)
+	if o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.accounts < 1 || len(o.regions) == 0 || o.payloadSize < 1 {
+		logf("bad flags")
+		return 2
+	}
+	if o.inProcess && !inProcessBuilt {
+		_, err := startAppconfigdInProcess(context.Background(), "")
+		logf("%v", err)
+		return 2
+	}
+	for _, op := range o.ops {
+		if op != "create" && op != "get" {
+			logf("unknown operation %q (want create, get)", op)
+			return 2
+		}
+	}
+	for _, s := range o.servers {
+		if s != "appconfigd" && s != "moto" {
+			logf("unknown server %q (want appconfigd, moto)", s)
+			return 2
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	tmp, err := os.MkdirTemp("", "appconfigd-bench-")
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	var targets []*target
+	defer func() {
+		for _, t := range targets {
+			logf("stopping %s", t.name)
+			t.stop()
+		}
+		if o.keep {
+			logf("kept %s", tmp)
+		} else {
+			os.RemoveAll(tmp)
+		}
+	}()
+
+	env := describeEnv(o)
+	for _, s := range o.servers {
+		var t *target
+		switch s {
+		case "appconfigd":
+			if o.inProcess {
+				t, err = startAppconfigdInProcess(ctx, tmp)
+			} else {
+				t, err = startAppconfigd(ctx, tmp, o.appconfigdBin)
+			}
+		case "moto":
+			t, err = startMoto(ctx, tmp, o.motoCmd)
+		}
+		if err != nil {
+			logf("start %s: %v", s, err)
+			return 1
+		}
+		logf("%s ready at %s", t.name, t.base)
+		targets = append(targets, t)
+	}
+
+	sig := newSigner(time.Now())
+	content := payload(o.payloadSize)
+	var results []result
+	for _, op := range o.ops {
+		for _, t := range targets {
+			if ctx.Err() != nil {
+				break
+			}
+			r, err := runOne(ctx, o, sig, t, op, content)
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				logf("%s on %s: %v", opName(op), t.name, err)
+				return 1
+			}
+			results = append(results, r)
+			if t.proc != nil && t.proc.exited() {
+				logf("%s exited during the run; log tail:\n%s", t.name, t.proc.logTail(20))
+				return 1
+			}
+			sleep(ctx, o.pause)
+		}
+	}
+	if ctx.Err() != nil {
+		logf("interrupted")
+		return 130
+	}
+	env.LoadAvgEnd = loadAvg()
+
+	report(os.Stdout, o, env, results)
+	if o.jsonOut != "" {
+		out := struct {
+			Env     envInfo  `json:"environment"`
+			Results []result `json:"results"`
+			Ratios  []ratio  `json:"ratios"`
+		}{env, results, ratios(results)}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		b = append(b, '\n')
+		if o.jsonOut == "-" {
+			os.Stdout.Write(b)
+		} else if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
+			logf("%v", err)
+			return 1
+		}
+	}
+	failed := false
+	for _, r := range results {
+		if r.Supported && r.errorRate() > o.maxErrRate {
+			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d) exceeds %.2f%%: %s (first: %s)",
+				r.Op, r.Server, 100*r.errorRate(), r.Errors, r.OK+r.Errors, 100*o.maxErrRate, fmtErrs(r.ErrorsBy), r.FirstError)
+			failed = true
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func opName(op string) string {
+	if op == "create" {
+		return opCreate
+	}
+	return opGetHCV
+}
+
+func runOne(ctx context.Context, o options, sig signer, t *target, op string, content []byte) (result, error) {
+	client, dialer := newClient(o.workers)
+	defer client.CloseIdleConnections()
+	var wl workload
+	switch op {
+	case "create":
+		wl = createWorkload(t, sig, o.accounts, o.regions)
+	case "get":
+		url, err := setupHosted(ctx, client, sig, t, content)
+		if err != nil {
+			var u unsupported
+			if errors.As(err, &u) && t.name != "appconfigd" {
+				logf("%s: %s does not support it: %v", opName(op), t.name, err)
+				return result{Op: opName(op), Server: t.name, Note: "not supported: " + err.Error()}, nil
+			}
+			return result{}, fmt.Errorf("setup: %w", err)
+		}
+		wl = getWorkload(sig, url, len(content))
+	}
+	logf("%s on %s: %d workers, %v warm-up, %v measured", opName(op), t.name, o.workers, o.warmup, o.duration)
+	profiling := o.cpuProfile != "" && t.name == "appconfigd"
+	var pf *os.File
+	if profiling {
+		var err error
+		if pf, err = os.Create(o.cpuProfile + "." + opName(op) + ".pprof"); err != nil {
+			return result{}, err
+		}
+		defer pf.Close()
+	}
+	var cpu0 cpuSample
+	onMeasure := func() {
+		cpu0 = sampleCPU(t)
+		if profiling {
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				logf("cpu profile: %v", err)
+			}
+		}
+	}
+	r, err := run(ctx, client, dialer, o.workers, o.warmup, o.duration, wl, onMeasure)
+	cpu1 := sampleCPU(t)
+	if profiling {
+		pprof.StopCPUProfile()
+		logf("wrote %s", pf.Name())
+	}
+	r.Op, r.Server = opName(op), t.name
+	if n := r.OK + r.Errors; n > 0 && !cpu0.at.IsZero() {
+		wall := cpu1.at.Sub(cpu0.at).Seconds()
+		if cpu0.serverOK && cpu1.serverOK {
+			d := (cpu1.server - cpu0.server).Seconds()
+			r.ServerCores, r.ServerUsPerOp = d/wall, d*1e6/float64(n)
+		}
+		d := (cpu1.self - cpu0.self).Seconds()
+		r.ClientCores, r.ClientUsPerOp = d/wall, d*1e6/float64(n)
+	}
+	if err != nil {
+		// A server that answers nothing right is reported, not fatal,
+		// unless it is appconfigd.
+		if t.name != "appconfigd" && r.Errors > 0 {
+			r.Supported = false
+			r.Note = fmt.Sprintf("not supported: every request failed (%s; first: %s)", fmtErrs(r.ErrorsBy), r.FirstError)
+			return r, nil
+		}
+		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, fmtErrs(r.ErrorsBy), r.FirstError)
+	}
+	if op == "create" && t.name == "appconfigd" {
+		if total := r.WarmupOK + r.WarmupErrs + r.OK + r.Errors; total > createCapacity(o.accounts, o.regions) {
+			logf("warning: %d CreateApplication requests exceed the quota capacity %d of %d accounts × %d regions; raise -accounts",
+				total, createCapacity(o.accounts, o.regions), o.accounts, len(o.regions))
+		}
+	}
+	serverCPU := "server CPU n/a"
+	if r.ServerUsPerOp > 0 {
+		serverCPU = fmt.Sprintf("server CPU %.2f cores (%.0f µs/req)", r.ServerCores, r.ServerUsPerOp)
+	}
+	logf("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors, %d new connections, %s, client CPU %.2f cores (%.0f µs/req)",
+		r.RPS, r.P50ms, r.P99ms, r.Errors, r.Conns, serverCPU, r.ClientCores, r.ClientUsPerOp)
+	return r, nil
+}
+
+type cpuSample struct {
+	at       time.Time
+	server   time.Duration
+	serverOK bool
+	self     time.Duration
+}
+
+func sampleCPU(t *target) cpuSample {
+	c := cpuSample{at: time.Now(), self: selfCPU()}
+	if t.proc != nil {
+		c.server, c.serverOK = procCPU(t.proc.cmd.Process.Pid)
+	}
+	return c
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// envInfo describes the machine and settings of a run.
+type envInfo struct {
+	Date         string `json:"date"`
+	NumCPU       int    `json:"nproc"`
+	CPUModel     string `json:"cpuModel"`
+	GoVersion    string `json:"goVersion"`
+	Commit       string `json:"commit"`
+	MotoVersion  string `json:"motoVersion"`
+	Workers      int    `json:"workers"`
+	Warmup       string `json:"warmup"`
+	Duration     string `json:"duration"`
+	InProcess    bool   `json:"inProcess"`
+	LoadAvgStart string `json:"loadavgStart"`
+	LoadAvgEnd   string `json:"loadavgEnd"`
+}
+
+func describeEnv(o options) envInfo {
+	e := envInfo{
+		Date: time.Now().UTC().Format(time.RFC3339), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version(),
+		Workers: o.workers, Warmup: o.warmup.String(), Duration: o.duration.String(), InProcess: o.inProcess,
+		LoadAvgStart: loadAvg(),
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				e.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	e.Commit = gitState()
+	if slices.Contains(o.servers, "moto") {
+		if out, err := exec.Command("python3", "-c", "import moto; print(moto.__version__)").Output(); err == nil {
+			e.MotoVersion = strings.TrimSpace(string(out))
+		}
+	}
+	return e
+}
+
+// gitState is the short commit of the tree under test, "+dirty" when
+// files outside bench/ have uncommitted changes.
+func gitState() string {
+	root, err := moduleRoot()
+	if err != nil {
+		return ""
+	}
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(out))
+	st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":(exclude)bench").Output()
+	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		c += "+dirty"
+	}
+	return c
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+type ratio struct {
+	Op         string  `json:"operation"`
+	Appconfigd float64 `json:"appconfigdRps"`
+	Moto       float64 `json:"motoRps"`
+	Ratio      float64 `json:"ratio"` // 0 when not comparable
+	P50Ratio   float64 `json:"p50Ratio"`
+	// CPURatio is moto's server CPU per request over appconfigd's: how
+	// much more work moto does per request, whatever the core sharing.
+	CPURatio float64 `json:"serverCpuPerRequestRatio,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+func ratios(results []result) []ratio {
+	var out []ratio
+	var order []string
+	by := map[string]map[string]result{}
+	for _, r := range results {
+		if by[r.Op] == nil {
+			by[r.Op] = map[string]result{}
+			order = append(order, r.Op)
+		}
+		by[r.Op][r.Server] = r
+	}
+	for _, op := range order {
+		a, okA := by[op]["appconfigd"]
+		m, okM := by[op]["moto"]
+		if !okA || !okM {
+			continue
+		}
+		rt := ratio{Op: op, Appconfigd: a.RPS, Moto: m.RPS}
+		switch {
+		case !m.Supported:
+			rt.Note = "moto does not support it"
+		case m.RPS > 0:
+			rt.Ratio = a.RPS / m.RPS
+			if a.P50ms > 0 {
+				rt.P50Ratio = m.P50ms / a.P50ms
+			}
+			if a.ServerUsPerOp > 0 && m.ServerUsPerOp > 0 {
+				rt.CPURatio = m.ServerUsPerOp / a.ServerUsPerOp
+			}
+		}
+		out = append(out, rt)
+	}
+	return out
+}
+
+func report(w io.Writer, o options, e envInfo, results []result) {
+	fmt.Fprintf(w, "## Control plane: appconfigd vs moto\n\n")
+	mode := "appconfigd binary (`appconfigd serve`, open auth, SQLite store)"
+	if e.InProcess {
+		mode = "appconfigd **in-process** (profiling mode; not comparable)"
+	}
+	fmt.Fprintf(w, "%s at %s · %d workers · %s warm-up + %s measured per operation and server · nproc %d (%s) · %s · moto %s · loadavg %s → %s\n\n",
+		mode, orNA(e.Commit), e.Workers, e.Warmup, e.Duration, e.NumCPU, e.CPUModel, e.GoVersion, orNA(e.MotoVersion), e.LoadAvgStart, e.LoadAvgEnd)
+	fmt.Fprintln(w, "| Operation | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		if !r.Supported {
+			fmt.Fprintf(w, "| %s | %s | — | — | — | — | — | — | — | — | — |\n", r.Op, r.Server)
+			continue
+		}
+		serverCPU, serverPer := "n/a", "n/a"
+		if r.ServerUsPerOp > 0 {
+			serverCPU, serverPer = fmt.Sprintf("%.2f cores", r.ServerCores), fmt.Sprintf("%.0f µs", r.ServerUsPerOp)
+		}
+		errs := fmt.Sprintf("%d / %d", r.Errors, r.OK+r.Errors)
+		if r.Errors > 0 {
+			errs += " (" + fmtErrs(r.ErrorsBy) + ")"
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.2f cores |\n",
+			r.Op, r.Server, r.RPS, fmtMs(r.P50ms), fmtMs(r.P99ms), fmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
+	}
+	rs := ratios(results)
+	if len(rs) > 0 {
+		fmt.Fprintf(w, "\n| Operation | appconfigd req/s | moto req/s | ratio appconfigd/moto | p50 moto/appconfigd | server CPU/req moto/appconfigd | target ≥ %g× |\n", o.target)
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+		for _, r := range rs {
+			if r.Ratio == 0 {
+				fmt.Fprintf(w, "| %s | %.0f | — | n/a | n/a | n/a | n/a (%s) |\n", r.Op, r.Appconfigd, r.Note)
+				continue
+			}
+			verdict := "met"
+			if r.Ratio < o.target {
+				verdict = "**not met**"
+			}
+			cpu := "n/a"
+			if r.CPURatio > 0 {
+				cpu = fmt.Sprintf("%.1f×", r.CPURatio)
+			}
+			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.1f× | %.1f× | %s | %s |\n", r.Op, r.Appconfigd, r.Moto, r.Ratio, r.P50Ratio, cpu, verdict)
+		}
+	}
+	var notes []string
+	for _, r := range results {
+		if r.Note != "" {
+			notes = append(notes, fmt.Sprintf("- %s on %s: %s", r.Op, r.Server, r.Note))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	fmt.Fprintln(w)
+}
+
+// fmtErrs lists error counts by status (or "transport"), sorted.
+func fmtErrs(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fmtMs(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("%.2f ms", v)
+	}
+	return fmt.Sprintf("%.1f ms", v)
+}
+
+func orNA(s string) string {
+	if s == "" {
+		return "n/a"
+	}
+	return s
+}
