@@ -52,7 +52,6 @@ type Query struct {
 	Account, Region string
 	Kind            string
 	Parent          string
-	AnyParent       bool   // ignore Parent: all records of the kind in the scope
 	Name            string // exact name match when non-empty
 	AfterSeq        int64  // ascending: Seq > AfterSeq; descending: Seq < AfterSeq (when > 0)
 	Desc            bool

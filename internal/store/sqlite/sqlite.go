@@ -31,7 +31,7 @@ var _ appconfig.Store = (*Store)(nil)
 var migrations = []sqlstore.Migration{
 	{Version: 1, SQL: `
 CREATE TABLE records (
-	seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq     INTEGER PRIMARY KEY,
 	account TEXT NOT NULL,
 	region  TEXT NOT NULL,
 	kind    TEXT NOT NULL,
@@ -44,7 +44,6 @@ CREATE TABLE records (
 	UNIQUE (account, region, kind, parent, id)
 );
 CREATE INDEX records_by_parent ON records (account, region, kind, parent, seq);
-CREATE INDEX records_by_kind ON records (account, region, kind, seq);
 CREATE INDEX records_by_name ON records (account, region, kind, parent, name);
 CREATE INDEX records_due ON records (kind, due_at) WHERE due_at IS NOT NULL;
 `},
@@ -130,5 +129,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxOpenConns(n)
 		reader.SetMaxIdleConns(n)
 	}
-	return &Store{DB: sqlstore.Open(dialect{}, writer, reader)}, nil
+	db := sqlstore.Open(dialect{}, writer, reader)
+	if err := db.Prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{DB: db}, nil
 }

@@ -27,7 +27,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"PutAndDelete", testPutDelete},
 		{"ScopesAreIsolated", testScopes},
 		{"ListOrderAndPaging", testList},
-		{"ListByNameAndAnyParent", testListByName},
+		{"ListByName", testListByName},
 		{"CountAndDeleteAll", testCountDeleteAll},
 		{"DataLoadedOnlyOnRequest", testData},
 		{"RollbackOnError", testRollback},
@@ -221,9 +221,9 @@ func testListByName(t *testing.T, s appconfig.Store) {
 	if got := fmt.Sprint(list(t, s, q)); got != "[e1]" {
 		t.Fatalf("by name %s", got)
 	}
-	q.AnyParent = true
-	if got := fmt.Sprint(list(t, s, q)); got != "[e1 e3]" {
-		t.Fatalf("by name, any parent %s", got)
+	q.Parent = "a2"
+	if got := fmt.Sprint(list(t, s, q)); got != "[e3]" {
+		t.Fatalf("by name, other parent %s", got)
 	}
 	q.Name = "My App/with spaces ✓"
 	if got := list(t, s, q); len(got) != 0 {
@@ -249,7 +249,7 @@ func testCountDeleteAll(t *testing.T, s appconfig.Store) {
 	if err != nil || n != 5 || deleted != 5 {
 		t.Fatalf("count %d deleted %d err %v", n, deleted, err)
 	}
-	q.AnyParent = true
+	q.Parent = "a2"
 	s.View(ctx, func(tx appconfig.Tx) error { n, err = tx.Count(ctx, q); return err })
 	if n != 1 {
 		t.Fatalf("left %d records, want the other parent's 1", n)
