@@ -129,7 +129,11 @@ func (s *Service) latestVersion(ctx context.Context, tx appconfig.Tx, sc appconf
 }
 
 // GetHostedConfigurationVersion returns one version with its content.
+// Versions are served from memory when the caller names them by IDs.
 func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfig.Scope, appIdent, profIdent string, number int) (appconfig.HostedConfigurationVersion, error) {
+	if v, ok := s.versions.get(versionCacheKey{sc, appIdent, profIdent, number}); ok {
+		return v, nil
+	}
 	var v appconfig.HostedConfigurationVersion
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		app, prof, _, err := s.ResolveProfile(ctx, tx, sc, appIdent, profIdent, false)
@@ -139,6 +143,9 @@ func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfi
 		v, err = s.getVersion(ctx, tx, sc, app.ID, prof.ID, number)
 		return err
 	})
+	if err == nil {
+		s.versions.put(versionCacheKey{sc, v.ApplicationID, v.ConfigurationProfileID, number}, v)
+	}
 	return v, err
 }
 
@@ -182,6 +189,10 @@ func (s *Service) DeleteHostedConfigurationVersion(ctx context.Context, sc appco
 		err = tx.Delete(ctx, versionKey(sc, app.ID, prof.ID, number))
 		if appconfig.IsNotFound(err) {
 			return appconfig.NotFound("HostedConfigurationVersion", "Hosted configuration version %d of configuration profile %s not found", number, prof.ID)
+		}
+		if err == nil {
+			s.versions.drop(versionCacheKey{sc, app.ID, prof.ID, number})
+			tx.Notify(versionTopic(sc, app.ID, prof.ID, number))
 		}
 		return err
 	})

@@ -76,15 +76,16 @@ type Config struct {
 
 // Service implements the AppConfig control-plane rules.
 type Service struct {
-	store   appconfig.Store
-	clock   clock.Clock
-	quotas  Quotas
-	log     *slog.Logger
-	lambda  LambdaInvoker
-	schemas *schemaCache
-	usage   *usageTracker
-	hooks   Hooks
-	runner  *deploy.Runner
+	store    appconfig.Store
+	clock    clock.Clock
+	quotas   Quotas
+	log      *slog.Logger
+	lambda   LambdaInvoker
+	schemas  *schemaCache
+	versions *versionCache
+	usage    *usageTracker
+	hooks    Hooks
+	runner   *deploy.Runner
 }
 
 // Hooks let the deployment engine and the extension system take part in
@@ -109,12 +110,13 @@ func New(cfg Config) *Service {
 		cfg.UsageFlushInterval = 10 * time.Second
 	}
 	s := &Service{
-		store:   cfg.Store,
-		clock:   cfg.Clock,
-		quotas:  cfg.Quotas.WithDefaults(),
-		log:     cfg.Logger,
-		lambda:  cfg.Lambda,
-		schemas: newSchemaCache(),
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		quotas:   cfg.Quotas.WithDefaults(),
+		log:      cfg.Logger,
+		lambda:   cfg.Lambda,
+		schemas:  newSchemaCache(),
+		versions: newVersionCache(64 << 20),
 	}
 	s.usage = newUsageTracker(s, cfg.UsageFlushInterval)
 	return s
@@ -138,8 +140,17 @@ func (s *Service) Clock() clock.Clock { return s.clock }
 // Quotas are the effective quotas.
 func (s *Service) Quotas() Quotas { return s.quotas }
 
-// Run does the service's background work (usage flushing) until ctx ends.
-func (s *Service) Run(ctx context.Context) { s.usage.run(ctx) }
+// Run does the service's background work until ctx ends: it flushes
+// usage marks and drops cached versions deleted by any process.
+func (s *Service) Run(ctx context.Context) {
+	topics := s.store.Subscribe(ctx)
+	go func() {
+		for t := range topics {
+			s.versions.onTopic(t)
+		}
+	}()
+	s.usage.run(ctx)
+}
 
 // Flush writes pending usage marks now.
 func (s *Service) Flush(ctx context.Context) error { return s.usage.flush(ctx) }

@@ -1,0 +1,96 @@
+package service
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// versionCache keeps hosted configuration versions in memory. Versions
+// are immutable and their numbers never reused, so an entry only goes
+// stale when the version is deleted — and deletion announces a topic
+// (versionTopic) that every process sharing the store drops it on.
+// Entries are keyed by IDs; an application or profile cannot be deleted
+// while versions exist under it, so a hit proves the IDs still exist.
+type versionCache struct {
+	mu       sync.Mutex
+	entries  map[versionCacheKey]appconfig.HostedConfigurationVersion
+	order    []versionCacheKey
+	bytes    int
+	maxBytes int
+}
+
+type versionCacheKey struct {
+	sc        appconfig.Scope
+	app, prof string
+	number    int
+}
+
+func newVersionCache(maxBytes int) *versionCache {
+	return &versionCache{entries: map[versionCacheKey]appconfig.HostedConfigurationVersion{}, maxBytes: maxBytes}
+}
+
+func (c *versionCache) get(k versionCacheKey) (appconfig.HostedConfigurationVersion, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.entries[k]
+	return v, ok
+}
+
+func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVersion) {
+	size := len(v.Content) + 256
+	if size > c.maxBytes/8 {
+		return // too big to be worth evicting others for
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[k]; ok {
+		return
+	}
+	for c.bytes+size > c.maxBytes && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		if e, ok := c.entries[old]; ok {
+			c.bytes -= len(e.Content) + 256
+			delete(c.entries, old)
+		}
+	}
+	c.entries[k] = v
+	c.order = append(c.order, k)
+	c.bytes += size
+}
+
+func (c *versionCache) drop(k versionCacheKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[k]; ok {
+		c.bytes -= len(e.Content) + 256
+		delete(c.entries, k)
+		for i, o := range c.order {
+			if o == k {
+				c.order = append(c.order[:i], c.order[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// versionTopic announces the deletion of a hosted version.
+func versionTopic(sc appconfig.Scope, app, prof string, number int) string {
+	return "hv|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof + "|" + strconv.Itoa(number)
+}
+
+// onTopic drops the version a topic names, if it is a version topic.
+func (c *versionCache) onTopic(topic string) {
+	p := strings.Split(topic, "|")
+	if len(p) != 6 || p[0] != "hv" {
+		return
+	}
+	n, err := strconv.Atoi(p[5])
+	if err != nil {
+		return
+	}
+	c.drop(versionCacheKey{sc: appconfig.Scope{Account: p[1], Region: p[2]}, app: p[3], prof: p[4], number: n})
+}
