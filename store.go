@@ -21,6 +21,11 @@ type Store interface {
 	ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(Tx, Record) error) (int, error)
 	// NextDue returns the earliest DueAt among records of kind.
 	NextDue(ctx context.Context, kind string) (time.Time, bool, error)
+	// ScanDue calls fn for every record of kind that has a DueAt (for
+	// deployments: the active ones), without locking them.
+	ScanDue(ctx context.Context, kind string, fn func(Record) error) error
+	// Wipe deletes every record except those of the kinds kept.
+	Wipe(ctx context.Context, keep ...string) error
 	// Subscribe delivers the topics passed to Tx.Notify by committed
 	// transactions of any process sharing the store, until ctx ends.
 	Subscribe(ctx context.Context) <-chan string

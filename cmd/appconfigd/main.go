@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/server"
@@ -28,6 +29,7 @@ AWS_ENDPOINT_URL) and they work as they do against AWS.
 Usage:
   appconfigd serve [flags]     run the server (the default command)
   appconfigd deployment wait   follow a deployment until it completes or rolls back
+  appconfigd healthcheck       exit 0 when the server answers /readyz (for container health checks)
   appconfigd version           print the version
   appconfigd help [command]    show help
 
@@ -51,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args, stdout, stderr)
 	case "deployment":
 		return deploymentCmd(args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "appconfigd", version)
 		return 0
@@ -98,6 +102,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	account := fs.String("account", def.Account, "default 12-digit `account` id (open mode: used unless the access key id is 12 digits)")
 	timeScale := fs.Float64("time-scale", def.TimeScale, "run the service clock `N` times faster (deployments, bake times, token lifetimes)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	logFormat := fs.String("log-format", "text", "log `format`: text or json")
+	accessLog := fs.Bool("access-log", true, "log one line per API request (request id, operation, account, status, duration)")
+	allowReset := fs.Bool("allow-reset", false, "enable POST /_appconfigd/reset, which wipes all data (for test suites)")
+	seedDir := fs.String("seed-dir", "", "`directory` of YAML/JSON seed files applied at start (idempotent)")
+	maxBody := fs.Int64("max-body-bytes", def.MaxBodyBytes, "largest request body accepted, in `bytes`")
+	maxHeader := fs.Int("max-header-bytes", def.MaxHeaderBytes, "largest request header block accepted, in `bytes`")
+	readTimeout := fs.Duration("read-timeout", def.ReadTimeout, "longest `duration` to read a request")
+	writeTimeout := fs.Duration("write-timeout", def.WriteTimeout, "longest `duration` to write a response")
+	idleTimeout := fs.Duration("idle-timeout", def.IdleTimeout, "how long an idle keep-alive connection stays open")
+	shutdownTimeout := fs.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for requests in flight")
+	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per account (0: no limit); excess gets ThrottlingException")
+	rateBurst := fs.Int("rate-burst", 0, "burst allowed above --rate-limit (default: the rate)")
+	monitorInterval := fs.Duration("monitor-interval", 30*time.Second, "how often deployment monitors (alarms) are evaluated, in service time")
+	tickInterval := fs.Duration("tick-interval", time.Minute, "period of AT_DEPLOYMENT_TICK extension actions, in service time")
 	cwEndpoint := fs.String("cloudwatch-endpoint", "", "`URL` where CloudWatch alarm monitors are read (default: AWS)")
 	cwProtocol := fs.String("cloudwatch-protocol", "query", "CloudWatch wire `protocol`: query (AWS and emulators) or cbor")
 	allowHosts := fs.String("extension-allow-hosts", "", "comma-separated `hosts` that http(s) extension targets and HTTP monitors may reach (names, *.domain, CIDRs, *; loopback only when listed)")
@@ -130,7 +148,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "appconfigd: --log-level:", err)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		fmt.Fprintf(stderr, "appconfigd: --log-format %q: want text or json\n", *logFormat)
+		return 2
+	}
+	logger := slog.New(handler)
 	mode, err := auth.ParseMode(*authMode)
 	if err != nil {
 		fmt.Fprintln(stderr, "appconfigd: --auth:", err)
@@ -142,6 +170,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		CloudWatchEndpoint: *cwEndpoint, CloudWatchProtocol: *cwProtocol,
 		ExtensionAllowHosts: *allowHosts, ExtensionTargetsFile: *targetsFile,
 		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
+		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
+		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
+		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval,
+	}
+	if *accessLog {
+		cfg.AccessLog = logger
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

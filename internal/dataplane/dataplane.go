@@ -41,6 +41,8 @@ type Config struct {
 	// CacheMaxAge bounds how stale a cached answer may be when a change
 	// notification was missed (default 30s of service time).
 	CacheMaxAge time.Duration
+	// OnPoll, when set, learns each successful poll (changed: content sent).
+	OnPoll func(changed bool)
 }
 
 // Server answers the data plane.
@@ -51,6 +53,7 @@ type Server struct {
 	codec    tokenCodec
 	sessions *sessions
 	cache    *cache
+	onPoll   func(bool)
 }
 
 var _ dataapi.Handler = (*Server)(nil)
@@ -68,6 +71,7 @@ func New(cfg Config) *Server {
 		codec:    tokenCodec{key: cfg.TokenKey},
 		sessions: newSessions(cfg.Clock.Now()),
 		cache:    newCache(cfg.Service, cfg.CacheMaxAge, cfg.Clock.Now),
+		onPoll:   cfg.OnPoll,
 	}
 }
 
@@ -167,6 +171,9 @@ func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLate
 	}
 	sealed := s.codec.seal(&next)
 	out.NextPollConfigurationToken = &sealed
+	if s.onPoll != nil {
+		s.onPoll(len(out.Configuration) > 0)
+	}
 	return out, nil
 }
 

@@ -5,9 +5,6 @@ package server
 
 import (
 	"context"
-
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/clock"
@@ -25,6 +24,8 @@ import (
 	"github.com/appconfigd/appconfigd/internal/dataplane"
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/extension"
+	"github.com/appconfigd/appconfigd/internal/metrics"
+	"github.com/appconfigd/appconfigd/internal/seed"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 	"github.com/appconfigd/appconfigd/internal/wire"
@@ -60,6 +61,20 @@ type Config struct {
 	SNSEndpoint          string
 	EventBridgeEndpoint  string
 
+	// Operations.
+	AllowReset      bool          // POST /_appconfigd/reset wipes all data
+	SeedDir         string        // YAML/JSON files applied at start
+	MaxBodyBytes    int64         // request body cap (default 8 MiB)
+	MaxHeaderBytes  int           // request header cap (default 64 KiB)
+	ReadTimeout     time.Duration // whole-request read bound (default 60s)
+	WriteTimeout    time.Duration // response write bound (default 60s)
+	IdleTimeout     time.Duration // keep-alive idle bound (default 120s)
+	ShutdownTimeout time.Duration // drain bound on shutdown (default 15s)
+	RateLimit       float64       // requests/s per account (0: off)
+	RateBurst       int           // burst of RateLimit (default: RateLimit)
+	// AccessLog receives one line per request (nil: none).
+	AccessLog *slog.Logger
+
 	// Clock overrides the service clock (tests use clock.Fake).
 	Clock clock.Clock
 	// WallClock is what SigV4 signatures are checked against (default:
@@ -77,6 +92,13 @@ func Defaults() Config {
 		Region:    "us-east-1",
 		Account:   "123456789012",
 		TimeScale: 1,
+
+		MaxBodyBytes:    8 << 20,
+		MaxHeaderBytes:  64 << 10,
+		ReadTimeout:     60 * time.Second,
+		WriteTimeout:    60 * time.Second,
+		IdleTimeout:     120 * time.Second,
+		ShutdownTimeout: 15 * time.Second,
 	}
 }
 
@@ -90,6 +112,7 @@ type Server struct {
 	runner  *deploy.Runner
 	ext     *extension.Extensions
 	data    *dataplane.Server
+	metrics *metrics.Metrics
 	handler http.Handler
 
 	mu      sync.Mutex
@@ -130,10 +153,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.WallClock == nil {
 		cfg.WallClock = clock.Real{}
 	}
-	st, err := openStore(ctx, cfg)
+	raw, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.metrics = metrics.New(cfg.AccessLog)
+	st := s.metrics.Store(raw)
 	s.store = st
 	s.clock = cfg.Clock
 	if s.clock == nil {
@@ -174,14 +199,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	invoker := &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
 		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}
-	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker})
+	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation})
 	s.svc.SetHooks(s.ext.ServiceHooks())
 	s.svc.SetLambda(s.ext)
 	s.runner = deploy.NewRunner(deploy.Config{
 		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
 			Allow: allow.Check, HTTP: probeClient(invoker)},
-		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval,
+		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
 	})
 	s.svc.SetRunner(s.runner)
 	tokenKey, err := dataplane.TokenKey(ctx, st)
@@ -189,13 +214,34 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey})
-	s.handler = wire.New(wire.Config{
+	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey, OnPoll: s.metrics.Poll})
+	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
+	s.metrics.Deployments(raw)
+	api := wire.New(wire.Config{
 		ControlPlane: controlplane.New(s.svc, s.data),
 		DataPlane:    s.data,
 		Auth:         authn,
 		Logger:       s.log,
+		Observer:     s.metrics,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		RateLimit:    cfg.RateLimit,
+		RateBurst:    cfg.RateBurst,
 	})
+	s.handler = s.routes(api)
+	if cfg.SeedDir != "" {
+		files, paths, err := seed.Load(cfg.SeedDir)
+		if err == nil {
+			err = seed.Apply(ctx, s.svc, appconfig.Scope{Account: cfg.Account, Region: cfg.Region}, files, paths, func(ctx context.Context) error {
+				_, err := s.runner.RunDue(ctx)
+				return err
+			})
+		}
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.log.Info("seeded", "dir", cfg.SeedDir, "files", len(files))
+	}
 	return s, nil
 }
 
@@ -241,6 +287,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.started = true
@@ -273,10 +323,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return s.stop()
 }
 
+// stop drains: no new connections, in-flight requests finish (within
+// ShutdownTimeout), then the engine and background loops stop. Their state
+// is in the store after every step, so the next start resumes it.
 func (s *Server) stop() error {
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	timeout := s.cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err := s.http.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown timeout: closing connections still in flight", "timeout", timeout)
+		err = s.http.Close()
+	}
 	s.stopBg()
 	s.bgDone.Wait()
 	return err

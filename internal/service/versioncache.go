@@ -77,6 +77,9 @@ func (c *versionCache) drop(k versionCacheKey) {
 	}
 }
 
+// ResetTopic announces that all data was wiped.
+const ResetTopic = "reset"
+
 // versionTopic announces the deletion of a hosted version.
 func versionTopic(sc appconfig.Scope, app, prof string, number int) string {
 	return "hv|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof + "|" + strconv.Itoa(number)
@@ -84,6 +87,13 @@ func versionTopic(sc appconfig.Scope, app, prof string, number int) string {
 
 // onTopic drops the version a topic names, if it is a version topic.
 func (c *versionCache) onTopic(topic string) {
+	if topic == ResetTopic {
+		c.mu.Lock()
+		clear(c.entries)
+		c.order, c.bytes = nil, 0
+		c.mu.Unlock()
+		return
+	}
 	p := strings.Split(topic, "|")
 	if len(p) != 6 || p[0] != "hv" {
 		return

@@ -18,6 +18,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/auth"
+	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/acapi"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/dataapi"
 	"github.com/appconfigd/appconfigd/internal/wire/shape"
@@ -57,11 +58,16 @@ type Config struct {
 	MaxBodyBytes int64
 	// Now is the wall clock used only to time requests.
 	Now func() time.Time
+	// RateLimit, when above zero, caps each account's requests per second
+	// (burst RateBurst); excess requests get ThrottlingException.
+	RateLimit float64
+	RateBurst int
 }
 
 // Handler is the http.Handler of both AWS APIs.
 type Handler struct {
-	cfg Config
+	cfg     Config
+	limiter *limiter
 }
 
 // New builds a Handler.
@@ -73,9 +79,13 @@ func New(cfg Config) *Handler {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Real{}.Now
 	}
-	return &Handler{cfg: cfg}
+	h := &Handler{cfg: cfg}
+	if cfg.RateLimit > 0 {
+		h.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	return h
 }
 
 type ctxKey int
@@ -162,6 +172,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info.Scope = sc
+	if h.limiter != nil && !h.limiter.allow(sc.Account) {
+		status := http.StatusBadRequest // the control plane's throttling status
+		if service == "appconfigdata" {
+			status = http.StatusTooManyRequests
+		}
+		info.Status, info.ErrorCode = writeJSONError(w, status, "ThrottlingException", "Rate exceeded", nil)
+		return
+	}
 	ctx = context.WithValue(ctx, scopeKey, sc)
 
 	req := &shape.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}

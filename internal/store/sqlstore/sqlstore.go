@@ -58,7 +58,7 @@ type stmtKey struct {
 }
 
 type queries struct {
-	get, getData, insert, put, putData, del, nextDue, claim string
+	get, getData, insert, put, putData, del, nextDue, claim, scanDue string
 }
 
 // Open wraps open database handles. The caller has applied migrations.
@@ -78,6 +78,7 @@ func Open(d Dialect, writer, reader *sql.DB) *DB {
 		del:     d.Rebind("DELETE FROM records" + key),
 		nextDue: d.Rebind("SELECT MIN(due_at) FROM records WHERE kind = ? AND due_at IS NOT NULL"),
 		claim:   d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT 1" + d.SkipLocked()),
+		scanDue: d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL"),
 	}
 	return db
 }
@@ -205,6 +206,46 @@ func (db *DB) NextDue(ctx context.Context, kind string) (time.Time, bool, error)
 		return time.Time{}, false, nil
 	}
 	return time.Unix(0, due.Int64).UTC(), true, nil
+}
+
+// ScanDue implements appconfig.Store.
+func (db *DB) ScanDue(ctx context.Context, kind string, fn func(appconfig.Record) error) error {
+	rows, err := db.reader.QueryContext(ctx, db.q.scanDue, kind)
+	if err != nil {
+		return db.wrap(err, "scan due")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return db.wrap(err, "scan due")
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return db.wrap(rows.Err(), "scan due")
+}
+
+// Wipe implements appconfig.Store.
+func (db *DB) Wipe(ctx context.Context, keep ...string) error {
+	return db.Update(ctx, func(t appconfig.Tx) error {
+		q := "DELETE FROM records"
+		args := make([]any, 0, len(keep))
+		for i, k := range keep {
+			if i == 0 {
+				q += " WHERE kind NOT IN (?"
+			} else {
+				q += ", ?"
+			}
+			args = append(args, k)
+		}
+		if len(keep) > 0 {
+			q += ")"
+		}
+		_, err := t.(*tx).tx.ExecContext(ctx, db.d.Rebind(q), args...)
+		return db.wrap(err, "wipe")
+	})
 }
 
 // Subscribe implements appconfig.Store for this process; backends with

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentInsertsOneWinner", testConcurrentInserts},
 		{"ConcurrentClaimsExactlyOnce", testConcurrentClaims},
 		{"NotifyAfterCommit", testNotify},
+		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -426,5 +427,27 @@ func testNotify(t *testing.T, s appconfig.Store) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no notification after commit")
+	}
+}
+
+func testScanWipe(t *testing.T, s appconfig.Store) {
+	insert(t, s, appconfig.Record{Key: key("dep", "a/e", "1"), Body: []byte(`{}`), DueAt: time.Unix(10, 0)})
+	insert(t, s, appconfig.Record{Key: key("dep", "a/e", "2"), Body: []byte(`{}`)})
+	insert(t, s, appconfig.Record{Key: key("meta", "", "keep"), Body: []byte(`{}`)})
+	var due []string
+	if err := s.ScanDue(ctx, "dep", func(r appconfig.Record) error { due = append(due, r.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(due) != "[1]" {
+		t.Fatalf("due records %v", due)
+	}
+	if err := s.Wipe(ctx, "meta"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, s, key("dep", "a/e", "2"), false); !appconfig.IsNotFound(err) {
+		t.Fatalf("record survived the wipe: %v", err)
+	}
+	if _, err := get(t, s, key("meta", "", "keep"), false); err != nil {
+		t.Fatalf("kept kind was wiped: %v", err)
 	}
 }

@@ -1,0 +1,189 @@
+// Package metrics exposes appconfigd's Prometheus metrics (with the
+// official client) and writes the per-request access log.
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/wire"
+)
+
+// Metrics holds every collector.
+type Metrics struct {
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	storeTx     *prometheus.HistogramVec
+	lateness    prometheus.Histogram
+	invocations *prometheus.CounterVec
+	polls       *prometheus.CounterVec
+	log         *slog.Logger
+}
+
+// New registers the collectors. logger writes the access log (nil: none).
+func New(logger *slog.Logger) *Metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{
+		reg: reg,
+		log: logger,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "appconfigd_requests_total",
+			Help: "API requests by service, operation and outcome (the AWS error code, or OK)."}, []string{"service", "operation", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "appconfigd_request_duration_seconds",
+			Help: "API request latency by service and operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)}, []string{"service", "operation"}),
+		storeTx: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "appconfigd_store_transaction_seconds",
+			Help: "Store transaction latency by kind (update, view, claim).", Buckets: prometheus.ExponentialBuckets(0.00005, 2.5, 14)}, []string{"kind"}),
+		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "appconfigd_deployment_step_lateness_seconds",
+			Help: "How late (service time) the engine took deployment steps after they were due.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}),
+		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "appconfigd_extension_invocations_total",
+			Help: "Extension action invocations by action point and outcome (ok, error)."}, []string{"action_point", "outcome"}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "appconfigd_dataplane_polls_total",
+			Help: "Successful GetLatestConfiguration polls by result (changed: content sent; unchanged: empty body)."}, []string{"result"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.storeTx, m.lateness, m.invocations, m.polls)
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Gauge registers a gauge read at scrape time.
+func (m *Metrics) Gauge(name, help string, f func() float64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
+// Observe implements wire.Observer: metrics and one access-log line per
+// request (never bodies, configuration contents or credentials).
+func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {
+	outcome := "OK"
+	if info.ErrorCode != "" {
+		outcome = info.ErrorCode
+	}
+	svc, op := info.Service, info.Operation
+	if op == "" {
+		svc, op = "none", "unrouted"
+	}
+	m.requests.WithLabelValues(svc, op, outcome).Inc()
+	m.duration.WithLabelValues(svc, op).Observe(info.Duration.Seconds())
+	if m.log == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("requestId", info.RequestID), slog.String("operation", op), slog.String("account", info.Scope.Account),
+		slog.String("region", info.Scope.Region), slog.Int("status", info.Status), slog.Float64("durationMs", float64(info.Duration.Microseconds())/1000),
+	}
+	if info.ErrorCode != "" {
+		attrs = append(attrs, slog.String("errorCode", info.ErrorCode))
+	}
+	level := slog.LevelInfo
+	if info.Status >= 500 {
+		level = slog.LevelError
+		if info.Err != nil {
+			attrs = append(attrs, slog.String("err", info.Err.Error()))
+		}
+	}
+	m.log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// StepLateness records how late a deployment step was taken.
+func (m *Metrics) StepLateness(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	m.lateness.Observe(d.Seconds())
+}
+
+// Invocation records one extension invocation.
+func (m *Metrics) Invocation(point string, ok bool) {
+	outcome := "ok"
+	if !ok {
+		outcome = "error"
+	}
+	m.invocations.WithLabelValues(point, outcome).Inc()
+}
+
+// Poll records one successful data-plane poll.
+func (m *Metrics) Poll(changed bool) {
+	if changed {
+		m.polls.WithLabelValues("changed").Inc()
+	} else {
+		m.polls.WithLabelValues("unchanged").Inc()
+	}
+}
+
+// Deployments registers the gauge of deployments in progress by state,
+// read from the store at scrape time (an indexed scan of active ones).
+func (m *Metrics) Deployments(st appconfig.Store) {
+	m.reg.MustRegister(&deploymentCollector{st: st, desc: prometheus.NewDesc("appconfigd_deployments_active",
+		"Deployments in progress by state.", []string{"state"}, nil)})
+}
+
+type deploymentCollector struct {
+	st   appconfig.Store
+	desc *prometheus.Desc
+}
+
+func (c *deploymentCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *deploymentCollector) Collect(ch chan<- prometheus.Metric) {
+	counts := map[appconfig.DeploymentState]int{}
+	for _, s := range []appconfig.DeploymentState{appconfig.DeploymentDeploying, appconfig.DeploymentBaking, appconfig.DeploymentRollingBack, appconfig.DeploymentValidating} {
+		counts[s] = 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.st.ScanDue(ctx, appconfig.KindDeployment, func(r appconfig.Record) error {
+		var d struct {
+			State appconfig.DeploymentState `json:"state"`
+		}
+		if json.Unmarshal(r.Body, &d) == nil {
+			counts[d.State]++
+		}
+		return nil
+	})
+	for s, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(s))
+	}
+}
+
+// Store wraps a store so that transaction latencies are measured.
+func (m *Metrics) Store(st appconfig.Store) appconfig.Store { return &timedStore{Store: st, m: m} }
+
+// wall times store transactions (latency is wall time, not service time).
+var wall clock.Real
+
+type timedStore struct {
+	appconfig.Store
+	m *Metrics
+}
+
+func (s *timedStore) Update(ctx context.Context, fn func(appconfig.Tx) error) error {
+	defer s.timed("update", wall.Now())
+	return s.Store.Update(ctx, fn)
+}
+
+func (s *timedStore) View(ctx context.Context, fn func(appconfig.Tx) error) error {
+	defer s.timed("view", wall.Now())
+	return s.Store.View(ctx, fn)
+}
+
+func (s *timedStore) ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(appconfig.Tx, appconfig.Record) error) (int, error) {
+	defer s.timed("claim", wall.Now())
+	return s.Store.ClaimDue(ctx, kind, now, limit, fn)
+}
+
+func (s *timedStore) timed(kind string, start time.Time) {
+	s.m.storeTx.WithLabelValues(kind).Observe(wall.Now().Sub(start).Seconds())
+}

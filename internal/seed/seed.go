@@ -1,0 +1,292 @@
+// Package seed loads applications, environments, configuration profiles,
+// deployment strategies and hosted versions from YAML or JSON files at
+// start (--seed-dir), so that a test suite starts from a known state.
+// Applying a seed twice gives the same result: resources are matched by
+// name, and a version is added only when its content differs from the
+// profile's latest one.
+package seed
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/service"
+)
+
+// File is one seed file.
+type File struct {
+	Account              string        `json:"account,omitempty"`
+	Region               string        `json:"region,omitempty"`
+	Applications         []Application `json:"applications,omitempty"`
+	DeploymentStrategies []Strategy    `json:"deploymentStrategies,omitempty"`
+}
+
+// Application is a seeded application.
+type Application struct {
+	Name         string            `json:"name"`
+	Description  string            `json:"description,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	Environments []Environment     `json:"environments,omitempty"`
+	Profiles     []Profile         `json:"configurationProfiles,omitempty"`
+}
+
+// Environment is a seeded environment.
+type Environment struct {
+	Name        string              `json:"name"`
+	Description string              `json:"description,omitempty"`
+	Monitors    []appconfig.Monitor `json:"monitors,omitempty"`
+}
+
+// Profile is a seeded configuration profile.
+type Profile struct {
+	Name        string                `json:"name"`
+	Description string                `json:"description,omitempty"`
+	LocationURI string                `json:"locationUri,omitempty"` // default "hosted"
+	Type        string                `json:"type,omitempty"`
+	Validators  []appconfig.Validator `json:"validators,omitempty"`
+	Versions    []Version             `json:"versions,omitempty"`
+	// DeployTo lists environments that should serve the profile's latest
+	// seeded version; it is deployed at once (no growth, no bake).
+	DeployTo []string `json:"deployTo,omitempty"`
+}
+
+// Version is a seeded hosted configuration version.
+type Version struct {
+	Content     string `json:"content,omitempty"`
+	ContentFile string `json:"contentFile,omitempty"` // relative to the seed file
+	ContentType string `json:"contentType,omitempty"` // default application/json
+	Label       string `json:"label,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Strategy is a seeded deployment strategy.
+type Strategy struct {
+	Name                        string  `json:"name"`
+	Description                 string  `json:"description,omitempty"`
+	DeploymentDurationInMinutes int     `json:"deploymentDurationInMinutes"`
+	GrowthFactor                float64 `json:"growthFactor"`
+	GrowthType                  string  `json:"growthType,omitempty"`
+	FinalBakeTimeInMinutes      int     `json:"finalBakeTimeInMinutes,omitempty"`
+}
+
+// Load reads every *.yaml, *.yml and *.json file of dir, in name order.
+func Load(dir string) ([]File, []string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seed: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var files []File
+	var paths []string
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("seed: %w", err)
+		}
+		var f File
+		if err := yaml.UnmarshalStrict(raw, &f); err != nil {
+			return nil, nil, fmt.Errorf("seed: %s: %w", path, err)
+		}
+		files = append(files, f)
+		paths = append(paths, path)
+	}
+	return files, paths, nil
+}
+
+// Apply creates what the files describe and is missing. def is the scope
+// of files that name no account or region. settle runs the deployment
+// engine once, so that a seeded deployment (no growth, no bake) completes
+// before the next one starts in the same environment.
+func Apply(ctx context.Context, svc *service.Service, def appconfig.Scope, files []File, paths []string, settle func(context.Context) error) error {
+	for i, f := range files {
+		sc := def
+		if f.Account != "" {
+			sc.Account = f.Account
+		}
+		if f.Region != "" {
+			sc.Region = f.Region
+		}
+		if err := applyFile(ctx, svc, sc, f, filepath.Dir(paths[i]), settle); err != nil {
+			return fmt.Errorf("seed: %s: %w", paths[i], err)
+		}
+	}
+	return nil
+}
+
+// immediate is the strategy deployTo uses: all at once, no bake.
+const immediate = "appconfigd-seed-immediate"
+
+func applyFile(ctx context.Context, svc *service.Service, sc appconfig.Scope, f File, base string, settle func(context.Context) error) error {
+	for _, st := range f.DeploymentStrategies {
+		if _, err := strategyByName(ctx, svc, sc, st.Name); err == nil {
+			continue
+		} else if !appconfig.IsNotFound(err) {
+			return err
+		}
+		if _, err := svc.CreateDeploymentStrategy(ctx, sc, service.CreateStrategyInput{Name: st.Name, Description: st.Description,
+			DeploymentDurationInMinutes: st.DeploymentDurationInMinutes, GrowthFactor: st.GrowthFactor, GrowthType: st.GrowthType,
+			FinalBakeTimeInMinutes: st.FinalBakeTimeInMinutes}); err != nil {
+			return fmt.Errorf("deployment strategy %s: %w", st.Name, err)
+		}
+	}
+	for _, a := range f.Applications {
+		app, err := svc.GetApplication(ctx, sc, a.Name)
+		if appconfig.IsNotFound(err) {
+			app, err = svc.CreateApplication(ctx, sc, service.CreateApplicationInput{Name: a.Name, Description: a.Description, Tags: a.Tags})
+		}
+		if err != nil {
+			return fmt.Errorf("application %s: %w", a.Name, err)
+		}
+		envs := map[string]string{}
+		for _, e := range a.Environments {
+			env, err := svc.GetEnvironment(ctx, sc, app.ID, e.Name)
+			if appconfig.IsNotFound(err) {
+				env, err = svc.CreateEnvironment(ctx, sc, app.ID, service.CreateEnvironmentInput{Name: e.Name, Description: e.Description, Monitors: e.Monitors})
+			}
+			if err != nil {
+				return fmt.Errorf("environment %s/%s: %w", a.Name, e.Name, err)
+			}
+			envs[e.Name] = env.ID
+		}
+		for _, p := range a.Profiles {
+			if err := applyProfile(ctx, svc, sc, app, p, envs, base, settle); err != nil {
+				return fmt.Errorf("configuration profile %s/%s: %w", a.Name, p.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func applyProfile(ctx context.Context, svc *service.Service, sc appconfig.Scope, app appconfig.Application, p Profile, envs map[string]string, base string, settle func(context.Context) error) error {
+	loc := p.LocationURI
+	if loc == "" {
+		loc = appconfig.LocationHosted
+	}
+	prof, err := svc.GetConfigurationProfile(ctx, sc, app.ID, p.Name)
+	if appconfig.IsNotFound(err) {
+		prof, err = svc.CreateConfigurationProfile(ctx, sc, app.ID, service.CreateProfileInput{Name: p.Name, Description: p.Description,
+			LocationURI: loc, Type: p.Type, Validators: p.Validators})
+	}
+	if err != nil {
+		return err
+	}
+	latest := 0
+	for _, v := range p.Versions {
+		content := []byte(v.Content)
+		if v.ContentFile != "" {
+			if content, err = os.ReadFile(filepath.Join(base, v.ContentFile)); err != nil {
+				return err
+			}
+		}
+		ctype := v.ContentType
+		if ctype == "" {
+			ctype = "application/json"
+		}
+		n, err := ensureVersion(ctx, svc, sc, app.ID, prof, content, ctype, v)
+		if err != nil {
+			return err
+		}
+		latest = n
+	}
+	if latest == 0 || len(p.DeployTo) == 0 {
+		return nil
+	}
+	strategy, err := strategyByName(ctx, svc, sc, immediate)
+	if appconfig.IsNotFound(err) {
+		strategy, err = svc.CreateDeploymentStrategy(ctx, sc, service.CreateStrategyInput{Name: immediate, Description: "Used by --seed-dir deployTo",
+			DeploymentDurationInMinutes: 0, GrowthFactor: 100})
+	}
+	if err != nil {
+		return err
+	}
+	for _, envName := range p.DeployTo {
+		envID, ok := envs[envName]
+		if !ok {
+			return fmt.Errorf("deployTo names environment %q, which the seed does not define for this application", envName)
+		}
+		served, err := svc.LoadServed(ctx, sc, app.ID, envID, prof.ID)
+		if err != nil {
+			return err
+		}
+		if d := served.Deployment; d != nil && d.ConfigurationVersion == fmt.Sprint(latest) && (d.State == appconfig.DeploymentComplete || d.State.Active()) {
+			continue
+		}
+		if _, err := svc.StartDeployment(ctx, sc, app.ID, envID, service.StartDeploymentInput{DeploymentStrategyID: strategy.ID,
+			ConfigurationProfileID: prof.ID, ConfigurationVersion: fmt.Sprint(latest), Description: "seeded"}); err != nil {
+			return fmt.Errorf("deploy to %s: %w", envName, err)
+		}
+		if err := settle(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureVersion returns the number of a version with this content: the
+// latest one when it matches, else a new one.
+func ensureVersion(ctx context.Context, svc *service.Service, sc appconfig.Scope, appID string, prof appconfig.ConfigurationProfile, content []byte, ctype string, v Version) (int, error) {
+	page, err := svc.ListHostedConfigurationVersions(ctx, sc, appID, prof.ID, "", appconfig.PageRequest{MaxResults: 1})
+	if err != nil {
+		return 0, err
+	}
+	if len(page.Items) > 0 {
+		last, err := svc.GetHostedConfigurationVersion(ctx, sc, appID, prof.ID, page.Items[0].VersionNumber)
+		if err != nil {
+			return 0, err
+		}
+		if last.ContentType == ctype && last.VersionLabel == v.Label && sameContent(prof, last.Content, content) {
+			return last.VersionNumber, nil
+		}
+	}
+	created, err := svc.CreateHostedConfigurationVersion(ctx, sc, appID, prof.ID, service.CreateHostedVersionInput{Content: content, ContentType: ctype,
+		VersionLabel: v.Label, Description: v.Description})
+	return created.VersionNumber, err
+}
+
+// sameContent compares stored and seeded content; feature-flag documents
+// gain metadata when stored, so they are compared without it.
+func sameContent(prof appconfig.ConfigurationProfile, stored, seeded []byte) bool {
+	if !prof.IsFeatureFlags() {
+		return string(stored) == string(seeded)
+	}
+	a, errA := service.CheckFeatureFlags(stored, stored, zeroTime)
+	b, errB := service.CheckFeatureFlags(seeded, stored, zeroTime)
+	return errA == nil && errB == nil && string(a) == string(b)
+}
+
+var zeroTime time.Time
+
+func strategyByName(ctx context.Context, svc *service.Service, sc appconfig.Scope, name string) (appconfig.DeploymentStrategy, error) {
+	page := appconfig.PageRequest{}
+	for {
+		p, err := svc.ListDeploymentStrategies(ctx, sc, page)
+		if err != nil {
+			return appconfig.DeploymentStrategy{}, err
+		}
+		for _, st := range p.Items {
+			if st.Name == name {
+				return st, nil
+			}
+		}
+		if p.NextToken == "" {
+			return appconfig.DeploymentStrategy{}, appconfig.NotFound("DeploymentStrategy", "no strategy named %s", name)
+		}
+		page.NextToken = p.NextToken
+	}
+}
