@@ -134,5 +134,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	// SQLite has one writer: concurrent Updates share commits.
+	db.EnableGroupCommit()
 	return &Store{DB: db}, nil
 }

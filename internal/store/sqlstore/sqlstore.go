@@ -50,7 +50,20 @@ type DB struct {
 	// Prepared statements by handle and text: parsing SQL again for every
 	// query cost a fifth of a point read.
 	stmts sync.Map // stmtKey → *sql.Stmt
+	// writes feeds the group committer (nil: each Update commits alone).
+	writes    chan *writeReq
+	committed chan struct{}
 }
+
+// writeReq is one Update waiting for the group committer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(appconfig.Tx) error
+	done chan error
+}
+
+// maxGroup bounds how many Updates share one commit.
+const maxGroup = 64
 
 type stmtKey struct {
 	h     *sql.DB
@@ -72,7 +85,10 @@ func Open(d Dialect, writer, reader *sql.DB) *DB {
 	db.q = queries{
 		get:     d.Rebind("SELECT " + cols + ", NULL FROM records" + key),
 		getData: d.Rebind("SELECT " + cols + ", data FROM records" + key),
-		insert:  d.Rebind("INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"),
+		// ON CONFLICT DO NOTHING: a duplicate returns no row instead of an
+		// error, because PostgreSQL aborts the whole transaction on any
+		// error and callers go on after Insert's Conflict.
+		insert:  d.Rebind("INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq"),
 		put:     d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?" + key),
 		putData: d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?, data = ?" + key),
 		del:     d.Rebind("DELETE FROM records" + key),
@@ -92,6 +108,11 @@ func (db *DB) Writer() *sql.DB { return db.writer }
 // Close implements appconfig.Store.
 func (db *DB) Close() error {
 	var errs []error
+	if db.writes != nil {
+		close(db.writes)
+		<-db.committed
+		db.writes = nil
+	}
 	db.stmts.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -116,9 +137,137 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// EnableGroupCommit makes concurrent Updates share transactions: a single
+// committer runs each waiting Update in its own SAVEPOINT (so one failing
+// Update rolls back alone) and commits them together. Worth it where
+// writers are serialized anyway (SQLite): one commit's cost is paid once
+// per group instead of once per request.
+func (db *DB) EnableGroupCommit() {
+	db.writes = make(chan *writeReq, maxGroup)
+	db.committed = make(chan struct{})
+	go db.committer()
+}
+
 // Update implements appconfig.Store.
 func (db *DB) Update(ctx context.Context, fn func(appconfig.Tx) error) error {
-	return db.run(ctx, db.writer, false, fn)
+	if db.writes == nil {
+		return db.run(ctx, db.writer, false, fn)
+	}
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.done
+}
+
+func (db *DB) committer() {
+	defer close(db.committed)
+	for first := range db.writes {
+		batch := []*writeReq{first}
+	gather:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-db.writes:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		if len(batch) == 1 {
+			first.done <- db.runGuarded(first)
+			continue
+		}
+		db.runGroup(batch)
+	}
+}
+
+// runGuarded runs one Update alone; a panic becomes its error rather
+// than the end of the committer.
+func (db *DB) runGuarded(r *writeReq) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = appconfig.Internal(fmt.Errorf("panic: %v", p), "store update panicked")
+		}
+	}()
+	return db.run(r.ctx, db.writer, false, r.fn)
+}
+
+func (db *DB) runGroup(batch []*writeReq) {
+	results := make([]error, len(batch))
+	finish := func() {
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+	sqlTx, err := db.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		for i := range results {
+			results[i] = db.wrap(err, "begin")
+		}
+		finish()
+		return
+	}
+	topics := make([][]string, len(batch))
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(r.ctx, "SAVEPOINT w"); err != nil {
+			results[i] = db.wrap(err, "savepoint")
+			continue
+		}
+		t := &tx{db: db, h: db.writer, tx: sqlTx}
+		err := callGuarded(r.fn, t)
+		if err == nil {
+			for _, topic := range t.topics {
+				if err = db.d.Notify(r.ctx, sqlTx, topic); err != nil {
+					err = db.wrap(err, "notify")
+					break
+				}
+			}
+		}
+		if err != nil {
+			_, _ = sqlTx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT w")
+			_, _ = sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w")
+			results[i] = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w"); err != nil {
+			results[i] = db.wrap(err, "release savepoint")
+			continue
+		}
+		topics[i] = t.topics
+	}
+	if err := sqlTx.Commit(); err != nil {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = db.wrap(err, "commit")
+			}
+		}
+		finish()
+		return
+	}
+	for i := range batch {
+		if results[i] == nil {
+			db.publish(topics[i])
+		}
+	}
+	finish()
+}
+
+func callGuarded(fn func(appconfig.Tx) error, t appconfig.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = appconfig.Internal(fmt.Errorf("panic: %v", p), "store update panicked")
+		}
+	}()
+	return fn(t)
 }
 
 // View implements appconfig.Store.
@@ -381,7 +530,7 @@ func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
 	err := t.queryRow(ctx, t.db.q.insert, r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, body, r.Data, dueArg(r.DueAt)).Scan(&r.Seq)
 	if err != nil {
 		err = t.db.d.Translate(err)
-		if appconfig.IsConflict(err) {
+		if errors.Is(err, sql.ErrNoRows) || appconfig.IsConflict(err) { // no row: the key exists
 			return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
 		}
 		return t.db.wrap(err, "insert")

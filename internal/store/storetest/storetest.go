@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ClaimDue", testClaimDue},
 		{"ConcurrentInsertsOneWinner", testConcurrentInserts},
 		{"ConcurrentClaimsExactlyOnce", testConcurrentClaims},
+		{"ConcurrentUpdatesFailAlone", testConcurrentFailures},
 		{"NotifyAfterCommit", testNotify},
 		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
@@ -449,5 +450,40 @@ func testScanWipe(t *testing.T, s appconfig.Store) {
 	}
 	if _, err := get(t, s, key("meta", "", "keep"), false); err != nil {
 		t.Fatalf("kept kind was wiped: %v", err)
+	}
+}
+
+// testConcurrentFailures: among concurrent Updates (which a backend may
+// group into one commit), the ones that fail leave nothing behind and do
+// not take the others down.
+func testConcurrentFailures(t *testing.T, s appconfig.Store) {
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.Update(ctx, func(tx appconfig.Tx) error {
+				if err := tx.Insert(ctx, &appconfig.Record{Key: key("w", "", fmt.Sprint(i)), Body: []byte(`{}`)}); err != nil {
+					return err
+				}
+				tx.Notify(fmt.Sprint("topic-", i))
+				if i%2 == 1 {
+					return fmt.Errorf("writer %d fails", i)
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i := 0; i < n; i++ {
+		_, err := get(t, s, key("w", "", fmt.Sprint(i)), false)
+		switch {
+		case i%2 == 0 && (errs[i] != nil || err != nil):
+			t.Fatalf("writer %d: update %v, read %v", i, errs[i], err)
+		case i%2 == 1 && (errs[i] == nil || !appconfig.IsNotFound(err)):
+			t.Fatalf("failed writer %d left its record (update %v, read %v)", i, errs[i], err)
+		}
 	}
 }

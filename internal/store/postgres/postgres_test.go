@@ -1,0 +1,513 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/store/storetest"
+)
+
+var ctx = context.Background()
+
+// EnvDSN names the environment variable with the DSN of a PostgreSQL 15
+// server the tests may create databases on (CI sets it).
+const EnvDSN = "APPCONFIGD_TEST_POSTGRES"
+
+// serverDSN returns the test server's DSN; the tests fail, never skip,
+// without one.
+func serverDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv(EnvDSN)
+	if dsn == "" {
+		t.Fatal(EnvDSN + ` is not set: the PostgreSQL store tests need a PostgreSQL 15 server. Start a throwaway one with
+	eval "$(scripts/pg.sh start /tmp/appconfigd-pg)"
+(from the repository root; it prints the export line), run the tests again, and stop it with
+	scripts/pg.sh stop /tmp/appconfigd-pg`)
+	}
+	return dsn
+}
+
+// freshDatabase creates an empty database for t, dropped when t ends, and
+// returns its DSN. A database rather than a schema keeps each test's
+// NOTIFY traffic and advisory locks to itself.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	server := serverDSN(t)
+	var b [6]byte
+	rand.Read(b[:])
+	name := "appconfigd_test_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatalf("connect to %s=%s: %v", EnvDSN, server, err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := pgx.Connect(ctx, server)
+		if err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return withDatabase(t, server, name)
+}
+
+func withDatabase(t *testing.T, dsn, name string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", EnvDSN, err)
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	return dsn + " dbname=" + name // keyword/value form: the last value wins
+}
+
+func open(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) appconfig.Store {
+		s, err := Open(ctx, freshDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func key(kind, id string) appconfig.Key {
+	return appconfig.Key{Account: "111111111111", Region: "us-east-1", Kind: kind, ID: id}
+}
+
+func recv(t *testing.T, ch <-chan arrival, what string) arrival {
+	t.Helper()
+	select {
+	case a := <-ch:
+		return a
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no notification %s within 10s", what)
+		return arrival{}
+	}
+}
+
+func notify(t *testing.T, s *Store, topic string) {
+	t.Helper()
+	if err := s.Update(ctx, func(tx appconfig.Tx) error { tx.Notify(topic); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two stores on one database are two replicas: each sees the other's
+// committed notifications, its own exactly once, and no rolled-back ones.
+// It also measures how late a topic reaches the other replica.
+func TestNotifyAcrossStores(t *testing.T) {
+	dsn := freshDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subA, subB := stamped(a.Subscribe(sctx)), stamped(b.Subscribe(sctx))
+
+	_ = b.Update(ctx, func(tx appconfig.Tx) error {
+		tx.Notify("rolled-back")
+		return errors.New("abort")
+	})
+	const rounds = 100
+	var sinceStart, sinceLocal []time.Duration
+	for i := 0; i < rounds; i++ {
+		topic := fmt.Sprint("t", i)
+		start := time.Now()
+		notify(t, b, topic)
+		onA := recv(t, subA, "from the other store")
+		if onA.topic != topic {
+			t.Fatalf("store A got %q, want %q (a rolled-back or duplicate notification?)", onA.topic, topic)
+		}
+		onB := recv(t, subB, "in-process")
+		if onB.topic != topic {
+			t.Fatalf("store B got %q, want %q (its own notification echoed back?)", onB.topic, topic)
+		}
+		sinceStart = append(sinceStart, onA.at.Sub(start))
+		sinceLocal = append(sinceLocal, onA.at.Sub(onB.at))
+	}
+	for _, d := range [][]time.Duration{sinceStart, sinceLocal} {
+		slices.Sort(d)
+	}
+	t.Logf("over %d rounds, arrival on store A after store B's Update began: median %v, p90 %v, max %v; "+
+		"relative to B's own in-process delivery after commit: median %v, p90 %v, max %v",
+		rounds, sinceStart[rounds/2], sinceStart[rounds*9/10], sinceStart[rounds-1],
+		sinceLocal[rounds/2], sinceLocal[rounds*9/10], sinceLocal[rounds-1])
+
+	// Each listener gets notifications in commit order, so an echo of a
+	// store's own topic would arrive before the other store's next one.
+	// (Wait for both stores at each step: own topics are delivered
+	// in-process, and would overtake listener deliveries otherwise.)
+	for _, step := range []struct {
+		from  *Store
+		topic string
+	}{{a, "from-a"}, {b, "from-b"}, {a, "end"}} {
+		notify(t, step.from, step.topic)
+		for name, sub := range map[string]<-chan arrival{"A": subA, "B": subB} {
+			if got := recv(t, sub, step.topic).topic; got != step.topic {
+				t.Fatalf("store %s got %q, want %q (an echo of its own topic?)", name, got, step.topic)
+			}
+		}
+	}
+}
+
+type arrival struct {
+	topic string
+	at    time.Time
+}
+
+// stamped notes when each topic arrived.
+func stamped(ch <-chan string) <-chan arrival {
+	out := make(chan arrival, 256)
+	go func() {
+		defer close(out)
+		for topic := range ch {
+			out <- arrival{topic, time.Now()}
+		}
+	}()
+	return out
+}
+
+// Replicas share due work: every due record is handled exactly once,
+// whichever store claims it.
+func TestClaimDueAcrossStores(t *testing.T) {
+	dsn := freshDatabase(t)
+	stores := []*Store{open(t, dsn), open(t, dsn)}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 60
+	err := stores[0].Update(ctx, func(tx appconfig.Tx) error {
+		for i := 0; i < n; i++ {
+			if err := tx.Insert(ctx, &appconfig.Record{Key: key("dep", fmt.Sprint(i)), Body: []byte(`{}`), DueAt: base}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	handled := map[string][]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		s := w % len(stores)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k, err := stores[s].ClaimDue(ctx, "dep", base, 3, func(tx appconfig.Tx, r appconfig.Record) error {
+					mu.Lock()
+					handled[r.ID] = append(handled[r.ID], s)
+					mu.Unlock()
+					// A second claim of the same record would conflict here.
+					if err := tx.Insert(ctx, &appconfig.Record{Key: key("done", r.ID), Body: []byte(`{}`)}); err != nil {
+						return err
+					}
+					r.DueAt = time.Time{} // handled: rescheduled to never, as the runners do
+					return tx.Put(ctx, r)
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if k == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	perStore := make([]int, len(stores))
+	for id, by := range handled {
+		if len(by) != 1 {
+			t.Errorf("record %s handled %d times (by stores %v)", id, len(by), by)
+		}
+		perStore[by[0]]++
+	}
+	if len(handled) != n {
+		t.Fatalf("handled %d of %d records", len(handled), n)
+	}
+	if _, ok, err := stores[1].NextDue(ctx, "dep"); ok || err != nil {
+		t.Fatalf("records still due after the claims (err %v)", err)
+	}
+	t.Logf("records handled per store: %v", perStore)
+}
+
+// PostgreSQL aborts a transaction on any error; a duplicate Insert must
+// not, because callers go on after a Conflict (fresh-id retries, usage
+// marks) — also when the duplicate was inserted concurrently and Insert
+// had to wait for it.
+func TestInsertConflictKeepsTransactionUsable(t *testing.T) {
+	dsn := freshDatabase(t)
+	s := open(t, dsn)
+	ins := func(tx appconfig.Tx, id string) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)})
+	}
+	if err := s.Update(ctx, func(tx appconfig.Tx) error { return ins(tx, "a") }); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Update(ctx, func(tx appconfig.Tx) error {
+		if err := ins(tx, "a"); !appconfig.IsConflict(err) {
+			return fmt.Errorf("duplicate insert: %v, want Conflict", err)
+		}
+		return ins(tx, "b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Concurrent: T1 inserts "c" and holds its transaction open; T2's
+	// insert of "c" waits for it, then conflicts, then goes on.
+	inserted, release := make(chan struct{}), make(chan struct{})
+	t1 := make(chan error, 1)
+	go func() {
+		t1 <- s.Update(ctx, func(tx appconfig.Tx) error {
+			if err := ins(tx, "c"); err != nil {
+				close(inserted)
+				return err
+			}
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	<-inserted
+	t2 := make(chan error, 1)
+	go func() {
+		t2 <- s.Update(ctx, func(tx appconfig.Tx) error {
+			if err := ins(tx, "c"); !appconfig.IsConflict(err) {
+				return fmt.Errorf("concurrent duplicate insert: %v, want Conflict", err)
+			}
+			return ins(tx, "d")
+		})
+	}()
+	waitForLockWaiters(t, dsn, 1)
+	close(release)
+	if err := <-t1; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-t2; err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx appconfig.Tx) error {
+		for _, id := range []string{"a", "b", "c", "d"} {
+			if _, err := tx.Get(ctx, key("app", id), false, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitForLockWaiters waits until n sessions of the database wait on a lock.
+func waitForLockWaiters(t *testing.T, dsn string, n int) {
+	t.Helper()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions wait on a lock after 10s, want %d", waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A deadlock victim gets a retryable (Throttled) error, not Internal and
+// not Conflict; the other transaction commits.
+func TestDeadlockIsRetryable(t *testing.T) {
+	dsn := freshDatabase(t)
+	s := open(t, dsn)
+	err := s.Update(ctx, func(tx appconfig.Tx) error {
+		for _, id := range []string{"x", "y"} {
+			if err := tx.Insert(ctx, &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var both sync.WaitGroup
+	both.Add(2)
+	lockBoth := func(first, second string) error {
+		return s.Update(ctx, func(tx appconfig.Tx) error {
+			if _, err := tx.Get(ctx, key("app", first), true, false); err != nil {
+				return err
+			}
+			both.Done()
+			both.Wait() // each holds one row and now asks for the other's
+			_, err := tx.Get(ctx, key("app", second), true, false)
+			return err
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- lockBoth("x", "y") }()
+	go func() { errs <- lockBoth("y", "x") }()
+	e1, e2 := <-errs, <-errs
+	if (e1 == nil) == (e2 == nil) {
+		t.Fatalf("want exactly one deadlock victim, got %v and %v", e1, e2)
+	}
+	victim := errors.Join(e1, e2)
+	if appconfig.KindOf(victim) != appconfig.KindThrottled {
+		t.Fatalf("deadlock victim's error %v has kind %v, want Throttled", victim, appconfig.KindOf(victim))
+	}
+}
+
+// The listener comes back after its connection is killed.
+func TestListenerReconnects(t *testing.T) {
+	dsn := freshDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subA := a.Subscribe(sctx)
+
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var killed int
+	err = c.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "+Channel+"'").Scan(&killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if killed != 2 {
+		t.Fatalf("terminated %d listener sessions, want the 2 stores'", killed)
+	}
+	// Notifications sent before the listener is back are lost: keep
+	// sending until one arrives.
+	deadline := time.After(20 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		notify(t, b, fmt.Sprint("after-", i))
+		select {
+		case topic := <-subA:
+			if !strings.HasPrefix(topic, "after-") {
+				t.Fatalf("unexpected topic %q", topic)
+			}
+			t.Logf("listener back after %d notifications", i+1)
+			return
+		case <-deadline:
+			t.Fatal("store A's listener did not come back within 20s")
+		case <-tick.C:
+		}
+	}
+}
+
+// Replicas starting together migrate one at a time.
+func TestConcurrentOpen(t *testing.T) {
+	dsn := freshDatabase(t)
+	const n = 4
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			s, err := Open(ctx, dsn)
+			if err == nil {
+				err = s.Ping(ctx)
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	_, err := Open(ctx, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=5")
+	if err == nil {
+		t.Fatal("Open succeeded without a server")
+	}
+}
+
+func TestRebind(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT 1":                             "SELECT 1",
+		"SELECT a FROM t WHERE b = ?":          "SELECT a FROM t WHERE b = $1",
+		"INSERT INTO t VALUES (?, ?, ?)":       "INSERT INTO t VALUES ($1, $2, $3)",
+		"UPDATE t SET a = ? WHERE k IN (?, ?)": "UPDATE t SET a = $1 WHERE k IN ($2, $3)",
+		strings.Repeat("?,", 11) + "?":         "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12",
+	} {
+		if got := (dialect{}).Rebind(in); got != want {
+			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	pg := func(code string) error { return fmt.Errorf("exec: %w", &pgconn.PgError{Code: code, Message: "m"}) }
+	for _, tc := range []struct {
+		err  error
+		want appconfig.ErrorKind
+		same bool // returned unchanged
+	}{
+		{err: pg("23505"), want: appconfig.KindConflict},
+		{err: pg("40001"), want: appconfig.KindThrottled},
+		{err: pg("40P01"), want: appconfig.KindThrottled},
+		{err: pg("55P03"), want: appconfig.KindThrottled},
+		{err: pg("08006"), want: appconfig.KindInternal},
+		{err: pg("57P01"), want: appconfig.KindInternal},
+		{err: pg("42P01"), want: appconfig.KindInternal, same: true},
+		{err: context.Canceled, want: appconfig.KindInternal, same: true},
+		{err: appconfig.NotFound("app", "gone"), want: appconfig.KindNotFound, same: true},
+	} {
+		got := (dialect{}).Translate(tc.err)
+		if appconfig.KindOf(got) != tc.want || (tc.same && got != tc.err) {
+			t.Errorf("Translate(%v) = %v (kind %v), want kind %v (unchanged: %v)", tc.err, got, appconfig.KindOf(got), tc.want, tc.same)
+		}
+	}
+	if (dialect{}).Translate(nil) != nil {
+		t.Error("Translate(nil) is not nil")
+	}
+}
