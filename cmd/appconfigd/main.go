@@ -19,6 +19,7 @@ import (
 
 	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/server"
+	"github.com/appconfigd/appconfigd/internal/service"
 )
 
 const usage = `appconfigd — a self-hosted AWS AppConfig and AppConfig Data server.
@@ -116,6 +117,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	rateBurst := fs.Int("rate-burst", 0, "burst allowed above --rate-limit (default: the rate)")
 	monitorInterval := fs.Duration("monitor-interval", 30*time.Second, "how often deployment monitors (alarms) are evaluated, in service time")
 	tickInterval := fs.Duration("tick-interval", time.Minute, "period of AT_DEPLOYMENT_TICK extension actions, in service time")
+	quotas := fs.String("quotas", "", "override AWS's default `quotas`, e.g. applications=500,hosted-configuration-kb=4000 (see README)")
 	cwEndpoint := fs.String("cloudwatch-endpoint", "", "`URL` where CloudWatch alarm monitors are read (default: AWS)")
 	cwProtocol := fs.String("cloudwatch-protocol", "query", "CloudWatch wire `protocol`: query (AWS and emulators) or cbor")
 	allowHosts := fs.String("extension-allow-hosts", "", "comma-separated `hosts` that http(s) extension targets and HTTP monitors may reach (names, *.domain, CIDRs, *; loopback only when listed)")
@@ -159,6 +161,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(handler)
+	q, err := service.ParseQuotas(*quotas)
+	if err != nil {
+		fmt.Fprintln(stderr, "appconfigd:", err)
+		return 2
+	}
 	mode, err := auth.ParseMode(*authMode)
 	if err != nil {
 		fmt.Fprintln(stderr, "appconfigd: --auth:", err)
@@ -172,7 +179,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
-		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval,
+		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
 	}
 	if *accessLog {
 		cfg.AccessLog = logger

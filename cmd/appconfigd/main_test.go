@@ -49,3 +49,10 @@ func TestUsageErrors(t *testing.T) {
 		t.Fatalf("bad env value: %d %s", code, errOut.String())
 	}
 }
+
+func TestQuotasFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"serve", "--quotas", "applications=0"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "--quotas") {
+		t.Fatalf("bad quota accepted: %d %s", code, errOut.String())
+	}
+}

@@ -296,3 +296,31 @@ func listPage[T any](ctx context.Context, tx appconfig.Tx, q appconfig.Query, p 
 		}
 	}
 }
+
+// ParseQuotas reads "name=value,..." overrides of the default quotas:
+// applications, environments-per-application, profiles-per-application,
+// deployment-strategies, hosted-configuration-kb, extensions,
+// extension-associations.
+func ParseQuotas(spec string) (Quotas, error) {
+	var q Quotas
+	fields := map[string]*int{
+		"applications": &q.Applications, "environments-per-application": &q.EnvironmentsPerApp,
+		"profiles-per-application": &q.ProfilesPerApp, "deployment-strategies": &q.DeploymentStrategies,
+		"hosted-configuration-kb": &q.HostedConfigurationKB, "extensions": &q.ExtensionsPerAccount,
+		"extension-associations": &q.AssociationsPerScope,
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		dst, known := fields[strings.TrimSpace(name)]
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if !ok || !known || err != nil || n <= 0 {
+			return q, fmt.Errorf("--quotas: %q: want name=positive-integer with name one of applications, environments-per-application, profiles-per-application, deployment-strategies, hosted-configuration-kb, extensions, extension-associations", part)
+		}
+		*dst = n
+	}
+	return q, nil
+}
