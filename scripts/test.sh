@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 
 FUZZTIME=${FUZZTIME:-10s}
 
+# A throwaway PostgreSQL 15 cluster, so the PostgreSQL tests always run
+# (set APPCONFIGD_TEST_POSTGRES to use an existing server instead).
+if [ -z "${APPCONFIGD_TEST_POSTGRES:-}" ]; then
+  pgdir=$(mktemp -d /tmp/appconfigd-pg.XXXXXX)
+  trap './scripts/pg.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$pgdir"' EXIT
+  echo "== starting a throwaway PostgreSQL cluster in $pgdir"
+  eval "$(./scripts/pg.sh start "$pgdir")"
+fi
+
 echo "== generated wire code is up to date"
 go generate ./internal/wire/gen
 if ! git diff --quiet -- internal/wire/gen 2>/dev/null; then

@@ -96,7 +96,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", def.Listen, "`address` to listen on (host:port); both APIs share it")
 	dataDir := fs.String("data-dir", def.DataDir, "`directory` of the embedded store")
-	store := fs.String("store", "", "store `URL`: sqlite://PATH (default: sqlite://<data-dir>/appconfigd.db) or sqlite://:memory:")
+	store := fs.String("store", "", "store `URL`: sqlite://PATH (default: sqlite://<data-dir>/appconfigd.db), sqlite://:memory:, or postgres://DSN")
 	authMode := fs.String("auth", string(def.Auth), "`mode`: open (accept any signature; loopback only) or sigv4 (verify against --credentials-file)")
 	credsFile := fs.String("credentials-file", "", "`file` of access keys for --auth sigv4 (AWS credentials-file format with aws_account_id)")
 	region := fs.String("region", def.Region, "default `region` when a request carries no credential scope")

@@ -27,6 +27,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/metrics"
 	"github.com/appconfigd/appconfigd/internal/seed"
 	"github.com/appconfigd/appconfigd/internal/service"
+	"github.com/appconfigd/appconfigd/internal/store/postgres"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 	"github.com/appconfigd/appconfigd/internal/wire"
 )
@@ -253,8 +254,10 @@ func openStore(ctx context.Context, cfg Config) (appconfig.Store, error) {
 	switch {
 	case strings.HasPrefix(spec, "sqlite://"):
 		return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite://"))
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return postgres.Open(ctx, spec)
 	}
-	return nil, fmt.Errorf("unsupported --store %q (want sqlite://PATH)", spec)
+	return nil, fmt.Errorf("unsupported --store %q (want sqlite://PATH or postgres://DSN)", spec)
 }
 
 // Handler is the HTTP handler serving both APIs.

@@ -44,6 +44,9 @@ import (
 // Channel is the LISTEN/NOTIFY channel every replica shares.
 const Channel = "appconfigd"
 
+// ListenerApplicationName names the listener sessions in pg_stat_activity.
+const ListenerApplicationName = "appconfigd-listener"
+
 // migrationLock is the pg_advisory_lock key held while migrating, so that
 // replicas starting together migrate one at a time.
 const migrationLock int64 = 0x617070636f6e66 // "appconf"
@@ -188,7 +191,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// LISTEN before the store is handed out, so no commit after Open
 	// returns can be missed.
-	l := &listener{cfg: cfg.Copy(), origin: origin, log: slog.Default(), done: make(chan struct{})}
+	lcfg := cfg.Copy()
+	if lcfg.RuntimeParams == nil {
+		lcfg.RuntimeParams = map[string]string{}
+	}
+	lcfg.RuntimeParams["application_name"] = ListenerApplicationName
+	l := &listener{cfg: lcfg, origin: origin, log: slog.Default(), done: make(chan struct{})}
 	conn, err := l.connect(ctx)
 	if err != nil {
 		pool.Close()
@@ -341,7 +349,7 @@ func (l *listener) handle(payload string) {
 		l.log.Warn("postgres store: ignoring a notification not sent by appconfigd", "payload", payload)
 		return
 	}
-	if false && payload[:originLen] == l.origin {
+	if payload[:originLen] == l.origin {
 		return // delivered in-process already
 	}
 	l.deliver(payload[originLen+1:])

@@ -33,6 +33,11 @@ func serverDSN(t *testing.T) string {
 	t.Helper()
 	dsn := os.Getenv(EnvDSN)
 	if dsn == "" {
+		explained := true
+		explainOnce.Do(func() { explained = false })
+		if explained {
+			t.Fatal(EnvDSN + " is not set (see the first failure for how to start a server)")
+		}
 		t.Fatal(EnvDSN + ` is not set: the PostgreSQL store tests need a PostgreSQL 15 server. Start a throwaway one with
 	eval "$(scripts/pg.sh start /tmp/appconfigd-pg)"
 (from the repository root; it prints the export line), run the tests again, and stop it with
@@ -40,6 +45,8 @@ func serverDSN(t *testing.T) string {
 	}
 	return dsn
 }
+
+var explainOnce sync.Once
 
 // freshDatabase creates an empty database for t, dropped when t ends, and
 // returns its DSN. A database rather than a schema keeps each test's
@@ -414,7 +421,7 @@ func TestListenerReconnects(t *testing.T) {
 	}
 	defer c.Close(ctx)
 	var killed int
-	err = c.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "+Channel+"'").Scan(&killed)
+	err = c.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", ListenerApplicationName).Scan(&killed)
 	if err != nil {
 		t.Fatal(err)
 	}
