@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,6 +114,16 @@ func (r *Runner) Kick() {
 // Run advances deployments until ctx ends. One goroutine serves any
 // number of deployments: their schedule lives in the store, not in timers.
 func (r *Runner) Run(ctx context.Context) {
+	// Deployments started or stopped by other processes announce their
+	// environment's topic: look at once instead of at the next poll.
+	topics := r.cfg.Store.Subscribe(ctx)
+	go func() {
+		for t := range topics {
+			if strings.HasPrefix(t, "env|") {
+				r.Kick()
+			}
+		}
+	}()
 	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) {
 		if _, err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("advancing deployments failed", "err", err)

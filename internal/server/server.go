@@ -181,7 +181,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now}
 	}
-	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log})
+	// Background pacing is meant in wall time: scale it with the clock.
+	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.TimeScale) }
+	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second)})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		s.log.Warn("no AWS configuration for CloudWatch monitors and extension deliveries", "err", err)
@@ -200,7 +202,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	invoker := &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
 		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}
-	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation})
+	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second)})
 	s.svc.SetHooks(s.ext.ServiceHooks())
 	s.svc.SetLambda(s.ext)
 	s.runner = deploy.NewRunner(deploy.Config{
@@ -208,6 +210,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
 			Allow: allow.Check, HTTP: probeClient(invoker)},
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
+		Poll: wall(time.Second),
 	})
 	s.svc.SetRunner(s.runner)
 	tokenKey, err := dataplane.TokenKey(ctx, st)
@@ -215,7 +218,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey, OnPoll: s.metrics.Poll})
+	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey, OnPoll: s.metrics.Poll,
+		CacheMaxAge: wall(30 * time.Second)})
 	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
 	s.metrics.Deployments(raw)
 	api := wire.New(wire.Config{

@@ -2,12 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/store/postgres/pgtest"
 	"github.com/appconfigd/appconfigd/internal/store/storetest"
 )
 
@@ -25,71 +22,13 @@ var ctx = context.Background()
 
 // EnvDSN names the environment variable with the DSN of a PostgreSQL 15
 // server the tests may create databases on (CI sets it).
-const EnvDSN = "APPCONFIGD_TEST_POSTGRES"
+const EnvDSN = pgtest.EnvDSN
 
-// serverDSN returns the test server's DSN; the tests fail, never skip,
-// without one.
-func serverDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(EnvDSN)
-	if dsn == "" {
-		explained := true
-		explainOnce.Do(func() { explained = false })
-		if explained {
-			t.Fatal(EnvDSN + " is not set (see the first failure for how to start a server)")
-		}
-		t.Fatal(EnvDSN + ` is not set: the PostgreSQL store tests need a PostgreSQL 15 server. Start a throwaway one with
-	eval "$(scripts/pg.sh start /tmp/appconfigd-pg)"
-(from the repository root; it prints the export line), run the tests again, and stop it with
-	scripts/pg.sh stop /tmp/appconfigd-pg`)
-	}
-	return dsn
-}
+func serverDSN(t *testing.T) string { return pgtest.ServerDSN(t) }
 
-var explainOnce sync.Once
+func freshDatabase(t *testing.T) string { return pgtest.FreshDatabase(t) }
 
-// freshDatabase creates an empty database for t, dropped when t ends, and
-// returns its DSN. A database rather than a schema keeps each test's
-// NOTIFY traffic and advisory locks to itself.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	server := serverDSN(t)
-	var b [6]byte
-	rand.Read(b[:])
-	name := "appconfigd_test_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatalf("connect to %s=%s: %v", EnvDSN, server, err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return withDatabase(t, server, name)
-}
-
-func withDatabase(t *testing.T, dsn, name string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s: %v", EnvDSN, err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return dsn + " dbname=" + name // keyword/value form: the last value wins
-}
+func withDatabase(t *testing.T, dsn, name string) string { return pgtest.WithDatabase(t, dsn, name) }
 
 func open(t *testing.T, dsn string) *Store {
 	t.Helper()
