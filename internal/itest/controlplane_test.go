@@ -74,6 +74,11 @@ func TestApplications(t *testing.T) {
 			t.Fatalf("get %q: %+v", ident, got)
 		}
 	}
+	// Names that look like paths are still names.
+	odd := mustApp(t, c, "x//y/../z")
+	if got, err := c.GetApplication(ctx, &sdk.GetApplicationInput{ApplicationId: aws.String("x//y/../z")}); err != nil || aws.ToString(got.Id) != aws.ToString(odd.Id) {
+		t.Fatalf("get by a path-like name: %+v %v", got, err)
+	}
 	upd, err := c.UpdateApplication(ctx, &sdk.UpdateApplicationInput{ApplicationId: aws.String(id), Name: aws.String("renamed")})
 	if err != nil || aws.ToString(upd.Name) != "renamed" || aws.ToString(upd.Description) != "first" {
 		t.Fatalf("update: %+v %v", upd, err)

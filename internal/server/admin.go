@@ -18,25 +18,34 @@ const (
 	ResetPath   = "/_appconfigd/reset"
 )
 
-// routes puts the operational endpoints beside the AWS APIs.
+// routes puts the operational endpoints beside the AWS APIs. It matches
+// exact paths itself rather than through http.ServeMux, which would
+// clean and redirect AWS paths (names may hold "//" or "..").
 func (s *Server) routes(api http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET "+ReadyPath, func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		if err := s.store.Ping(ctx); err != nil {
-			writeStatus(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store: " + err.Error()})
-			return
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == HealthPath && r.Method == http.MethodGet:
+			writeStatus(w, http.StatusOK, map[string]string{"status": "ok"})
+		case r.URL.Path == ReadyPath && r.Method == http.MethodGet:
+			s.ready(w, r)
+		case r.URL.Path == MetricsPath && r.Method == http.MethodGet:
+			s.metrics.Handler().ServeHTTP(w, r)
+		case r.URL.Path == ResetPath && r.Method == http.MethodPost:
+			s.reset(w, r)
+		default:
+			api.ServeHTTP(w, r)
 		}
-		writeStatus(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET "+MetricsPath, s.metrics.Handler())
-	mux.HandleFunc("POST "+ResetPath, s.reset)
-	mux.Handle("/", api)
-	return mux
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeStatus(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store: " + err.Error()})
+		return
+	}
+	writeStatus(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func writeStatus(w http.ResponseWriter, status int, body any) {
