@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 	"github.com/appconfigd/appconfigd/internal/server"
 )
 
@@ -21,7 +22,7 @@ const inProcessBuilt = true
 // startAppconfigdInProcess runs appconfigd's server package inside this
 // process (for CPU profiles of server and client together).
 func startAppconfigdInProcess(ctx context.Context, tmp string) (*target, error) {
-	port, err := freePort()
+	port, err := benchutil.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func startAppconfigdInProcess(ctx context.Context, tmp string) (*target, error) 
 		<-done
 		srv.Close()
 	}
-	if err := waitReady(ctx, nil, "appconfigd (in-process)", func() *http.Request {
+	if err := benchutil.WaitReady(ctx, nil, "appconfigd (in-process)", func() *http.Request {
 		r, _ := http.NewRequest("GET", t.base+"/applications", nil)
 		return r
 	}, func(r *http.Response) bool { return r.StatusCode == 200 }, 30*time.Second); err != nil {

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 )
 
 // target is one server under test.
@@ -20,7 +20,7 @@ type target struct {
 	base      string
 	createOK  map[int]bool // statuses that count as a created application
 	stop      func()
-	proc      *proc
+	proc      *benchutil.Proc
 	inProcess bool
 }
 
@@ -71,34 +71,6 @@ func (r result) errorRate() float64 {
 	return float64(r.Errors) / float64(r.OK+r.Errors)
 }
 
-// countingDialer counts new TCP connections (keep-alive works when it
-// stays near the number of workers).
-type countingDialer struct {
-	d     net.Dialer
-	dials atomic.Int64
-}
-
-func (c *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	c.dials.Add(1)
-	return c.d.DialContext(ctx, network, addr)
-}
-
-// newClient is a plain keep-alive HTTP/1.1 client with one idle
-// connection kept per worker and no proxy.
-func newClient(workers int) (*http.Client, *countingDialer) {
-	d := &countingDialer{d: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         d.DialContext,
-		MaxIdleConns:        workers * 2,
-		MaxIdleConnsPerHost: workers * 2,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
-	}
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, d
-}
-
 type workerStats struct {
 	lat        []time.Duration
 	errs       map[string]int
@@ -110,7 +82,7 @@ type workerStats struct {
 
 // run drives wl with `workers` concurrent closed-loop workers: warm-up,
 // then the measured period. A request belongs to the period it started in.
-func run(ctx context.Context, client *http.Client, dialer *countingDialer, workers int, warmup, measure time.Duration, wl workload, onMeasure func()) (result, error) {
+func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDialer, workers int, warmup, measure time.Duration, wl workload, onMeasure func()) (result, error) {
 	var measureOnce sync.Once
 	var counter atomic.Uint64
 	start := time.Now()
@@ -139,7 +111,7 @@ func run(ctx context.Context, client *http.Client, dialer *countingDialer, worke
 				measured := !t0.Before(mStart)
 				if measured {
 					measureOnce.Do(func() {
-						dialsAtStart.Store(dialer.dials.Load())
+						dialsAtStart.Store(dialer.Dials())
 						onMeasure()
 					})
 				}
@@ -203,7 +175,7 @@ func run(ctx context.Context, client *http.Client, dialer *countingDialer, worke
 		}
 	}
 	if d := dialsAtStart.Load(); d >= 0 {
-		res.Conns = dialer.dials.Load() - d
+		res.Conns = dialer.Dials() - d
 	}
 	res.OK = int64(len(all))
 	if res.OK == 0 {
@@ -211,19 +183,8 @@ func run(ctx context.Context, client *http.Client, dialer *countingDialer, worke
 	}
 	slices.Sort(all)
 	res.RPS = float64(res.OK) / measure.Seconds()
-	res.P50ms = ms(percentile(all, 0.50))
-	res.P99ms = ms(percentile(all, 0.99))
-	res.MaxMs = ms(all[len(all)-1])
+	res.P50ms = benchutil.Ms(benchutil.Percentile(all, 0.50))
+	res.P99ms = benchutil.Ms(benchutil.Percentile(all, 0.99))
+	res.MaxMs = benchutil.Ms(all[len(all)-1])
 	return res, nil
 }
-
-// percentile of sorted durations, nearest rank.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	i := sort.Search(len(sorted), func(i int) bool { return float64(i+1) >= p*float64(len(sorted)) })
-	if i >= len(sorted) {
-		i = len(sorted) - 1
-	}
-	return sorted[i]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

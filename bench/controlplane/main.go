@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 )
 
 type options struct {
@@ -51,9 +53,7 @@ type options struct {
 	keep          bool
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
-}
+func logf(format string, args ...any) { benchutil.Logf(format, args...) }
 
 func main() { os.Exit(realMain()) }
 
@@ -78,9 +78,9 @@ func realMain() int {
 	flag.Float64Var(&o.maxErrRate, "max-error-rate", 0.01, "fail (exit 1) when any run's error rate exceeds this")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data, server logs)")
 	flag.Parse()
-	o.regions = splitList(regions)
-	o.ops = splitList(ops)
-	o.servers = splitList(servers)
+	o.regions = benchutil.SplitList(regions)
+	o.ops = benchutil.SplitList(ops)
+	o.servers = benchutil.SplitList(servers)
 	if o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.accounts < 1 || len(o.regions) == 0 || o.payloadSize < 1 {
 		logf("bad flags")
 		return 2
@@ -145,7 +145,7 @@ func realMain() int {
 		targets = append(targets, t)
 	}
 
-	sig := newSigner(time.Now())
+	sig := benchutil.NewSigner(time.Now())
 	content := payload(o.payloadSize)
 	var results []result
 	for _, op := range o.ops {
@@ -162,18 +162,18 @@ func realMain() int {
 				return 1
 			}
 			results = append(results, r)
-			if t.proc != nil && t.proc.exited() {
-				logf("%s exited during the run; log tail:\n%s", t.name, t.proc.logTail(20))
+			if t.proc != nil && t.proc.Exited() {
+				logf("%s exited during the run; log tail:\n%s", t.name, t.proc.LogTail(20))
 				return 1
 			}
-			sleep(ctx, o.pause)
+			benchutil.Sleep(ctx, o.pause)
 		}
 	}
 	if ctx.Err() != nil {
 		logf("interrupted")
 		return 130
 	}
-	env.LoadAvgEnd = loadAvg()
+	env.LoadAvgEnd = benchutil.LoadAvg()
 
 	report(os.Stdout, o, env, results)
 	if o.jsonOut != "" {
@@ -212,8 +212,8 @@ func opName(op string) string {
 	return opGetHCV
 }
 
-func runOne(ctx context.Context, o options, sig signer, t *target, op string, content []byte) (result, error) {
-	client, dialer := newClient(o.workers)
+func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op string, content []byte) (result, error) {
+	client, dialer := benchutil.NewClient(o.workers)
 	defer client.CloseIdleConnections()
 	var wl workload
 	switch op {
@@ -299,28 +299,11 @@ type cpuSample struct {
 }
 
 func sampleCPU(t *target) cpuSample {
-	c := cpuSample{at: time.Now(), self: selfCPU()}
+	c := cpuSample{at: time.Now(), self: benchutil.SelfCPU()}
 	if t.proc != nil {
-		c.server, c.serverOK = procCPU(t.proc.cmd.Process.Pid)
+		c.server, c.serverOK = benchutil.ProcCPU(t.proc.Pid())
 	}
 	return c
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // envInfo describes the machine and settings of a run.
@@ -343,54 +326,16 @@ func describeEnv(o options) envInfo {
 	e := envInfo{
 		Date: time.Now().UTC().Format(time.RFC3339), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version(),
 		Workers: o.workers, Warmup: o.warmup.String(), Duration: o.duration.String(), InProcess: o.inProcess,
-		LoadAvgStart: loadAvg(),
+		LoadAvgStart: benchutil.LoadAvg(),
 	}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				e.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	e.Commit = gitState()
+	e.CPUModel = benchutil.CPUModel()
+	e.Commit = benchutil.GitState()
 	if slices.Contains(o.servers, "moto") {
 		if out, err := exec.Command("python3", "-c", "import moto; print(moto.__version__)").Output(); err == nil {
 			e.MotoVersion = strings.TrimSpace(string(out))
 		}
 	}
 	return e
-}
-
-// gitState is the short commit of the tree under test, "+dirty" when
-// files outside bench/ have uncommitted changes.
-func gitState() string {
-	root, err := moduleRoot()
-	if err != nil {
-		return ""
-	}
-	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return ""
-	}
-	c := strings.TrimSpace(string(out))
-	st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":(exclude)bench").Output()
-	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
-		c += "+dirty"
-	}
-	return c
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
 }
 
 type ratio struct {
@@ -464,7 +409,7 @@ func report(w io.Writer, o options, e envInfo, results []result) {
 			errs += " (" + fmtErrs(r.ErrorsBy) + ")"
 		}
 		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.2f cores |\n",
-			r.Op, r.Server, r.RPS, fmtMs(r.P50ms), fmtMs(r.P99ms), fmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
+			r.Op, r.Server, r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
 	}
 	rs := ratios(results)
 	if len(rs) > 0 {
@@ -510,13 +455,6 @@ func fmtErrs(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
-}
-
-func fmtMs(v float64) string {
-	if v < 10 {
-		return fmt.Sprintf("%.2f ms", v)
-	}
-	return fmt.Sprintf("%.1f ms", v)
 }
 
 func orNA(s string) string {

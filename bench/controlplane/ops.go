@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 )
 
 const (
@@ -22,31 +23,12 @@ const (
 	firstAccount = 100000000000
 )
 
-// signer writes the SigV4-shaped headers both servers route on. Neither
-// verifies the signature in this setup (appconfigd --auth open; moto
-// never does), but the credential scope carries account (the access key
-// id), region and service name.
-type signer struct {
-	date, amzDate string
-}
-
-func newSigner(now time.Time) signer {
-	now = now.UTC()
-	return signer{date: now.Format("20060102"), amzDate: now.Format("20060102T150405Z")}
-}
-
-func (s signer) sign(h http.Header, account, region string) {
-	h["Authorization"] = []string{"AWS4-HMAC-SHA256 Credential=" + account + "/" + s.date + "/" + region +
-		"/appconfig/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000"}
-	h["X-Amz-Date"] = []string{s.amzDate}
-}
-
 // createWorkload sends CreateApplication with a fresh name each time,
 // rotating the account over `accounts` 12-digit ids and, after each full
 // round of accounts, the region: every (account, region) pair gets one
 // application per round, so appconfigd's quota of 100 applications per
 // account and region allows accounts*len(regions)*100 requests.
-func createWorkload(t *target, s signer, accounts int, regions []string) workload {
+func createWorkload(t *target, s benchutil.Signer, accounts int, regions []string) workload {
 	url := t.base + "/applications"
 	acc := uint64(accounts)
 	nreg := uint64(len(regions))
@@ -57,7 +39,7 @@ func createWorkload(t *target, s signer, accounts int, regions []string) workloa
 			body := `{"Name":"bench-` + strconv.FormatUint(n, 10) + `"}`
 			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 			req.Header["Content-Type"] = []string{"application/json"}
-			s.sign(req.Header, account, region)
+			s.Sign(req.Header, account, region)
 			return req
 		},
 		ok: func(status int, _ int64) bool { return t.createOK[status] },
@@ -91,7 +73,7 @@ type unsupported struct{ msg string }
 func (u unsupported) Error() string { return u.msg }
 
 // call sends one setup request and returns the body of a 2xx answer.
-func call(ctx context.Context, c *http.Client, s signer, method, url, ctype string, body []byte) (*http.Response, []byte, error) {
+func call(ctx context.Context, c *http.Client, s benchutil.Signer, method, url, ctype string, body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
@@ -102,7 +84,7 @@ func call(ctx context.Context, c *http.Client, s signer, method, url, ctype stri
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	s.sign(req.Header, setupAccount, "us-east-1")
+	s.Sign(req.Header, setupAccount, "us-east-1")
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -133,7 +115,7 @@ func idOf(b []byte) (string, error) {
 // setupHosted creates an application, a hosted configuration profile and
 // one hosted version of the given content, checks it reads back intact,
 // and returns the version's URL.
-func setupHosted(ctx context.Context, c *http.Client, s signer, t *target, content []byte) (string, error) {
+func setupHosted(ctx context.Context, c *http.Client, s benchutil.Signer, t *target, content []byte) (string, error) {
 	_, b, err := call(ctx, c, s, "POST", t.base+"/applications", "application/json", []byte(`{"Name":"bench-hosted"}`))
 	if err != nil {
 		return "", err
@@ -171,11 +153,11 @@ func setupHosted(ctx context.Context, c *http.Client, s signer, t *target, conte
 	return url, nil
 }
 
-func getWorkload(s signer, url string, size int) workload {
+func getWorkload(s benchutil.Signer, url string, size int) workload {
 	return workload{
 		build: func(uint64) *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			s.sign(req.Header, setupAccount, "us-east-1")
+			s.Sign(req.Header, setupAccount, "us-east-1")
 			return req
 		},
 		ok:       func(status int, n int64) bool { return status == 200 && n == int64(size) },

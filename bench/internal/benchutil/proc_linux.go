@@ -1,4 +1,4 @@
-package main
+package benchutil
 
 import (
 	"os"
@@ -22,9 +22,9 @@ func signalGroup(pid int, kill bool) {
 	_ = syscall.Kill(-pid, sig)
 }
 
-// procCPU is the user+system CPU time a process has used so far, from
+// ProcCPU is the user+system CPU time a process has used so far, from
 // /proc/<pid>/stat (clock ticks of 1/100 s, the Linux USER_HZ).
-func procCPU(pid int) (time.Duration, bool) {
+func ProcCPU(pid int) (time.Duration, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, false
@@ -48,11 +48,57 @@ func procCPU(pid int) (time.Duration, bool) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
 
-// selfCPU is this process's user+system CPU time so far.
-func selfCPU() time.Duration {
+// SelfCPU is this process's user+system CPU time so far.
+func SelfCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ProcMem is a process's memory as /proc/<pid>/status reports it, in
+// bytes: resident set (VmRSS), its peak (VmHWM), and the anonymous part
+// of the resident set (RssAnon: heap and stacks, without the binary's
+// mapped file pages).
+type ProcMem struct {
+	RSS, HWM, RSSAnon int64
+}
+
+// ReadProcMem reads /proc/<pid>/status.
+func ReadProcMem(pid int) (ProcMem, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return ProcMem{}, false
+	}
+	var m ProcMem
+	found := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		var dst *int64
+		switch k {
+		case "VmRSS":
+			dst = &m.RSS
+		case "VmHWM":
+			dst = &m.HWM
+		case "RssAnon":
+			dst = &m.RSSAnon
+		default:
+			continue
+		}
+		f := strings.Fields(v) // "12345 kB"
+		if len(f) == 0 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		*dst = n << 10
+		found++
+	}
+	return m, found > 0
 }

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
+)
+
+const (
+	account = "111111111111"
+	region  = "us-east-1"
+	// minPollSeconds is the sessions' RequiredMinimumPollIntervalInSeconds
+	// (the smallest AWS allows); in wall time it is minPollSeconds/time-scale.
+	minPollSeconds = 15
+)
+
+// session is one configuration session as a client holds it.
+type session struct {
+	token string
+	due   time.Time // wall time before which a poll is "too early"
+}
+
+// poller sends data-plane requests to one target.
+type poller struct {
+	t      *target
+	client *http.Client
+	signer benchutil.Signer
+	// minGap is the wall time a session waits between polls (appconfigd
+	// enforces the session's minimum interval in service time).
+	minGap time.Duration
+}
+
+func (p *poller) sign(h http.Header) { p.signer.Sign(h, account, region) }
+
+// startSession calls StartConfigurationSession.
+func (p *poller) startSession(ctx context.Context) (*session, error) {
+	body, _ := json.Marshal(map[string]any{
+		"ApplicationIdentifier": p.t.app, "EnvironmentIdentifier": p.t.env, "ConfigurationProfileIdentifier": p.t.profile,
+		"RequiredMinimumPollIntervalInSeconds": minPollSeconds,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.t.base+"/configurationsessions", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header["Content-Type"] = []string{"application/json"}
+	p.sign(req.Header)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("StartConfigurationSession → %d %.200s", resp.StatusCode, b)
+	}
+	var out struct{ InitialConfigurationToken string }
+	if err := json.Unmarshal(b, &out); err != nil || out.InitialConfigurationToken == "" {
+		return nil, fmt.Errorf("StartConfigurationSession: no token in %.200q", b)
+	}
+	return &session{token: out.InitialConfigurationToken}, nil
+}
+
+// pollOutcome is one GetLatestConfiguration.
+type pollOutcome struct {
+	status   int
+	bodyLen  int64
+	tooEarly bool
+	err      error
+}
+
+// poll calls GetLatestConfiguration with the session's token and, on
+// success, carries the next token.
+func (p *poller) poll(ctx context.Context, s *session) pollOutcome {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.t.base+"/configuration?configuration_token="+s.token, nil)
+	if err != nil {
+		return pollOutcome{err: err}
+	}
+	p.sign(req.Header)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return pollOutcome{err: err}
+	}
+	var o pollOutcome
+	o.status = resp.StatusCode
+	if o.status == http.StatusOK {
+		o.bodyLen, o.err = io.Copy(io.Discard, resp.Body)
+	} else {
+		var b []byte
+		b, o.err = io.ReadAll(resp.Body)
+		o.bodyLen = int64(len(b))
+		o.tooEarly = o.status == http.StatusBadRequest && bytes.Contains(b, []byte("too early"))
+	}
+	resp.Body.Close()
+	if o.status == http.StatusOK && o.err == nil {
+		next := resp.Header.Get("Next-Poll-Configuration-Token")
+		if next == "" {
+			o.err = errors.New("200 without Next-Poll-Configuration-Token")
+			return o
+		}
+		s.token = next
+	}
+	s.due = time.Now().Add(p.minGap)
+	return o
+}
+
+// startSessions starts n sessions; prime polls each once (the first poll
+// returns the configuration), so that later polls are steady ones.
+func (p *poller) startSessions(ctx context.Context, n, workers int, prime bool, wantFirst int64) ([]*session, error) {
+	out := make([]*session, n)
+	err := benchutil.Parallel(ctx, n, workers, func(i int) error {
+		s, err := p.startSession(ctx)
+		if err != nil {
+			return err
+		}
+		if prime {
+			o := p.poll(ctx, s)
+			if o.err != nil || o.status != http.StatusOK || o.bodyLen != wantFirst {
+				return fmt.Errorf("first poll of a new session: status %d, %d bytes (want 200 with %d), err %v", o.status, o.bodyLen, wantFirst, o.err)
+			}
+		}
+		out[i] = s
+		return nil
+	})
+	return out, err
+}
+
+// result is what one measured period produced.
+type result struct {
+	Variant    string         `json:"variant"`
+	Server     string         `json:"server"`
+	Workers    int            `json:"workers"`
+	Sessions   int            `json:"sessions"`
+	Seconds    float64        `json:"measuredSeconds"`
+	OK         int64          `json:"ok"`
+	Errors     int64          `json:"errors"`
+	ErrorsBy   map[string]int `json:"errorsBy,omitempty"`
+	FirstError string         `json:"firstError,omitempty"`
+	WarmupOK   int64          `json:"warmupOk"`
+	TooEarly   int64          `json:"tooEarly"`
+	PacedWaits int64          `json:"pacedWaits"`
+	Replaced   int64          `json:"sessionsReplaced"`
+	BodyBytes  int64          `json:"bodyBytesPerResponse"`
+	// PrepRate is how fast the sessions were set up before the run
+	// (steady: StartConfigurationSession + first poll; full: starts only),
+	// per second; 0 when the tool made them (ceiling pool).
+	PrepRate float64 `json:"sessionsPreparedPerSecond,omitempty"`
+	RPS      float64 `json:"requestsPerSecond"`
+	P50ms    float64 `json:"p50ms"`
+	P99ms    float64 `json:"p99ms"`
+	MaxMs    float64 `json:"maxMs"`
+	Conns    int64   `json:"connectionsOpened"`
+	// CPU during the measured period: the server process's (n/a
+	// in-process) and this process's, in cores and µs per request.
+	ServerCores   float64 `json:"serverCpuCores,omitempty"`
+	ServerUsPerOp float64 `json:"serverCpuUsPerRequest,omitempty"`
+	// ServerUsPerOpNet leaves out the server's idle CPU (its background
+	// loops, which --time-scale speeds up) measured before the runs.
+	ServerUsPerOpNet float64 `json:"serverCpuUsPerRequestNetOfIdle,omitempty"`
+	ClientCores      float64 `json:"clientCpuCores"`
+	ClientUsPerOp    float64 `json:"clientCpuUsPerRequest"`
+}
+
+func (r result) errorRate() float64 {
+	if r.OK+r.Errors == 0 {
+		return 0
+	}
+	return float64(r.Errors) / float64(r.OK+r.Errors)
+}
+
+type workerStats struct {
+	lat                 []time.Duration
+	errs                map[string]int
+	nerr, warmOK        int64
+	tooEarly, waits     int64
+	replaced            int64
+	firstError          string
+	exhaustedBeforeDone bool
+}
+
+// runLoad drives closed-loop workers over the sessions: warm-up, then the
+// measured period; a request belongs to the period it started in.
+//
+// steady: worker w owns sessions w, w+workers, … and polls them round
+// robin, carrying each session's latest token; every answer must be 200
+// with an empty body (nothing changed). A session polled again sooner
+// than the minimum interval waits (pacedWaits).
+//
+// full: workers take never-polled sessions from the pool; every answer
+// must be 200 with the whole configuration. The pool must outlast the run.
+func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, full bool, sessions []*session, workers int, warmup, measure time.Duration, want int64, onMeasure func()) (result, error) {
+	start := time.Now()
+	mStart, mEnd := start.Add(warmup), start.Add(warmup+measure)
+	var measureOnce sync.Once
+	var dialsAtStart atomic.Int64
+	dialsAtStart.Store(-1)
+	var poolNext atomic.Int64
+	stats := make([]*workerStats, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<15)}
+		stats[w] = st
+		var mine []*session
+		if !full {
+			for i := w; i < len(sessions); i += workers {
+				mine = append(mine, sessions[i])
+			}
+			if len(mine) == 0 {
+				continue
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j := 0
+			for ctx.Err() == nil {
+				var s *session
+				if full {
+					i := poolNext.Add(1) - 1
+					if i >= int64(len(sessions)) {
+						st.exhaustedBeforeDone = time.Now().Before(mEnd)
+						return
+					}
+					s = sessions[i]
+				} else {
+					s = mine[j]
+					j = (j + 1) % len(mine)
+					if d := time.Until(s.due); d > 0 {
+						st.waits++
+						time.Sleep(d)
+					}
+				}
+				t0 := time.Now()
+				if !t0.Before(mEnd) {
+					return
+				}
+				measured := !t0.Before(mStart)
+				if measured {
+					measureOnce.Do(func() {
+						dialsAtStart.Store(dialer.Dials())
+						onMeasure()
+					})
+				}
+				o := p.poll(ctx, s)
+				lat := time.Since(t0)
+				if ctx.Err() != nil {
+					return
+				}
+				good := o.err == nil && o.status == http.StatusOK && o.bodyLen == want
+				if o.tooEarly {
+					st.tooEarly++
+				}
+				switch {
+				case good && !measured:
+					st.warmOK++
+				case good:
+					st.lat = append(st.lat, lat)
+				default:
+					key := "transport"
+					if o.err == nil {
+						key = strconv.Itoa(o.status)
+						if o.status == http.StatusOK {
+							key += " (body " + strconv.FormatInt(o.bodyLen, 10) + " bytes)"
+						} else if o.tooEarly {
+							key += " (too early)"
+						}
+					}
+					if measured {
+						st.nerr++
+						st.errs[key]++
+					}
+					if st.firstError == "" {
+						st.firstError = key
+						if o.err != nil {
+							st.firstError = o.err.Error()
+						}
+					}
+					// A steady session whose token may be spent gets a
+					// replacement (started and primed outside the figures).
+					if !full && !o.tooEarly && (o.err != nil || o.status != http.StatusOK) {
+						if ns, err := p.startSession(ctx); err == nil {
+							p.poll(ctx, ns)
+							*s = *ns
+							st.replaced++
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return result{}, err
+	}
+	res := result{Workers: workers, Sessions: len(sessions), Seconds: measure.Seconds(), ErrorsBy: map[string]int{}, BodyBytes: want}
+	var all []time.Duration
+	exhausted := false
+	for _, st := range stats {
+		all = append(all, st.lat...)
+		res.Errors += st.nerr
+		res.WarmupOK += st.warmOK
+		res.TooEarly += st.tooEarly
+		res.PacedWaits += st.waits
+		res.Replaced += st.replaced
+		exhausted = exhausted || st.exhaustedBeforeDone
+		for k, v := range st.errs {
+			res.ErrorsBy[k] += v
+		}
+		if res.FirstError == "" {
+			res.FirstError = st.firstError
+		}
+	}
+	if d := dialsAtStart.Load(); d >= 0 {
+		res.Conns = dialer.Dials() - d
+	}
+	res.OK = int64(len(all))
+	if exhausted {
+		return res, fmt.Errorf("the pool of %d new sessions ran out before the end of the measured period (raise -pool)", len(sessions))
+	}
+	if res.OK == 0 {
+		return res, errors.New("no successful request in the measured period")
+	}
+	slices.Sort(all)
+	res.RPS = float64(res.OK) / measure.Seconds()
+	res.P50ms = benchutil.Ms(benchutil.Percentile(all, 0.50))
+	res.P99ms = benchutil.Ms(benchutil.Percentile(all, 0.99))
+	res.MaxMs = benchutil.Ms(all[len(all)-1])
+	return res, nil
+}
+
+// fmtErrs lists error counts by kind, sorted.
+func fmtErrs(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
