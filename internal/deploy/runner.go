@@ -336,10 +336,14 @@ func Persist(ctx context.Context, tx appconfig.Tx, hooks Hooks, sc appconfig.Sco
 	if err := tx.Put(ctx, rec); err != nil {
 		return err
 	}
-	if d.State != prevState || added > 0 {
+	// The environment's state moves only with the deployment's; what
+	// clients are served moves with every event (a new percentage).
+	if d.State != prevState {
 		if err := setEnvironmentState(ctx, tx, sc, d); err != nil {
 			return err
 		}
+	}
+	if d.State != prevState || added > 0 {
 		tx.Notify(appconfig.EnvironmentTopic(sc, d.ApplicationID, d.EnvironmentID))
 	}
 	return nil

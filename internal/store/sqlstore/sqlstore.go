@@ -93,7 +93,7 @@ func Open(d Dialect, writer, reader *sql.DB) *DB {
 		putData: d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?, data = ?" + key),
 		del:     d.Rebind("DELETE FROM records" + key),
 		nextDue: d.Rebind("SELECT MIN(due_at) FROM records WHERE kind = ? AND due_at IS NOT NULL"),
-		claim:   d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT 1" + d.SkipLocked()),
+		claim:   d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT ?" + d.SkipLocked()),
 		scanDue: d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL"),
 	}
 	return db
@@ -319,31 +319,70 @@ func (db *DB) wrap(err error, what string) error {
 
 // ClaimDue implements appconfig.Store.
 func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(appconfig.Tx, appconfig.Record) error) (int, error) {
+	// Records are claimed in batches, one transaction per batch and a
+	// savepoint per record: a failing record rolls back alone (and stops
+	// the round), and a batch pays for one commit, not one per record.
 	n := 0
 	for n < limit {
-		handled := false
+		batch := min(limit-n, claimBatch)
+		got := 0
+		var fnErr error
 		err := db.Update(ctx, func(t appconfig.Tx) error {
-			row := t.(*tx).queryRow(ctx, db.q.claim, kind, now.UnixNano())
-			r, err := scanRecord(row)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			}
+			tt := t.(*tx)
+			rows, err := tt.query(ctx, db.q.claim, kind, now.UnixNano(), batch)
 			if err != nil {
 				return db.wrap(err, "claim")
 			}
-			handled = true
-			return fn(t, r)
+			var recs []appconfig.Record
+			for rows.Next() {
+				r, err := scanRecord(rows)
+				if err != nil {
+					rows.Close()
+					return db.wrap(err, "claim")
+				}
+				recs = append(recs, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return db.wrap(err, "claim")
+			}
+			for _, r := range recs {
+				if _, err := tt.tx.ExecContext(ctx, "SAVEPOINT claim"); err != nil {
+					return db.wrap(err, "savepoint")
+				}
+				mark := len(tt.topics)
+				if err := fn(t, r); err != nil {
+					if _, rerr := tt.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT claim"); rerr != nil {
+						return db.wrap(rerr, "rollback to savepoint")
+					}
+					tt.topics = tt.topics[:mark]
+					fnErr = err
+					_, err = tt.tx.ExecContext(ctx, "RELEASE SAVEPOINT claim")
+					return db.wrap(err, "release savepoint")
+				}
+				if _, err := tt.tx.ExecContext(ctx, "RELEASE SAVEPOINT claim"); err != nil {
+					return db.wrap(err, "release savepoint")
+				}
+				got++
+			}
+			return nil
 		})
 		if err != nil {
 			return n, err
 		}
-		if !handled {
+		n += got
+		if fnErr != nil {
+			return n, fnErr
+		}
+		if got < batch {
 			break
 		}
-		n++
 	}
 	return n, nil
 }
+
+// claimBatch bounds the records claimed in one transaction.
+const claimBatch = 64
 
 // NextDue implements appconfig.Store.
 func (db *DB) NextDue(ctx context.Context, kind string) (time.Time, bool, error) {
