@@ -68,7 +68,7 @@ func New(cfg Config) *Server {
 	}
 	return &Server{
 		svc: cfg.Service, clock: cfg.Clock, log: cfg.Logger,
-		codec:    tokenCodec{key: cfg.TokenKey},
+		codec:    newTokenCodec(cfg.TokenKey),
 		sessions: newSessions(cfg.Clock.Now()),
 		cache:    newCache(cfg.Service, cfg.CacheMaxAge, cfg.Clock.Now),
 		onPoll:   cfg.OnPoll,

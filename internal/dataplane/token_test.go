@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-var codec = tokenCodec{key: []byte("0123456789abcdef0123456789abcdef")}
+var codec = newTokenCodec([]byte("0123456789abcdef0123456789abcdef"))
 
 func sample() *token {
 	return &token{Session: [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, Seq: 7,
@@ -39,7 +39,7 @@ func TestTokenTamperingIsDetected(t *testing.T) {
 			t.Fatalf("flipping byte %d went unnoticed", i)
 		}
 	}
-	other := tokenCodec{key: []byte("another key, another replica set")}
+	other := newTokenCodec([]byte("another key, another replica set"))
 	if _, err := other.open(s); err == nil {
 		t.Fatal("a token verified under another key")
 	}
