@@ -21,16 +21,23 @@ const inProcessBuilt = true
 
 // startAppconfigdInProcess runs appconfigd's server package inside this
 // process (for CPU profiles of server and client together).
-func startAppconfigdInProcess(ctx context.Context, tmp string) (*target, error) {
+func startAppconfigdInProcess(ctx context.Context, tmp, store string, db *benchutil.Postgres) (*target, error) {
 	port, err := benchutil.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	cfg := server.Defaults()
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", port)
-	cfg.DataDir = filepath.Join(tmp, "appconfigd-data")
+	cfg.DataDir = filepath.Join(tmp, "appconfigd-"+store+"-data")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
+	}
+	var dsn string
+	if store == "postgres" {
+		if dsn, err = db.CreateDatabase(ctx, "bench_controlplane"); err != nil {
+			return nil, err
+		}
+		cfg.Store = dsn
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	sctx, cancel := context.WithCancel(context.Background())
@@ -52,7 +59,10 @@ func startAppconfigdInProcess(ctx context.Context, tmp string) (*target, error) 
 			logf("in-process appconfigd: %v", err)
 		}
 	}()
-	t := &target{name: "appconfigd", base: "http://" + cfg.Listen, createOK: map[int]bool{201: true}, inProcess: true}
+	t := &target{name: "appconfigd", store: store, base: "http://" + cfg.Listen, createOK: map[int]bool{201: true}, inProcess: true, dsn: dsn}
+	if store == "postgres" {
+		t.db = db
+	}
 	t.stop = func() {
 		cancel()
 		<-done

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"errors"
+
+	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 )
 
 // Without the inprocess build tag the tool does not link appconfigd's
@@ -12,6 +14,6 @@ import (
 // (and can benchmark any -appconfigd-bin).
 const inProcessBuilt = false
 
-func startAppconfigdInProcess(context.Context, string) (*target, error) {
+func startAppconfigdInProcess(context.Context, string, string, *benchutil.Postgres) (*target, error) {
 	return nil, errors.New("-inprocess needs the tool built with -tags inprocess: go run -tags inprocess ./bench/controlplane -inprocess ...")
 }

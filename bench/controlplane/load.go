@@ -16,12 +16,36 @@ import (
 
 // target is one server under test.
 type target struct {
-	name      string
+	name      string // "appconfigd" or "moto"
+	store     string // appconfigd: "sqlite" or "postgres"
 	base      string
 	createOK  map[int]bool // statuses that count as a created application
 	stop      func()
 	proc      *benchutil.Proc
 	inProcess bool
+	// db is the PostgreSQL cluster of a postgres-backed appconfigd (its
+	// CPU is counted as the database's); dsn is the server's database.
+	db  *benchutil.Postgres
+	dsn string
+}
+
+// label names the target in tables: the server and, for appconfigd, its
+// store.
+func (t *target) label() string {
+	if t.name != "appconfigd" {
+		return t.name
+	}
+	return "appconfigd (" + storeName(t.store) + ")"
+}
+
+func storeName(s string) string {
+	switch s {
+	case "sqlite":
+		return "SQLite"
+	case "postgres":
+		return "PostgreSQL"
+	}
+	return s
 }
 
 // workload is one operation against one target: build makes the n-th
@@ -39,6 +63,7 @@ type workload struct {
 type result struct {
 	Op         string         `json:"operation"`
 	Server     string         `json:"server"`
+	Store      string         `json:"store,omitempty"` // appconfigd's store
 	Supported  bool           `json:"supported"`
 	Note       string         `json:"note,omitempty"`
 	Workers    int            `json:"workers"`
@@ -62,7 +87,16 @@ type result struct {
 	ServerUsPerOp float64 `json:"serverCpuUsPerRequest,omitempty"`
 	ClientCores   float64 `json:"clientCpuCores"`
 	ClientUsPerOp float64 `json:"clientCpuUsPerRequest"`
+	// DB*: the PostgreSQL cluster's CPU (all its processes) during the
+	// measured period, for appconfigd on PostgreSQL; 0 otherwise.
+	DBMeasured bool    `json:"dbCpuMeasured,omitempty"`
+	DBCores    float64 `json:"dbCpuCores,omitempty"`
+	DBUsPerOp  float64 `json:"dbCpuUsPerRequest,omitempty"`
 }
+
+// totalUsPerOp is the server's CPU per request including its database's
+// (SQLite runs inside appconfigd; PostgreSQL in processes of its own).
+func (r result) totalUsPerOp() float64 { return r.ServerUsPerOp + r.DBUsPerOp }
 
 func (r result) errorRate() float64 {
 	if r.OK+r.Errors == 0 {

@@ -4,8 +4,10 @@
 //
 //	go run ./bench/controlplane [flags]
 //
-// It builds and starts `appconfigd serve` (open auth, default SQLite
-// store, fresh data directory) and `moto_server` on free loopback ports,
+// It builds and starts `appconfigd serve` (open auth; the default SQLite
+// store in a fresh data directory, and/or -store postgres: a fresh
+// database on a throwaway PostgreSQL cluster started with scripts/pg.sh)
+// and `moto_server` on free loopback ports,
 // drives each operation against each server with a fixed number of
 // closed-loop keep-alive workers (warm-up, then a measured period), prints
 // a Markdown table and stops both servers (also on Ctrl-C).
@@ -43,6 +45,8 @@ type options struct {
 	payloadSize   int
 	ops           []string
 	servers       []string
+	stores        []string // appconfigd's stores: sqlite, postgres
+	explain       bool
 	appconfigdBin string
 	inProcess     bool
 	cpuProfile    string
@@ -59,7 +63,7 @@ func main() { os.Exit(realMain()) }
 
 func realMain() int {
 	var o options
-	var regions, ops, servers string
+	var regions, ops, servers, store string
 	flag.IntVar(&o.workers, "workers", 16, "concurrent closed-loop workers (one keep-alive connection each)")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up period per operation and server (not measured)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured period per operation and server")
@@ -69,6 +73,8 @@ func realMain() int {
 	flag.IntVar(&o.payloadSize, "payload", 64<<10, "GetHostedConfigurationVersion: size of the hosted version in bytes")
 	flag.StringVar(&ops, "ops", "create,get", "operations to run: create (CreateApplication), get (GetHostedConfigurationVersion)")
 	flag.StringVar(&servers, "servers", "appconfigd,moto", "servers to run against: appconfigd, moto")
+	flag.StringVar(&store, "store", "sqlite", "appconfigd's store: sqlite, postgres (a throwaway cluster via scripts/pg.sh, or $APPCONFIGD_TEST_POSTGRES), or both (side by side in this run, with a PostgreSQL/SQLite table)")
+	flag.BoolVar(&o.explain, "explain", false, "PostgreSQL: after the runs, print EXPLAIN (ANALYZE, BUFFERS) of CreateApplication's statements on the benchmark's database")
 	flag.StringVar(&o.appconfigdBin, "appconfigd-bin", "", "use this appconfigd binary instead of building ./cmd/appconfigd")
 	flag.BoolVar(&o.inProcess, "inprocess", false, "run appconfigd's server package inside this process instead of the binary (needs -tags inprocess; for -cpuprofile of server and client together; figures are not comparable to the default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for each appconfigd measured period to `PREFIX`.<operation>.pprof")
@@ -81,12 +87,21 @@ func realMain() int {
 	o.regions = benchutil.SplitList(regions)
 	o.ops = benchutil.SplitList(ops)
 	o.servers = benchutil.SplitList(servers)
+	switch store {
+	case "sqlite", "postgres":
+		o.stores = []string{store}
+	case "both":
+		o.stores = []string{"sqlite", "postgres"}
+	default:
+		logf("unknown -store %q (want sqlite, postgres, both)", store)
+		return 2
+	}
 	if o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.accounts < 1 || len(o.regions) == 0 || o.payloadSize < 1 {
 		logf("bad flags")
 		return 2
 	}
 	if o.inProcess && !inProcessBuilt {
-		_, err := startAppconfigdInProcess(context.Background(), "")
+		_, err := startAppconfigdInProcess(context.Background(), "", "", nil)
 		logf("%v", err)
 		return 2
 	}
@@ -112,11 +127,13 @@ func realMain() int {
 		return 1
 	}
 	var targets []*target
+	var pg *benchutil.Postgres
 	defer func() {
 		for _, t := range targets {
-			logf("stopping %s", t.name)
+			logf("stopping %s", t.label())
 			t.stop()
 		}
+		pg.Stop() // after the servers that use it
 		if o.keep {
 			logf("kept %s", tmp)
 		} else {
@@ -125,24 +142,46 @@ func realMain() int {
 	}()
 
 	env := describeEnv(o)
-	for _, s := range o.servers {
-		var t *target
-		switch s {
-		case "appconfigd":
-			if o.inProcess {
-				t, err = startAppconfigdInProcess(ctx, tmp)
-			} else {
-				t, err = startAppconfigd(ctx, tmp, o.appconfigdBin)
-			}
-		case "moto":
-			t, err = startMoto(ctx, tmp, o.motoCmd)
-		}
-		if err != nil {
-			logf("start %s: %v", s, err)
+	withAppconfigd := slices.Contains(o.servers, "appconfigd")
+	if withAppconfigd && slices.Contains(o.stores, "postgres") {
+		if pg, err = benchutil.StartPostgres(ctx, o.keep); err != nil {
+			logf("%v", err)
 			return 1
 		}
-		logf("%s ready at %s", t.name, t.base)
-		targets = append(targets, t)
+		env.PostgresVersion, env.PostgresSettings = pg.Version, pg.Settings
+	}
+	bin := o.appconfigdBin
+	if withAppconfigd && !o.inProcess && bin == "" {
+		logf("building appconfigd")
+		if bin, err = benchutil.BuildAppconfigd(tmp); err != nil {
+			logf("%v", err)
+			return 1
+		}
+	}
+	for _, s := range o.servers {
+		kinds := []string{""}
+		if s == "appconfigd" {
+			kinds = o.stores
+		}
+		for _, store := range kinds {
+			var t *target
+			switch s {
+			case "appconfigd":
+				if o.inProcess {
+					t, err = startAppconfigdInProcess(ctx, tmp, store, pg)
+				} else {
+					t, err = startAppconfigd(ctx, tmp, bin, store, pg)
+				}
+			case "moto":
+				t, err = startMoto(ctx, tmp, o.motoCmd)
+			}
+			if err != nil {
+				logf("start %s %s: %v", s, store, err)
+				return 1
+			}
+			logf("%s ready at %s", t.label(), t.base)
+			targets = append(targets, t)
+		}
 	}
 
 	sig := benchutil.NewSigner(time.Now())
@@ -158,12 +197,12 @@ func realMain() int {
 				if ctx.Err() != nil {
 					break
 				}
-				logf("%s on %s: %v", opName(op), t.name, err)
+				logf("%s on %s: %v", opName(op), t.label(), err)
 				return 1
 			}
 			results = append(results, r)
 			if t.proc != nil && t.proc.Exited() {
-				logf("%s exited during the run; log tail:\n%s", t.name, t.proc.LogTail(20))
+				logf("%s exited during the run; log tail:\n%s", t.label(), t.proc.LogTail(20))
 				return 1
 			}
 			benchutil.Sleep(ctx, o.pause)
@@ -176,12 +215,20 @@ func realMain() int {
 	env.LoadAvgEnd = benchutil.LoadAvg()
 
 	report(os.Stdout, o, env, results)
+	if o.explain {
+		for _, t := range targets {
+			if t.store == "postgres" && t.name == "appconfigd" {
+				explainCreate(ctx, os.Stdout, t.dsn, o)
+			}
+		}
+	}
 	if o.jsonOut != "" {
 		out := struct {
-			Env     envInfo  `json:"environment"`
-			Results []result `json:"results"`
-			Ratios  []ratio  `json:"ratios"`
-		}{env, results, ratios(results)}
+			Env     envInfo      `json:"environment"`
+			Results []result     `json:"results"`
+			Ratios  []ratio      `json:"ratios"`
+			Stores  []storeRatio `json:"postgresVsSqlite,omitempty"`
+		}{env, results, ratios(results), storeRatios(results)}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		b = append(b, '\n')
 		if o.jsonOut == "-" {
@@ -195,7 +242,7 @@ func realMain() int {
 	for _, r := range results {
 		if r.Supported && r.errorRate() > o.maxErrRate {
 			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d) exceeds %.2f%%: %s (first: %s)",
-				r.Op, r.Server, 100*r.errorRate(), r.Errors, r.OK+r.Errors, 100*o.maxErrRate, fmtErrs(r.ErrorsBy), r.FirstError)
+				r.Op, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, 100*o.maxErrRate, fmtErrs(r.ErrorsBy), r.FirstError)
 			failed = true
 		}
 	}
@@ -224,19 +271,23 @@ func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op 
 		if err != nil {
 			var u unsupported
 			if errors.As(err, &u) && t.name != "appconfigd" {
-				logf("%s: %s does not support it: %v", opName(op), t.name, err)
-				return result{Op: opName(op), Server: t.name, Note: "not supported: " + err.Error()}, nil
+				logf("%s: %s does not support it: %v", opName(op), t.label(), err)
+				return result{Op: opName(op), Server: t.name, Store: t.store, Note: "not supported: " + err.Error()}, nil
 			}
 			return result{}, fmt.Errorf("setup: %w", err)
 		}
 		wl = getWorkload(sig, url, len(content))
 	}
-	logf("%s on %s: %d workers, %v warm-up, %v measured", opName(op), t.name, o.workers, o.warmup, o.duration)
+	logf("%s on %s: %d workers, %v warm-up, %v measured", opName(op), t.label(), o.workers, o.warmup, o.duration)
 	profiling := o.cpuProfile != "" && t.name == "appconfigd"
 	var pf *os.File
 	if profiling {
 		var err error
-		if pf, err = os.Create(o.cpuProfile + "." + opName(op) + ".pprof"); err != nil {
+		name := o.cpuProfile + "." + opName(op)
+		if len(o.stores) > 1 {
+			name += "." + t.store
+		}
+		if pf, err = os.Create(name + ".pprof"); err != nil {
 			return result{}, err
 		}
 		defer pf.Close()
@@ -256,12 +307,16 @@ func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op 
 		pprof.StopCPUProfile()
 		logf("wrote %s", pf.Name())
 	}
-	r.Op, r.Server = opName(op), t.name
+	r.Op, r.Server, r.Store = opName(op), t.name, t.store
 	if n := r.OK + r.Errors; n > 0 && !cpu0.at.IsZero() {
 		wall := cpu1.at.Sub(cpu0.at).Seconds()
 		if cpu0.serverOK && cpu1.serverOK {
 			d := (cpu1.server - cpu0.server).Seconds()
 			r.ServerCores, r.ServerUsPerOp = d/wall, d*1e6/float64(n)
+		}
+		if cpu0.dbOK && cpu1.dbOK {
+			d := (cpu1.db - cpu0.db).Seconds()
+			r.DBMeasured, r.DBCores, r.DBUsPerOp = true, d/wall, d*1e6/float64(n)
 		}
 		d := (cpu1.self - cpu0.self).Seconds()
 		r.ClientCores, r.ClientUsPerOp = d/wall, d*1e6/float64(n)
@@ -286,6 +341,9 @@ func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op 
 	if r.ServerUsPerOp > 0 {
 		serverCPU = fmt.Sprintf("server CPU %.2f cores (%.0f µs/req)", r.ServerCores, r.ServerUsPerOp)
 	}
+	if r.DBMeasured {
+		serverCPU += fmt.Sprintf(", database CPU %.2f cores (%.0f µs/req)", r.DBCores, r.DBUsPerOp)
+	}
 	logf("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors, %d new connections, %s, client CPU %.2f cores (%.0f µs/req)",
 		r.RPS, r.P50ms, r.P99ms, r.Errors, r.Conns, serverCPU, r.ClientCores, r.ClientUsPerOp)
 	return r, nil
@@ -295,6 +353,8 @@ type cpuSample struct {
 	at       time.Time
 	server   time.Duration
 	serverOK bool
+	db       time.Duration // the PostgreSQL cluster's, for appconfigd on PostgreSQL
+	dbOK     bool
 	self     time.Duration
 }
 
@@ -303,29 +363,36 @@ func sampleCPU(t *target) cpuSample {
 	if t.proc != nil {
 		c.server, c.serverOK = benchutil.ProcCPU(t.proc.Pid())
 	}
+	if t.db != nil {
+		c.db, c.dbOK = t.db.CPU()
+	}
 	return c
 }
 
 // envInfo describes the machine and settings of a run.
 type envInfo struct {
-	Date         string `json:"date"`
-	NumCPU       int    `json:"nproc"`
-	CPUModel     string `json:"cpuModel"`
-	GoVersion    string `json:"goVersion"`
-	Commit       string `json:"commit"`
-	MotoVersion  string `json:"motoVersion"`
-	Workers      int    `json:"workers"`
-	Warmup       string `json:"warmup"`
-	Duration     string `json:"duration"`
-	InProcess    bool   `json:"inProcess"`
-	LoadAvgStart string `json:"loadavgStart"`
-	LoadAvgEnd   string `json:"loadavgEnd"`
+	Date        string `json:"date"`
+	NumCPU      int    `json:"nproc"`
+	CPUModel    string `json:"cpuModel"`
+	GoVersion   string `json:"goVersion"`
+	Commit      string `json:"commit"`
+	MotoVersion string `json:"motoVersion"`
+	Stores      string `json:"stores"`
+	// PostgreSQL: server_version and the settings that matter for writes.
+	PostgresVersion  string `json:"postgresVersion,omitempty"`
+	PostgresSettings string `json:"postgresSettings,omitempty"`
+	Workers          int    `json:"workers"`
+	Warmup           string `json:"warmup"`
+	Duration         string `json:"duration"`
+	InProcess        bool   `json:"inProcess"`
+	LoadAvgStart     string `json:"loadavgStart"`
+	LoadAvgEnd       string `json:"loadavgEnd"`
 }
 
 func describeEnv(o options) envInfo {
 	e := envInfo{
 		Date: time.Now().UTC().Format(time.RFC3339), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version(),
-		Workers: o.workers, Warmup: o.warmup.String(), Duration: o.duration.String(), InProcess: o.inProcess,
+		Stores: strings.Join(o.stores, ","), Workers: o.workers, Warmup: o.warmup.String(), Duration: o.duration.String(), InProcess: o.inProcess,
 		LoadAvgStart: benchutil.LoadAvg(),
 	}
 	e.CPUModel = benchutil.CPUModel()
@@ -340,64 +407,126 @@ func describeEnv(o options) envInfo {
 
 type ratio struct {
 	Op         string  `json:"operation"`
+	Store      string  `json:"store"` // appconfigd's
 	Appconfigd float64 `json:"appconfigdRps"`
 	Moto       float64 `json:"motoRps"`
 	Ratio      float64 `json:"ratio"` // 0 when not comparable
 	P50Ratio   float64 `json:"p50Ratio"`
-	// CPURatio is moto's server CPU per request over appconfigd's: how
-	// much more work moto does per request, whatever the core sharing.
+	// CPURatio is moto's server CPU per request over appconfigd's
+	// (appconfigd's plus its PostgreSQL's on PostgreSQL): how much more
+	// work moto does per request, whatever the core sharing.
 	CPURatio float64 `json:"serverCpuPerRequestRatio,omitempty"`
 	Note     string  `json:"note,omitempty"`
 }
 
+// label names a result's server in tables.
+func (r result) label() string {
+	if r.Server != "appconfigd" {
+		return r.Server
+	}
+	return "appconfigd (" + storeName(r.Store) + ")"
+}
+
 func ratios(results []result) []ratio {
 	var out []ratio
-	var order []string
-	by := map[string]map[string]result{}
-	for _, r := range results {
-		if by[r.Op] == nil {
-			by[r.Op] = map[string]result{}
-			order = append(order, r.Op)
-		}
-		by[r.Op][r.Server] = r
-	}
-	for _, op := range order {
-		a, okA := by[op]["appconfigd"]
-		m, okM := by[op]["moto"]
-		if !okA || !okM {
+	for _, m := range results {
+		if m.Server != "moto" {
 			continue
 		}
-		rt := ratio{Op: op, Appconfigd: a.RPS, Moto: m.RPS}
-		switch {
-		case !m.Supported:
-			rt.Note = "moto does not support it"
-		case m.RPS > 0:
-			rt.Ratio = a.RPS / m.RPS
-			if a.P50ms > 0 {
-				rt.P50Ratio = m.P50ms / a.P50ms
+		for _, a := range results {
+			if a.Server != "appconfigd" || a.Op != m.Op {
+				continue
 			}
-			if a.ServerUsPerOp > 0 && m.ServerUsPerOp > 0 {
-				rt.CPURatio = m.ServerUsPerOp / a.ServerUsPerOp
+			rt := ratio{Op: a.Op, Store: a.Store, Appconfigd: a.RPS, Moto: m.RPS}
+			switch {
+			case !m.Supported:
+				rt.Note = "moto does not support it"
+			case m.RPS > 0:
+				rt.Ratio = a.RPS / m.RPS
+				if a.P50ms > 0 {
+					rt.P50Ratio = m.P50ms / a.P50ms
+				}
+				if a.ServerUsPerOp > 0 && m.ServerUsPerOp > 0 {
+					rt.CPURatio = m.ServerUsPerOp / a.totalUsPerOp()
+				}
 			}
+			out = append(out, rt)
 		}
-		out = append(out, rt)
+	}
+	return out
+}
+
+// storeRatio compares appconfigd on PostgreSQL with appconfigd on SQLite
+// for one operation.
+type storeRatio struct {
+	Op         string  `json:"operation"`
+	SQLiteRPS  float64 `json:"sqliteRps"`
+	PgRPS      float64 `json:"postgresRps"`
+	RPSRatio   float64 `json:"rpsRatio"` // PostgreSQL / SQLite
+	P50Ratio   float64 `json:"p50Ratio"` // PostgreSQL / SQLite
+	P99Ratio   float64 `json:"p99Ratio"`
+	SQLiteUs   float64 `json:"sqliteServerCpuUsPerRequest"`
+	PgServerUs float64 `json:"postgresServerCpuUsPerRequest"`
+	PgDBUs     float64 `json:"postgresDbCpuUsPerRequest"`
+	// CPURatio is (appconfigd + PostgreSQL) CPU per request over
+	// appconfigd-on-SQLite's (SQLite runs inside appconfigd).
+	CPURatio float64 `json:"cpuPerRequestRatio"`
+}
+
+func storeRatios(results []result) []storeRatio {
+	var out []storeRatio
+	for _, s := range results {
+		if s.Server != "appconfigd" || s.Store != "sqlite" || !s.Supported || s.RPS == 0 {
+			continue
+		}
+		for _, p := range results {
+			if p.Server != "appconfigd" || p.Store != "postgres" || p.Op != s.Op || !p.Supported {
+				continue
+			}
+			sr := storeRatio{Op: s.Op, SQLiteRPS: s.RPS, PgRPS: p.RPS, RPSRatio: p.RPS / s.RPS,
+				SQLiteUs: s.ServerUsPerOp, PgServerUs: p.ServerUsPerOp, PgDBUs: p.DBUsPerOp}
+			if s.P50ms > 0 {
+				sr.P50Ratio, sr.P99Ratio = p.P50ms/s.P50ms, p.P99ms/s.P99ms
+			}
+			if s.ServerUsPerOp > 0 {
+				sr.CPURatio = p.totalUsPerOp() / s.ServerUsPerOp
+			}
+			out = append(out, sr)
+		}
 	}
 	return out
 }
 
 func report(w io.Writer, o options, e envInfo, results []result) {
 	fmt.Fprintf(w, "## Control plane: appconfigd vs moto\n\n")
-	mode := "appconfigd binary (`appconfigd serve`, open auth, SQLite store)"
+	mode := "appconfigd binary (`appconfigd serve`, open auth)"
 	if e.InProcess {
 		mode = "appconfigd **in-process** (profiling mode; not comparable)"
 	}
-	fmt.Fprintf(w, "%s at %s · %d workers · %s warm-up + %s measured per operation and server · nproc %d (%s) · %s · moto %s · loadavg %s → %s\n\n",
-		mode, orNA(e.Commit), e.Workers, e.Warmup, e.Duration, e.NumCPU, e.CPUModel, e.GoVersion, orNA(e.MotoVersion), e.LoadAvgStart, e.LoadAvgEnd)
-	fmt.Fprintln(w, "| Operation | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "%s at %s · stores: %s · %d workers · %s warm-up + %s measured per operation and server · nproc %d (%s) · %s · moto %s · loadavg %s → %s\n\n",
+		mode, orNA(e.Commit), e.Stores, e.Workers, e.Warmup, e.Duration, e.NumCPU, e.CPUModel, e.GoVersion, orNA(e.MotoVersion), e.LoadAvgStart, e.LoadAvgEnd)
+	if e.PostgresVersion != "" {
+		fmt.Fprintf(w, "PostgreSQL %s on the same machine (%s); each appconfigd on PostgreSQL has a database of its own. \"database CPU\" is the whole cluster's (postmaster and every backend).\n\n", e.PostgresVersion, e.PostgresSettings)
+	}
+	withDB := false
+	for _, r := range results {
+		withDB = withDB || r.Store == "postgres"
+	}
+	head := "| Operation | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU |"
+	sep := "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	if withDB {
+		head += " database CPU | database CPU/req |"
+		sep += "---:|---:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, sep)
 	for _, r := range results {
 		if !r.Supported {
-			fmt.Fprintf(w, "| %s | %s | — | — | — | — | — | — | — | — | — |\n", r.Op, r.Server)
+			dashes := " — | — | — | — | — | — | — | — | — |"
+			if withDB {
+				dashes += " — | — |"
+			}
+			fmt.Fprintf(w, "| %s | %s |%s\n", r.Op, r.label(), dashes)
 			continue
 		}
 		serverCPU, serverPer := "n/a", "n/a"
@@ -408,16 +537,26 @@ func report(w io.Writer, o options, e envInfo, results []result) {
 		if r.Errors > 0 {
 			errs += " (" + fmtErrs(r.ErrorsBy) + ")"
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.2f cores |\n",
-			r.Op, r.Server, r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.2f cores |",
+			r.Op, r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
+		if withDB {
+			if r.Store == "postgres" && r.DBMeasured {
+				fmt.Fprintf(w, " %.2f cores | %.0f µs |", r.DBCores, r.DBUsPerOp)
+			} else if r.Store == "postgres" {
+				fmt.Fprint(w, " n/a | n/a |")
+			} else {
+				fmt.Fprint(w, " — | — |")
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	rs := ratios(results)
 	if len(rs) > 0 {
-		fmt.Fprintf(w, "\n| Operation | appconfigd req/s | moto req/s | ratio appconfigd/moto | p50 moto/appconfigd | server CPU/req moto/appconfigd | target ≥ %g× |\n", o.target)
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+		fmt.Fprintf(w, "\n| Operation | Store | appconfigd req/s | moto req/s | ratio appconfigd/moto | p50 moto/appconfigd | server CPU/req moto/appconfigd | target ≥ %g× |\n", o.target)
+		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
 		for _, r := range rs {
 			if r.Ratio == 0 {
-				fmt.Fprintf(w, "| %s | %.0f | — | n/a | n/a | n/a | n/a (%s) |\n", r.Op, r.Appconfigd, r.Note)
+				fmt.Fprintf(w, "| %s | %s | %.0f | — | n/a | n/a | n/a | n/a (%s) |\n", r.Op, storeName(r.Store), r.Appconfigd, r.Note)
 				continue
 			}
 			verdict := "met"
@@ -428,13 +567,30 @@ func report(w io.Writer, o options, e envInfo, results []result) {
 			if r.CPURatio > 0 {
 				cpu = fmt.Sprintf("%.1f×", r.CPURatio)
 			}
-			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.1f× | %.1f× | %s | %s |\n", r.Op, r.Appconfigd, r.Moto, r.Ratio, r.P50Ratio, cpu, verdict)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | %.1f× | %.1f× | %s | %s |\n", r.Op, storeName(r.Store), r.Appconfigd, r.Moto, r.Ratio, r.P50Ratio, cpu, verdict)
+		}
+		if withDB {
+			fmt.Fprintln(w, "\n(On PostgreSQL, appconfigd's CPU per request includes the database's.)")
+		}
+	}
+	if sr := storeRatios(results); len(sr) > 0 {
+		fmt.Fprintln(w, "\nPostgreSQL / SQLite (same tool, same run):")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Operation | SQLite req/s | PostgreSQL req/s | req/s PostgreSQL/SQLite | p50 PostgreSQL/SQLite | p99 PostgreSQL/SQLite | CPU/req SQLite (appconfigd) | CPU/req PostgreSQL (appconfigd + database) | CPU/req PostgreSQL/SQLite |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, r := range sr {
+			cpu := "n/a"
+			if r.CPURatio > 0 {
+				cpu = fmt.Sprintf("%.2f×", r.CPURatio)
+			}
+			fmt.Fprintf(w, "| %s | %.0f | %.0f | **%.2f×** | %.2f× | %.2f× | %.0f µs | %.0f + %.0f = %.0f µs | %s |\n",
+				r.Op, r.SQLiteRPS, r.PgRPS, r.RPSRatio, r.P50Ratio, r.P99Ratio, r.SQLiteUs, r.PgServerUs, r.PgDBUs, r.PgServerUs+r.PgDBUs, cpu)
 		}
 	}
 	var notes []string
 	for _, r := range results {
 		if r.Note != "" {
-			notes = append(notes, fmt.Sprintf("- %s on %s: %s", r.Op, r.Server, r.Note))
+			notes = append(notes, fmt.Sprintf("- %s on %s: %s", r.Op, r.label(), r.Note))
 		}
 	}
 	if len(notes) > 0 {

@@ -11,32 +11,33 @@ import (
 	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
 )
 
-// startAppconfigd builds (unless bin is given) and runs appconfigd serve
-// with open auth and the default SQLite store in a fresh data directory.
-func startAppconfigd(ctx context.Context, tmp, bin string) (*target, error) {
-	if bin == "" {
-		logf("building appconfigd")
-		var err error
-		if bin, err = benchutil.BuildAppconfigd(tmp); err != nil {
-			return nil, err
-		}
-	}
+// startAppconfigd runs appconfigd serve with open auth: on SQLite (the
+// default store) in a fresh data directory, or on a fresh database of the
+// PostgreSQL cluster db.
+func startAppconfigd(ctx context.Context, tmp, bin, store string, db *benchutil.Postgres) (*target, error) {
 	port, err := benchutil.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	dataDir := filepath.Join(tmp, "appconfigd-data")
+	dataDir := filepath.Join(tmp, "appconfigd-"+store+"-data")
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p, err := benchutil.StartProc("appconfigd", filepath.Join(tmp, "appconfigd.log"), nil,
-		bin, "serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn")
+	args := []string{bin, "serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn"}
+	t := &target{name: "appconfigd", store: store, base: "http://" + addr, createOK: map[int]bool{201: true}}
+	if store == "postgres" {
+		if t.dsn, err = db.CreateDatabase(ctx, "bench_controlplane"); err != nil {
+			return nil, err
+		}
+		t.db = db
+		args = append(args, "--store", t.dsn)
+	}
+	p, err := benchutil.StartProc("appconfigd", filepath.Join(tmp, "appconfigd-"+store+".log"), nil, args...)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{name: "appconfigd", base: "http://" + addr, stop: p.Stop, proc: p,
-		createOK: map[int]bool{201: true}}
+	t.stop, t.proc = p.Stop, p
 	if err := benchutil.WaitReady(ctx, p, "appconfigd", func() *http.Request {
 		r, _ := http.NewRequest("GET", t.base+"/applications", nil)
 		return r

@@ -23,7 +23,7 @@ const inProcessBuilt = true
 // startAppconfigdInProcess runs appconfigd's server package inside this
 // process: CPU profiles hold server and client together, and the memory
 // phase can force a GC and read the exact Go heap.
-func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64) (*target, error) {
+func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64, store string, db *benchutil.Postgres) (*target, error) {
 	port, err := benchutil.FreePort()
 	if err != nil {
 		return nil, err
@@ -34,6 +34,13 @@ func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64
 	cfg.TimeScale = timeScale
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
+	}
+	t := &target{name: "appconfigd", store: store, inProcess: true}
+	if store == "postgres" {
+		if t.dsn, err = db.CreateDatabase(ctx, "bench_dataplane"); err != nil {
+			return nil, err
+		}
+		t.db, cfg.Store = db, t.dsn
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	sctx, cancel := context.WithCancel(context.Background())
@@ -55,12 +62,11 @@ func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64
 			logf("in-process appconfigd: %v", err)
 		}
 	}()
-	t := &target{name: "appconfigd", base: "http://" + cfg.Listen, inProcess: true}
-	t.stop = func() {
+	t.replicas = []*replica{{base: "http://" + cfg.Listen, stop: func() {
 		cancel()
 		<-done
 		srv.Close()
-	}
+	}}}
 	t.memStats = func() uint64 {
 		runtime.GC()
 		runtime.GC()
@@ -69,7 +75,7 @@ func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64
 		return m.HeapAlloc
 	}
 	if err := benchutil.WaitReady(ctx, nil, "appconfigd (in-process)", func() *http.Request {
-		r, _ := http.NewRequest("GET", t.base+"/applications", nil)
+		r, _ := http.NewRequest("GET", t.base()+"/applications", nil)
 		return r
 	}, func(r *http.Response) bool { return r.StatusCode == 200 }, 30*time.Second); err != nil {
 		t.stop()

@@ -32,9 +32,10 @@ type session struct {
 	due   time.Time // wall time before which a poll is "too early"
 }
 
-// poller sends data-plane requests to one target.
+// poller sends data-plane requests to one replica of a target.
 type poller struct {
 	t      *target
+	base   string // the replica's URL
 	client *http.Client
 	signer benchutil.Signer
 	// minGap is the wall time a session waits between polls (appconfigd
@@ -50,7 +51,7 @@ func (p *poller) startSession(ctx context.Context) (*session, error) {
 		"ApplicationIdentifier": p.t.app, "EnvironmentIdentifier": p.t.env, "ConfigurationProfileIdentifier": p.t.profile,
 		"RequiredMinimumPollIntervalInSeconds": minPollSeconds,
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.t.base+"/configurationsessions", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/configurationsessions", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ type pollOutcome struct {
 // poll calls GetLatestConfiguration with the session's token and, on
 // success, carries the next token.
 func (p *poller) poll(ctx context.Context, s *session) pollOutcome {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.t.base+"/configuration?configuration_token="+s.token, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/configuration?configuration_token="+s.token, nil)
 	if err != nil {
 		return pollOutcome{err: err}
 	}
@@ -118,11 +119,13 @@ func (p *poller) poll(ctx context.Context, s *session) pollOutcome {
 	return o
 }
 
-// startSessions starts n sessions; prime polls each once (the first poll
-// returns the configuration), so that later polls are steady ones.
-func (p *poller) startSessions(ctx context.Context, n, workers int, prime bool, wantFirst int64) ([]*session, error) {
+// startSessions starts n sessions, session i on replica on(i); prime
+// polls each once there (the first poll returns the configuration), so
+// that later polls are steady ones.
+func startSessions(ctx context.Context, on func(i int) *poller, n, workers int, prime bool, wantFirst int64) ([]*session, error) {
 	out := make([]*session, n)
 	err := benchutil.Parallel(ctx, n, workers, func(i int) error {
+		p := on(i)
 		s, err := p.startSession(ctx)
 		if err != nil {
 			return err
@@ -143,6 +146,9 @@ func (p *poller) startSessions(ctx context.Context, n, workers int, prime bool, 
 type result struct {
 	Variant    string         `json:"variant"`
 	Server     string         `json:"server"`
+	Store      string         `json:"store,omitempty"` // appconfigd's
+	Replicas   int            `json:"replicas"`
+	Affinity   string         `json:"affinity,omitempty"`
 	Workers    int            `json:"workers"`
 	Sessions   int            `json:"sessions"`
 	Seconds    float64        `json:"measuredSeconds"`
@@ -173,7 +179,21 @@ type result struct {
 	ServerUsPerOpNet float64 `json:"serverCpuUsPerRequestNetOfIdle,omitempty"`
 	ClientCores      float64 `json:"clientCpuCores"`
 	ClientUsPerOp    float64 `json:"clientCpuUsPerRequest"`
+	// The PostgreSQL cluster's CPU (every process of it) during the
+	// measured period, for appconfigd on PostgreSQL.
+	DBMeasured bool    `json:"dbCpuMeasured,omitempty"`
+	DBCores    float64 `json:"dbCpuCores,omitempty"`
+	DBUsPerOp  float64 `json:"dbCpuUsPerRequest,omitempty"`
+	// Per replica: successful measured polls and CPU cores.
+	ReplicaOK    []int64   `json:"replicaOk,omitempty"`
+	ReplicaCores []float64 `json:"replicaCpuCores,omitempty"`
 }
+
+func (r result) label() string { return serverLabel(r.Server, r.Store, r.Replicas) }
+
+// totalUsPerOp is appconfigd's CPU per request with its database's
+// (SQLite runs inside appconfigd, PostgreSQL in processes of its own).
+func (r result) totalUsPerOp() float64 { return r.ServerUsPerOp + r.DBUsPerOp }
 
 func (r result) errorRate() float64 {
 	if r.OK+r.Errors == 0 {
@@ -188,6 +208,7 @@ type workerStats struct {
 	nerr, warmOK        int64
 	tooEarly, waits     int64
 	replaced            int64
+	perReplica          []int64 // successful measured polls per replica
 	firstError          string
 	exhaustedBeforeDone bool
 }
@@ -202,17 +223,23 @@ type workerStats struct {
 //
 // full: workers take never-polled sessions from the pool; every answer
 // must be 200 with the whole configuration. The pool must outlast the run.
-func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, full bool, sessions []*session, workers int, warmup, measure time.Duration, want int64, onMeasure func()) (result, error) {
+//
+// Replicas: worker w belongs to replica w mod len(pl). With sticky, it
+// sends every request there, and its sessions (steady) or pool (full:
+// pools[w mod len(pl)]) were started there; otherwise (any) its k-th
+// request goes to replica (w+k) mod len(pl), whichever started the session.
+func runLoad(ctx context.Context, pl []*poller, sticky bool, dialer *benchutil.CountingDialer, full bool, sessions []*session, pools [][]*session, workers int, warmup, measure time.Duration, want int64, onMeasure func()) (result, error) {
+	nrep := len(pl)
 	start := time.Now()
 	mStart, mEnd := start.Add(warmup), start.Add(warmup+measure)
 	var measureOnce sync.Once
 	var dialsAtStart atomic.Int64
 	dialsAtStart.Store(-1)
-	var poolNext atomic.Int64
+	poolNext := make([]atomic.Int64, len(pools))
 	stats := make([]*workerStats, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<15)}
+		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<15), perReplica: make([]int64, nrep)}
 		stats[w] = st
 		var mine []*session
 		if !full {
@@ -224,18 +251,26 @@ func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, f
 			}
 		}
 		wg.Add(1)
+		home := w % nrep
 		go func() {
 			defer wg.Done()
-			j := 0
+			j, k := 0, 0
 			for ctx.Err() == nil {
+				rep := home
+				if !sticky {
+					rep = (w + k) % nrep
+					k++
+				}
+				p := pl[rep]
 				var s *session
 				if full {
-					i := poolNext.Add(1) - 1
-					if i >= int64(len(sessions)) {
+					pool := pools[home%len(pools)]
+					i := poolNext[home%len(pools)].Add(1) - 1
+					if i >= int64(len(pool)) {
 						st.exhaustedBeforeDone = time.Now().Before(mEnd)
 						return
 					}
-					s = sessions[i]
+					s = pool[i]
 				} else {
 					s = mine[j]
 					j = (j + 1) % len(mine)
@@ -269,6 +304,7 @@ func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, f
 					st.warmOK++
 				case good:
 					st.lat = append(st.lat, lat)
+					st.perReplica[rep]++
 				default:
 					key := "transport"
 					if o.err == nil {
@@ -306,7 +342,13 @@ func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, f
 	if err := ctx.Err(); err != nil {
 		return result{}, err
 	}
-	res := result{Workers: workers, Sessions: len(sessions), Seconds: measure.Seconds(), ErrorsBy: map[string]int{}, BodyBytes: want}
+	res := result{Workers: workers, Sessions: len(sessions), Seconds: measure.Seconds(), ErrorsBy: map[string]int{}, BodyBytes: want, ReplicaOK: make([]int64, nrep)}
+	if full {
+		res.Sessions = 0
+		for _, p := range pools {
+			res.Sessions += len(p)
+		}
+	}
 	var all []time.Duration
 	exhausted := false
 	for _, st := range stats {
@@ -317,6 +359,9 @@ func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, f
 		res.PacedWaits += st.waits
 		res.Replaced += st.replaced
 		exhausted = exhausted || st.exhaustedBeforeDone
+		for i, n := range st.perReplica {
+			res.ReplicaOK[i] += n
+		}
 		for k, v := range st.errs {
 			res.ErrorsBy[k] += v
 		}
@@ -329,7 +374,7 @@ func runLoad(ctx context.Context, p *poller, dialer *benchutil.CountingDialer, f
 	}
 	res.OK = int64(len(all))
 	if exhausted {
-		return res, fmt.Errorf("the pool of %d new sessions ran out before the end of the measured period (raise -pool)", len(sessions))
+		return res, fmt.Errorf("the pool of %d new sessions ran out before the end of the measured period (raise -pool)", res.Sessions)
 	}
 	if res.OK == 0 {
 		return res, errors.New("no successful request in the measured period")

@@ -2,7 +2,10 @@
 // throughput and latency over 1,000 live sessions, and memory per live
 // session at 100,000 sessions — side by side with a bare net/http server
 // (bench/dataplane/ceiling) that answers the same requests with the same
-// bytes and no work, in one run, and reports the ratio.
+// bytes and no work, in one run, and reports the ratio. appconfigd runs on
+// SQLite, on PostgreSQL (-store; a throwaway cluster started with
+// scripts/pg.sh), or both side by side, and on PostgreSQL with several
+// replicas sharing one database (-replicas 1,2).
 //
 //	go run ./bench/dataplane [flags]
 //
@@ -22,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +43,9 @@ type options struct {
 	payloadSize  int
 	variants     []string
 	servers      []string
+	stores       []string // appconfigd's: sqlite, postgres
+	replicas     []int    // PostgreSQL: replica counts to run
+	sticky       bool     // a session polls the replica that started it
 	pool         int
 	memSessions  int
 	memBase      int
@@ -62,7 +69,7 @@ func main() { os.Exit(realMain()) }
 
 func realMain() int {
 	var o options
-	var variants, servers string
+	var variants, servers, store, replicas, affinity string
 	flag.IntVar(&o.sessions, "sessions", 1000, "live sessions polled in the throughput runs")
 	flag.IntVar(&o.workers, "workers", 32, "concurrent closed-loop workers (one keep-alive connection each); each owns sessions/workers sessions")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up per variant and server (not measured)")
@@ -72,6 +79,9 @@ func realMain() int {
 	flag.IntVar(&o.payloadSize, "payload", 4096, "size of the deployed JSON configuration in bytes")
 	flag.StringVar(&variants, "variants", "steady,full", "throughput variants: steady (polls of primed sessions, empty bodies), full (first polls of new sessions, whole configuration)")
 	flag.StringVar(&servers, "servers", "appconfigd,ceiling", "servers of the throughput runs: appconfigd, ceiling")
+	flag.StringVar(&store, "store", "sqlite", "appconfigd's store: sqlite, postgres (a throwaway cluster via scripts/pg.sh, or $APPCONFIGD_TEST_POSTGRES), or both (side by side in this run, with a PostgreSQL/SQLite table)")
+	flag.StringVar(&replicas, "replicas", "1", "PostgreSQL: appconfigd replicas on one database, a comma-separated list of counts run side by side (e.g. 1,2); sessions and workers are spread evenly over the replicas")
+	flag.StringVar(&affinity, "affinity", "sticky", "with replicas: sticky (a session polls the replica that started it, as behind a load balancer with keep-alive connections) or any (each worker rotates over the replicas request by request; tokens work on every replica)")
 	flag.IntVar(&o.pool, "pool", 0, "full variant: new sessions started beforehand (0: 1.3 × what the server answered in its steady run, or 300000)")
 	flag.IntVar(&o.memSessions, "mem-sessions", 100000, "memory phase: live sessions (0: skip the phase)")
 	flag.IntVar(&o.memBase, "mem-base", 100, "memory phase: sessions live when the 'before' figures are read")
@@ -89,6 +99,43 @@ func realMain() int {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, data, server logs)")
 	flag.Parse()
 	o.variants, o.servers = benchutil.SplitList(variants), benchutil.SplitList(servers)
+	switch store {
+	case "sqlite", "postgres":
+		o.stores = []string{store}
+	case "both":
+		o.stores = []string{"sqlite", "postgres"}
+	default:
+		logf("unknown -store %q (want sqlite, postgres, both)", store)
+		return 2
+	}
+	for _, f := range benchutil.SplitList(replicas) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			logf("bad -replicas %q", replicas)
+			return 2
+		}
+		o.replicas = append(o.replicas, n)
+	}
+	if len(o.replicas) == 0 {
+		o.replicas = []int{1}
+	}
+	if slices.ContainsFunc(o.replicas, func(n int) bool { return n > 1 }) {
+		if !slices.Contains(o.stores, "postgres") {
+			logf("-replicas above 1 needs -store postgres or both (replicas share a PostgreSQL database)")
+			return 2
+		}
+		if o.inProcess {
+			logf("-replicas above 1 does not work with -inprocess")
+			return 2
+		}
+	}
+	switch affinity {
+	case "sticky", "any":
+		o.sticky = affinity == "sticky"
+	default:
+		logf("unknown -affinity %q (want sticky, any)", affinity)
+		return 2
+	}
 	if o.sessions < 1 || o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.timeScale <= 0 || o.memTimeScale <= 0 || o.payloadSize < 2 || o.memSessions < 0 || o.memBase < 1 {
 		logf("bad flags")
 		return 2
@@ -106,7 +153,7 @@ func realMain() int {
 		}
 	}
 	if o.inProcess && !inProcessBuilt {
-		_, err := startAppconfigdInProcess(context.Background(), "", 1)
+		_, err := startAppconfigdInProcess(context.Background(), "", 1, "", nil)
 		logf("%v", err)
 		return 2
 	}
@@ -123,10 +170,12 @@ func realMain() int {
 		return 1
 	}
 	var stops []func()
+	var pg *benchutil.Postgres
 	defer func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
+		pg.Stop() // after the servers that use it
 		if o.keep {
 			logf("kept %s", tmp)
 		} else {
@@ -135,6 +184,13 @@ func realMain() int {
 	}()
 
 	machine := benchutil.DescribeMachine()
+	throughput := len(o.variants) > 0 && slices.Contains(o.servers, "appconfigd")
+	if slices.Contains(o.stores, "postgres") && (throughput || (o.memSessions > 0 && o.stores[0] == "postgres")) {
+		if pg, err = benchutil.StartPostgres(ctx, o.keep); err != nil {
+			logf("%v", err)
+			return 1
+		}
+	}
 	content := payload(o.payloadSize)
 	payloadFile := filepath.Join(tmp, "payload.json")
 	if err := os.WriteFile(payloadFile, content, 0o644); err != nil {
@@ -161,50 +217,68 @@ func realMain() int {
 
 	// Throughput: both servers up for the whole phase; one runs at a time.
 	var results []result
-	var idle idleCPU
+	var idles []idleCPU
 	if len(o.variants) > 0 && len(o.servers) > 0 {
 		var targets []*target
 		stopAll := func() {
 			for _, t := range targets {
-				logf("stopping %s", t.name)
+				logf("stopping %s", t.label())
 				t.stop()
 			}
 			targets = nil
 		}
 		stops = append(stops, stopAll)
 		for _, s := range o.servers {
-			var t *target
-			switch s {
-			case "appconfigd":
-				dir := filepath.Join(tmp, "throughput")
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					logf("%v", err)
+			if s == "ceiling" {
+				t, err := startCeiling(ctx, tmp, ceilingBin, payloadFile)
+				if err != nil {
+					logf("start ceiling: %v", err)
 					return 1
 				}
-				if o.inProcess {
-					t, err = startAppconfigdInProcess(ctx, dir, o.timeScale)
-				} else {
-					t, err = startAppconfigd(ctx, dir, bin, o.timeScale, nil)
+				targets = append(targets, t)
+				logf("ceiling ready at %s", t.base())
+				continue
+			}
+			for _, store := range o.stores {
+				counts := []int{1}
+				if store == "postgres" {
+					counts = o.replicas
 				}
-				if err == nil {
-					targets = append(targets, t)
-					err = setupDeployed(ctx, t, sig, content)
-				}
-			case "ceiling":
-				if t, err = startCeiling(ctx, tmp, ceilingBin, payloadFile); err == nil {
-					targets = append(targets, t)
+				for _, n := range counts {
+					dir := filepath.Join(tmp, fmt.Sprintf("throughput-%s-%d", store, n))
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						logf("%v", err)
+						return 1
+					}
+					var t *target
+					if o.inProcess {
+						t, err = startAppconfigdInProcess(ctx, dir, o.timeScale, store, pg)
+					} else {
+						t, err = startAppconfigd(ctx, dir, bin, o.timeScale, nil, store, pg, n)
+					}
+					if err == nil {
+						targets = append(targets, t)
+						err = setupDeployed(ctx, t, sig, content)
+					}
+					if err != nil {
+						logf("start appconfigd (%s, %d): %v", store, n, err)
+						return 1
+					}
+					bases := make([]string, len(t.replicas))
+					for i, r := range t.replicas {
+						bases[i] = r.base
+					}
+					logf("%s ready at %s", t.label(), strings.Join(bases, ", "))
 				}
 			}
-			if err != nil {
-				logf("start %s: %v", s, err)
-				return 1
-			}
-			logf("%s ready at %s", t.name, t.base)
 		}
+		idleOf := map[string]float64{}
 		for _, t := range targets {
-			if t.name == "appconfigd" && t.proc != nil {
-				idle = measureIdle(ctx, t, 2*time.Second)
-				logf("appconfigd idle at --time-scale %g: %.3f cores", o.timeScale, idle.Cores)
+			if t.name == "appconfigd" && t.proc() != nil {
+				idle := measureIdle(ctx, t, 2*time.Second)
+				idles = append(idles, idle)
+				idleOf[idle.Server] = idle.Cores
+				logf("%s idle at --time-scale %g: %.3f cores (database: %s)", idle.Server, o.timeScale, idle.Cores, fmtCores(idle.DBCores, idle.DBMeasured))
 			}
 		}
 		steadyTotal := map[string]int64{}
@@ -213,19 +287,19 @@ func realMain() int {
 				if ctx.Err() != nil {
 					break
 				}
-				r, err := runVariant(ctx, o, sig, t, v, len(content), steadyTotal[t.name], idle.Cores)
+				r, err := runVariant(ctx, o, sig, t, v, len(content), steadyTotal[t.label()], idleOf[t.label()])
 				if err != nil {
 					if ctx.Err() == nil {
-						logf("%s on %s: %v", v, t.name, err)
+						logf("%s on %s: %v", v, t.label(), err)
 					}
 					return 1
 				}
 				if v == "steady" {
-					steadyTotal[t.name] = r.WarmupOK + r.OK + r.Errors
+					steadyTotal[t.label()] = r.WarmupOK + r.OK + r.Errors
 				}
 				results = append(results, r)
-				if t.proc != nil && t.proc.Exited() {
-					logf("%s exited during the run; log tail:\n%s", t.name, t.proc.LogTail(20))
+				if p := t.exited(); p != nil {
+					logf("%s exited during the run; log tail:\n%s", t.label(), p.LogTail(20))
 					return 1
 				}
 				benchutil.Sleep(ctx, o.pause)
@@ -236,7 +310,7 @@ func realMain() int {
 
 	var mem *memResult
 	if o.memSessions > 0 && ctx.Err() == nil {
-		m, err := runMemory(ctx, o, tmp, bin, sig, content, &stops)
+		m, err := runMemory(ctx, o, tmp, bin, sig, content, pg, &stops)
 		if err != nil {
 			if ctx.Err() == nil {
 				logf("memory phase: %v", err)
@@ -250,16 +324,23 @@ func realMain() int {
 		return 130
 	}
 	machine.End()
-	report(os.Stdout, o, machine, idle, results, mem)
+	pgInfo := ""
+	if pg != nil {
+		pgInfo = "PostgreSQL " + pg.Version + " (" + pg.Settings + ")"
+	}
+	report(os.Stdout, o, machine, pgInfo, idles, results, mem)
 	if o.jsonOut != "" {
 		out := struct {
 			Machine  benchutil.Machine `json:"machine"`
+			Postgres string            `json:"postgres,omitempty"`
 			Settings map[string]any    `json:"settings"`
-			Idle     idleCPU           `json:"appconfigdIdle"`
+			Idle     []idleCPU         `json:"appconfigdIdle"`
 			Results  []result          `json:"results"`
 			Ratios   []ratio           `json:"ratios"`
+			Stores   []compare         `json:"postgresVsSqlite,omitempty"`
+			Replicas []compare         `json:"replicasVsOne,omitempty"`
 			Memory   *memResult        `json:"memory,omitempty"`
-		}{machine, settings(o), idle, results, ratios(results), mem}
+		}{machine, pgInfo, settings(o), idles, results, ratios(results), storeCompare(results), replicaCompare(results), mem}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		b = append(b, '\n')
 		if o.jsonOut == "-" {
@@ -272,7 +353,7 @@ func realMain() int {
 	failed := false
 	for _, r := range results {
 		if r.errorRate() > o.maxErrRate {
-			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d): %s (first: %s)", r.Variant, r.Server, 100*r.errorRate(), r.Errors, r.OK+r.Errors, fmtErrs(r.ErrorsBy), r.FirstError)
+			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d): %s (first: %s)", r.Variant, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, fmtErrs(r.ErrorsBy), r.FirstError)
 			failed = true
 		}
 	}
@@ -286,6 +367,7 @@ func settings(o options) map[string]any {
 	return map[string]any{
 		"sessions": o.sessions, "workers": o.workers, "warmup": o.warmup.String(), "duration": o.duration.String(),
 		"timeScale": o.timeScale, "payloadBytes": o.payloadSize, "inProcess": o.inProcess,
+		"stores": o.stores, "replicas": o.replicas, "sticky": o.sticky,
 		"memSessions": o.memSessions, "memTimeScale": o.memTimeScale, "memIdle": o.memIdle.String(),
 	}
 }
@@ -339,7 +421,7 @@ func payload(n int) []byte {
 func setupDeployed(ctx context.Context, t *target, sig benchutil.Signer, content []byte) error {
 	client, _ := benchutil.NewClient(4)
 	defer client.CloseIdleConnections()
-	api := &benchutil.API{Base: t.base, Client: client, Signer: sig, Account: account, Region: region}
+	api := &benchutil.API{Base: t.base(), Client: client, Signer: sig, Account: account, Region: region}
 	h, err := api.CreateHosted(ctx, "bench-dataplane", content, "application/json")
 	if err != nil {
 		return err
@@ -363,10 +445,14 @@ func setupDeployed(ctx context.Context, t *target, sig benchutil.Signer, content
 }
 
 // idleCPU is the server's CPU use with no requests (background loops,
-// which --time-scale speeds up).
+// which --time-scale speeds up): every replica's, and the database
+// cluster's (which also serves the other targets' idle loops).
 type idleCPU struct {
-	Seconds float64 `json:"seconds"`
-	Cores   float64 `json:"cores"`
+	Server     string  `json:"server"`
+	Seconds    float64 `json:"seconds"`
+	Cores      float64 `json:"cores"`
+	DBMeasured bool    `json:"dbMeasured,omitempty"`
+	DBCores    float64 `json:"dbCores,omitempty"`
 }
 
 func measureIdle(ctx context.Context, t *target, d time.Duration) idleCPU {
@@ -374,22 +460,45 @@ func measureIdle(ctx context.Context, t *target, d time.Duration) idleCPU {
 	benchutil.Sleep(ctx, d)
 	c1 := sampleCPU(t)
 	wall := c1.at.Sub(c0.at).Seconds()
-	return idleCPU{Seconds: wall, Cores: (c1.server - c0.server).Seconds() / wall}
+	i := idleCPU{Server: t.label(), Seconds: wall, Cores: (c1.server - c0.server).Seconds() / wall}
+	if c0.dbOK && c1.dbOK {
+		i.DBMeasured, i.DBCores = true, (c1.db-c0.db).Seconds()/wall
+	}
+	return i
+}
+
+func fmtCores(c float64, ok bool) string {
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f cores", c)
 }
 
 // runVariant prepares sessions on t and runs one variant.
 func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target, variant string, size int, steadyTotal int64, idleCores float64) (result, error) {
 	client, dialer := benchutil.NewClient(o.workers)
 	defer client.CloseIdleConnections()
-	p := &poller{t: t, client: client, signer: sig}
+	var minGap time.Duration
 	if t.name == "appconfigd" {
-		p.minGap = time.Duration(float64(minPollSeconds)/o.timeScale*float64(time.Second)) + 200*time.Microsecond
+		minGap = time.Duration(float64(minPollSeconds)/o.timeScale*float64(time.Second)) + 200*time.Microsecond
+	}
+	pl := make([]*poller, len(t.replicas))
+	for i, r := range t.replicas {
+		pl[i] = &poller{t: t, base: r.base, client: client, signer: sig, minGap: minGap}
+	}
+	nrep := len(pl)
+	// Worker w belongs to replica w mod nrep; so do its sessions.
+	workersOn := make([]int, nrep)
+	for w := range o.workers {
+		workersOn[w%nrep]++
 	}
 	full := variant == "full"
 	var sessions []*session
+	var pools [][]*session
 	var want int64
 	var err error
 	prep := time.Now()
+	prepared := 0
 	if full {
 		n := o.pool
 		if n == 0 {
@@ -402,31 +511,52 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 		if t.name == "ceiling" {
 			// The ceiling keeps no sessions: its initial tokens are any
 			// token starting with 'I', made here rather than over HTTP.
-			sessions = make([]*session, n)
-			for i := range sessions {
-				sessions[i] = &session{token: fmt.Sprintf("I%0149d", i)}
+			pool := make([]*session, n)
+			for i := range pool {
+				pool[i] = &session{token: fmt.Sprintf("I%0149d", i)}
 			}
+			pools = [][]*session{pool}
 		} else {
-			logf("%s: starting a pool of %d new sessions", t.name, n)
-			sessions, err = p.startSessions(ctx, n, o.workers, false, 0)
+			// One pool per replica, in proportion to its workers.
+			logf("%s: starting a pool of %d new sessions", t.label(), n)
+			for r := range nrep {
+				k := (n*workersOn[r] + o.workers - 1) / o.workers
+				pool, err := startSessions(ctx, func(int) *poller { return pl[r] }, k, o.workers, false, 0)
+				if err != nil {
+					return result{}, fmt.Errorf("sessions: %w", err)
+				}
+				pools = append(pools, pool)
+				prepared += k
+			}
 		}
 	} else {
-		logf("%s: starting and priming %d sessions", t.name, o.sessions)
-		sessions, err = p.startSessions(ctx, o.sessions, o.workers, true, int64(size))
+		logf("%s: starting and priming %d sessions", t.label(), o.sessions)
+		// Session i is polled by worker i mod workers, so it starts on
+		// that worker's replica.
+		sessions, err = startSessions(ctx, func(i int) *poller { return pl[(i%o.workers)%nrep] }, o.sessions, o.workers, true, int64(size))
+		prepared = len(sessions)
 	}
 	if err != nil {
 		return result{}, fmt.Errorf("sessions: %w", err)
 	}
 	prepRate := 0.0
 	if !(full && t.name == "ceiling") {
-		prepRate = float64(len(sessions)) / time.Since(prep).Seconds()
-		logf("  %d sessions in %.1f s", len(sessions), time.Since(prep).Seconds())
+		prepRate = float64(prepared) / time.Since(prep).Seconds()
+		logf("  %d sessions in %.1f s", prepared, time.Since(prep).Seconds())
 	}
-	logf("%s on %s: %d workers, %d sessions, %v warm-up, %v measured", variant, t.name, o.workers, len(sessions), o.warmup, o.duration)
+	nsess := len(sessions)
+	for _, p := range pools {
+		nsess += len(p)
+	}
+	logf("%s on %s: %d workers, %d sessions, %v warm-up, %v measured", variant, t.label(), o.workers, nsess, o.warmup, o.duration)
 	profiling := o.cpuProfile != "" && t.name == "appconfigd"
 	var pf *os.File
 	if profiling {
-		if pf, err = os.Create(o.cpuProfile + "." + variant + ".pprof"); err != nil {
+		name := o.cpuProfile + "." + variant
+		if len(o.stores) > 1 {
+			name += "." + t.store
+		}
+		if pf, err = os.Create(name + ".pprof"); err != nil {
 			return result{}, err
 		}
 		defer pf.Close()
@@ -440,13 +570,19 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 			}
 		}
 	}
-	r, err := runLoad(ctx, p, dialer, full, sessions, o.workers, o.warmup, o.duration, want, onMeasure)
+	r, err := runLoad(ctx, pl, o.sticky, dialer, full, sessions, pools, o.workers, o.warmup, o.duration, want, onMeasure)
 	cpu1 := sampleCPU(t)
 	if profiling {
 		pprof.StopCPUProfile()
 		logf("wrote %s", pf.Name())
 	}
-	r.Variant, r.Server, r.PrepRate = variant, t.name, prepRate
+	r.Variant, r.Server, r.Store, r.Replicas, r.PrepRate = variant, t.name, t.store, nrep, prepRate
+	if nrep > 1 {
+		r.Affinity = "any"
+		if o.sticky {
+			r.Affinity = "sticky"
+		}
+	}
 	if n := r.OK + r.Errors; n > 0 && !cpu0.at.IsZero() {
 		wall := cpu1.at.Sub(cpu0.at).Seconds()
 		if cpu0.serverOK && cpu1.serverOK {
@@ -455,9 +591,21 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 			if t.name == "appconfigd" && idleCores > 0 {
 				r.ServerUsPerOpNet = (d - idleCores*wall) * 1e6 / float64(n)
 			}
+			if nrep > 1 {
+				for i := range cpu1.replicas {
+					r.ReplicaCores = append(r.ReplicaCores, (cpu1.replicas[i]-cpu0.replicas[i]).Seconds()/wall)
+				}
+			}
+		}
+		if cpu0.dbOK && cpu1.dbOK {
+			d := (cpu1.db - cpu0.db).Seconds()
+			r.DBMeasured, r.DBCores, r.DBUsPerOp = true, d/wall, d*1e6/float64(n)
 		}
 		d := (cpu1.self - cpu0.self).Seconds()
 		r.ClientCores, r.ClientUsPerOp = d/wall, d*1e6/float64(n)
+	}
+	if nrep == 1 {
+		r.ReplicaOK = nil
 	}
 	if err != nil {
 		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, fmtErrs(r.ErrorsBy), r.FirstError)
@@ -466,16 +614,26 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 	if r.ServerUsPerOp > 0 {
 		serverCPU = fmt.Sprintf("server CPU %.2f cores (%.1f µs/req)", r.ServerCores, r.ServerUsPerOp)
 	}
+	if r.DBMeasured {
+		serverCPU += fmt.Sprintf(", database CPU %.2f cores (%.1f µs/req)", r.DBCores, r.DBUsPerOp)
+	}
 	logf("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors, %d too early, %d paced waits, %d new connections, %s, client CPU %.2f cores (%.1f µs/req)",
 		r.RPS, r.P50ms, r.P99ms, r.Errors, r.TooEarly, r.PacedWaits, r.Conns, serverCPU, r.ClientCores, r.ClientUsPerOp)
+	if nrep > 1 {
+		logf("  per replica: polls %v, cores %.2f", r.ReplicaOK, r.ReplicaCores)
+	}
 	return r, nil
 }
 
 // runMemory starts a fresh appconfigd (gctrace on), deploys the
 // configuration, and reads its memory with memBase and with memSessions
 // live sessions, each started and polled once.
-func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Signer, content []byte, stops *[]func()) (memResult, error) {
-	m := memResult{Sessions: o.memSessions, BaseSessions: o.memBase, TimeScale: o.memTimeScale, InProcess: o.inProcess, Idle: o.memIdle.String()}
+//
+// It runs on the first of -store's stores (SQLite unless -store postgres):
+// a session's memory is in the process, whatever the store.
+func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Signer, content []byte, pg *benchutil.Postgres, stops *[]func()) (memResult, error) {
+	store := o.stores[0]
+	m := memResult{Store: store, Sessions: o.memSessions, BaseSessions: o.memBase, TimeScale: o.memTimeScale, InProcess: o.inProcess, Idle: o.memIdle.String()}
 	dir := filepath.Join(tmp, "memory")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return m, err
@@ -483,14 +641,14 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 	var t *target
 	var err error
 	if o.inProcess {
-		t, err = startAppconfigdInProcess(ctx, dir, o.memTimeScale)
+		t, err = startAppconfigdInProcess(ctx, dir, o.memTimeScale, store, pg)
 		m.HeapSource = "runtime.MemStats.HeapAlloc after runtime.GC() (in-process: server and tool in one heap)"
 	} else {
 		m.Godebug = "gctrace=1"
 		if o.memGodebug != "" {
 			m.Godebug += "," + o.memGodebug
 		}
-		t, err = startAppconfigd(ctx, dir, bin, o.memTimeScale, []string{"GODEBUG=" + m.Godebug})
+		t, err = startAppconfigd(ctx, dir, bin, o.memTimeScale, []string{"GODEBUG=" + m.Godebug}, store, pg, 1)
 		m.HeapSource = "live heap marked by the first GC after the sessions (GODEBUG=gctrace=1; MiB resolution)"
 	}
 	if err != nil {
@@ -498,30 +656,31 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 	}
 	*stops = append(*stops, t.stop)
 	defer t.stop()
-	logf("memory phase: appconfigd at %s, --time-scale %g", t.base, o.memTimeScale)
+	logf("memory phase: %s at %s, --time-scale %g", t.label(), t.base(), o.memTimeScale)
 	if err := setupDeployed(ctx, t, sig, content); err != nil {
 		return m, err
 	}
 	client, _ := benchutil.NewClient(o.workers)
 	defer client.CloseIdleConnections()
-	p := &poller{t: t, client: client, signer: sig}
-	api := &benchutil.API{Base: t.base, Client: client, Signer: sig, Account: account, Region: region}
+	p := &poller{t: t, base: t.base(), client: client, signer: sig}
+	on := func(int) *poller { return p }
+	api := &benchutil.API{Base: t.base(), Client: client, Signer: sig, Account: account, Region: region}
 	read := func() (benchutil.ProcMem, int64, string, int64, error) {
 		benchutil.Sleep(ctx, o.memIdle)
 		var pm benchutil.ProcMem
-		if t.proc != nil {
-			pm, _ = benchutil.ReadProcMem(t.proc.Pid())
+		if t.proc() != nil {
+			pm, _ = benchutil.ReadProcMem(t.proc().Pid())
 		}
 		heap, line, err := liveHeapAfterGC(ctx, t, api, o.workers)
 		live := int64(-1)
-		if mt, err := benchutil.ScrapeMetrics(ctx, client, t.base+"/metrics"); err == nil {
+		if mt, err := benchutil.ScrapeMetrics(ctx, client, t.base()+"/metrics"); err == nil {
 			if v, ok := mt["appconfigd_dataplane_sessions"]; ok {
 				live = int64(v)
 			}
 		}
 		return pm, heap, line, live, err
 	}
-	if _, err := p.startSessions(ctx, o.memBase, o.workers, true, int64(len(content))); err != nil {
+	if _, err := startSessions(ctx, on, o.memBase, o.workers, true, int64(len(content))); err != nil {
 		return m, err
 	}
 	pm, heap, line, live, err := read()
@@ -531,7 +690,7 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 	m.RSSBefore, m.RSSAnonBefore, m.HeapBefore, m.GCBefore, m.LiveBefore = pm.RSS, pm.RSSAnon, heap, line, live
 	logf("memory phase: %d sessions: RSS %.1f MiB, heap %.1f MiB; starting %d more", o.memBase, mib(pm.RSS), mib(heap), o.memSessions)
 	t0 := time.Now()
-	if _, err := p.startSessions(ctx, o.memSessions, o.workers, true, int64(len(content))); err != nil {
+	if _, err := startSessions(ctx, on, o.memSessions, o.workers, true, int64(len(content))); err != nil {
 		return m, err
 	}
 	m.StartRate = float64(o.memSessions) / time.Since(t0).Seconds()
@@ -548,12 +707,12 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 		return m, err
 	}
 	m.RSSAfter, m.RSSAnonAfter, m.HeapAfter, m.GCAfter, m.LiveAfter = pm.RSS, pm.RSSAnon, heap, line, live
-	if t.proc != nil {
-		if pm, ok := benchutil.ReadProcMem(t.proc.Pid()); ok {
+	if pr := t.proc(); pr != nil {
+		if pm, ok := benchutil.ReadProcMem(pr.Pid()); ok {
 			m.PeakRSS = pm.HWM
 		}
-		if t.proc.Exited() {
-			return m, errors.New("appconfigd exited during the memory phase:\n" + t.proc.LogTail(20))
+		if pr.Exited() {
+			return m, errors.New("appconfigd exited during the memory phase:\n" + pr.LogTail(20))
 		}
 	}
 	logf("memory phase: %d sessions: RSS %.1f MiB, heap %.1f MiB (%.0f sessions/s)", o.memBase+o.memSessions, mib(pm.RSS), mib(heap), m.StartRate)
@@ -562,14 +721,23 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
+func storeLabel(s string) string {
+	if s == "postgres" {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
 type ratio struct {
 	Variant    string  `json:"variant"`
+	Server     string  `json:"server"` // the appconfigd target's label
 	Appconfigd float64 `json:"appconfigdRps"`
 	Ceiling    float64 `json:"ceilingRps"`
 	Ratio      float64 `json:"ratio"`
 	P50Ratio   float64 `json:"p50Ratio"` // ceiling p50 / appconfigd p50
-	// CPURatio is ceiling server CPU per request over appconfigd's;
-	// CPURatioNet the same with appconfigd's idle CPU left out.
+	// CPURatio is ceiling server CPU per request over appconfigd's (all
+	// replicas', plus the database's on PostgreSQL); CPURatioNet the same
+	// with appconfigd's idle CPU left out.
 	CPURatio    float64 `json:"serverCpuPerRequestRatio,omitempty"`
 	CPURatioNet float64 `json:"serverCpuPerRequestRatioNetOfIdle,omitempty"`
 }
@@ -584,17 +752,87 @@ func ratios(results []result) []ratio {
 			if c.Server != "ceiling" || c.Variant != a.Variant || c.RPS == 0 {
 				continue
 			}
-			r := ratio{Variant: a.Variant, Appconfigd: a.RPS, Ceiling: c.RPS, Ratio: a.RPS / c.RPS}
+			r := ratio{Variant: a.Variant, Server: a.label(), Appconfigd: a.RPS, Ceiling: c.RPS, Ratio: a.RPS / c.RPS}
 			if a.P50ms > 0 {
 				r.P50Ratio = c.P50ms / a.P50ms
 			}
 			if a.ServerUsPerOp > 0 && c.ServerUsPerOp > 0 {
-				r.CPURatio = c.ServerUsPerOp / a.ServerUsPerOp
+				r.CPURatio = c.ServerUsPerOp / a.totalUsPerOp()
 			}
 			if a.ServerUsPerOpNet > 0 && c.ServerUsPerOp > 0 {
-				r.CPURatioNet = c.ServerUsPerOp / a.ServerUsPerOpNet
+				r.CPURatioNet = c.ServerUsPerOp / (a.ServerUsPerOpNet + a.DBUsPerOp)
 			}
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// compare sets one appconfigd result (B) against another (A) of the same
+// variant: PostgreSQL against SQLite, or N replicas against one.
+type compare struct {
+	Variant  string  `json:"variant"`
+	A        string  `json:"a"`
+	B        string  `json:"b"`
+	ARPS     float64 `json:"aRps"`
+	BRPS     float64 `json:"bRps"`
+	RPSRatio float64 `json:"rpsRatio"` // B / A
+	P50Ratio float64 `json:"p50Ratio"` // B / A
+	P99Ratio float64 `json:"p99Ratio"` // B / A
+	// CPU per request: appconfigd's (every replica's) and the database's.
+	AServerUs float64 `json:"aServerCpuUsPerRequest"`
+	ADBUs     float64 `json:"aDbCpuUsPerRequest"`
+	BServerUs float64 `json:"bServerCpuUsPerRequest"`
+	BDBUs     float64 `json:"bDbCpuUsPerRequest"`
+	CPURatio  float64 `json:"cpuPerRequestRatio"` // B / A, appconfigd + database
+	// Cores in use during the measured periods: servers + database + client.
+	ACores float64 `json:"aCores"`
+	BCores float64 `json:"bCores"`
+}
+
+func compareResults(a, b result) compare {
+	c := compare{Variant: a.Variant, A: a.label(), B: b.label(), ARPS: a.RPS, BRPS: b.RPS,
+		AServerUs: a.ServerUsPerOp, ADBUs: a.DBUsPerOp, BServerUs: b.ServerUsPerOp, BDBUs: b.DBUsPerOp,
+		ACores: a.ServerCores + a.DBCores + a.ClientCores, BCores: b.ServerCores + b.DBCores + b.ClientCores}
+	if a.RPS > 0 {
+		c.RPSRatio = b.RPS / a.RPS
+	}
+	if a.P50ms > 0 && a.P99ms > 0 {
+		c.P50Ratio, c.P99Ratio = b.P50ms/a.P50ms, b.P99ms/a.P99ms
+	}
+	if a.totalUsPerOp() > 0 {
+		c.CPURatio = b.totalUsPerOp() / a.totalUsPerOp()
+	}
+	return c
+}
+
+// storeCompare: appconfigd on PostgreSQL (one replica) against SQLite.
+func storeCompare(results []result) []compare {
+	var out []compare
+	for _, a := range results {
+		if a.Server != "appconfigd" || a.Store != "sqlite" {
+			continue
+		}
+		for _, b := range results {
+			if b.Server == "appconfigd" && b.Store == "postgres" && b.Replicas == 1 && b.Variant == a.Variant {
+				out = append(out, compareResults(a, b))
+			}
+		}
+	}
+	return out
+}
+
+// replicaCompare: appconfigd on PostgreSQL with N > 1 replicas against one.
+func replicaCompare(results []result) []compare {
+	var out []compare
+	for _, a := range results {
+		if a.Server != "appconfigd" || a.Store != "postgres" || a.Replicas != 1 {
+			continue
+		}
+		for _, b := range results {
+			if b.Server == "appconfigd" && b.Store == "postgres" && b.Replicas > 1 && b.Variant == a.Variant {
+				out = append(out, compareResults(a, b))
+			}
 		}
 	}
 	return out
@@ -607,26 +845,64 @@ func variantName(v string) string {
 	return "steady (no change, empty body)"
 }
 
-func report(w io.Writer, o options, m benchutil.Machine, idle idleCPU, results []result, mem *memResult) {
+func report(w io.Writer, o options, m benchutil.Machine, pgInfo string, idles []idleCPU, results []result, mem *memResult) {
 	fmt.Fprintf(w, "## Data plane: appconfigd vs bare net/http ceiling\n\n")
 	mode := "appconfigd binary"
 	if o.inProcess {
 		mode = "appconfigd **in-process** (profiling mode; not comparable)"
 	}
 	fmt.Fprintf(w, "%s · %s\n\n", mode, m)
+	if pgInfo != "" {
+		fmt.Fprintf(w, "%s on the same machine; each appconfigd target on PostgreSQL has a database of its own, shared by its replicas. \"database CPU\" is the whole cluster's (postmaster and every backend).\n\n", pgInfo)
+	}
 	if len(results) > 0 {
 		fmt.Fprintf(w, "GetLatestConfiguration: %d sessions, %d workers, %v warm-up + %v measured per variant and server, %d-byte JSON configuration, appconfigd --time-scale %g",
 			o.sessions, o.workers, o.warmup, o.duration, o.payloadSize, o.timeScale)
-		if idle.Seconds > 0 {
-			fmt.Fprintf(w, " (idle CPU at this scale: %.3f cores)", idle.Cores)
+		var idle []string
+		for _, i := range idles {
+			s := fmt.Sprintf("%s %.3f cores", i.Server, i.Cores)
+			if i.DBMeasured {
+				s += fmt.Sprintf(" + database %.3f", i.DBCores)
+			}
+			idle = append(idle, s)
+		}
+		if len(idle) > 0 {
+			fmt.Fprintf(w, " (idle CPU at this scale: %s)", strings.Join(idle, "; "))
+		}
+		for _, r := range results {
+			if r.Replicas > 1 {
+				if o.sticky {
+					fmt.Fprint(w, ". Replicas: worker w and its sessions belong to replica w mod N; each session is started on and polls its replica (sticky)")
+				} else {
+					fmt.Fprint(w, ". Replicas: sessions are started on replica (worker mod N); each worker rotates over the replicas request by request (any)")
+				}
+				break
+			}
 		}
 		fmt.Fprint(w, "\n\n")
-		fmt.Fprintln(w, "| Variant | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU/req |")
-		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		withDB := false
+		for _, r := range results {
+			withDB = withDB || r.Store == "postgres"
+		}
+		head := "| Variant | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU/req |"
+		sep := "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		if withDB {
+			head += " database CPU | database CPU/req |"
+			sep += "---:|---:|"
+		}
+		fmt.Fprintln(w, head)
+		fmt.Fprintln(w, sep)
 		for _, r := range results {
 			serverCPU, serverPer := "n/a", "n/a"
 			if r.ServerUsPerOp > 0 {
 				serverCPU, serverPer = fmt.Sprintf("%.2f cores", r.ServerCores), fmt.Sprintf("%.1f µs", r.ServerUsPerOp)
+				if len(r.ReplicaCores) > 1 {
+					parts := make([]string, len(r.ReplicaCores))
+					for i, c := range r.ReplicaCores {
+						parts[i] = fmt.Sprintf("%.2f", c)
+					}
+					serverCPU += " (" + strings.Join(parts, " + ") + ")"
+				}
 				if r.ServerUsPerOpNet > 0 {
 					serverPer += fmt.Sprintf(" (%.1f net of idle)", r.ServerUsPerOpNet)
 				}
@@ -635,12 +911,23 @@ func report(w io.Writer, o options, m benchutil.Machine, idle idleCPU, results [
 			if r.Errors > 0 {
 				errs += " (" + fmtErrs(r.ErrorsBy) + ")"
 			}
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.1f µs |\n",
-				variantName(r.Variant), r.Server, r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientUsPerOp)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.1f µs |",
+				variantName(r.Variant), r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientUsPerOp)
+			if withDB {
+				switch {
+				case r.Store == "postgres" && r.DBMeasured:
+					fmt.Fprintf(w, " %.2f cores | %.1f µs |", r.DBCores, r.DBUsPerOp)
+				case r.Store == "postgres":
+					fmt.Fprint(w, " n/a | n/a |")
+				default:
+					fmt.Fprint(w, " — | — |")
+				}
+			}
+			fmt.Fprintln(w)
 		}
 		if rs := ratios(results); len(rs) > 0 {
-			fmt.Fprintf(w, "\n| Variant | appconfigd req/s | ceiling req/s | appconfigd/ceiling | p50 ceiling/appconfigd | server CPU/req ceiling/appconfigd (net of idle) | target ≥ %.0f %% |\n", 100*o.target)
-			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+			fmt.Fprintf(w, "\n| Variant | Server | appconfigd req/s | ceiling req/s | appconfigd/ceiling | p50 ceiling/appconfigd | server CPU/req ceiling/appconfigd (net of idle) | target ≥ %.0f %% |\n", 100*o.target)
+			fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
 			for _, r := range rs {
 				verdict := "met"
 				if r.Ratio < o.target {
@@ -653,9 +940,27 @@ func report(w io.Writer, o options, m benchutil.Machine, idle idleCPU, results [
 						cpu += fmt.Sprintf(" (%.0f %%)", 100*r.CPURatioNet)
 					}
 				}
-				fmt.Fprintf(w, "| %s | %.0f | %.0f | **%.0f %%** | %.0f %% | %s | %s |\n", variantName(r.Variant), r.Appconfigd, r.Ceiling, 100*r.Ratio, 100*r.P50Ratio, cpu, verdict)
+				fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | **%.0f %%** | %.0f %% | %s | %s |\n", variantName(r.Variant), r.Server, r.Appconfigd, r.Ceiling, 100*r.Ratio, 100*r.P50Ratio, cpu, verdict)
+			}
+			if withDB {
+				fmt.Fprintln(w, "\n(appconfigd's CPU per request: every replica's, plus the database's on PostgreSQL.)")
 			}
 		}
+		printCompare := func(title string, cs []compare) {
+			if len(cs) == 0 {
+				return
+			}
+			fmt.Fprintf(w, "\n%s\n\n", title)
+			fmt.Fprintln(w, "| Variant | A | B | A req/s | B req/s | req/s B/A | p50 B/A | p99 B/A | CPU/req A: appconfigd + database | CPU/req B: appconfigd + database | CPU/req B/A | cores in use A → B (servers + database + client) |")
+			fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			for _, c := range cs {
+				fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | **%.2f×** | %.2f× | %.2f× | %.1f + %.1f = %.1f µs | %.1f + %.1f = %.1f µs | **%.2f×** | %.2f → %.2f |\n",
+					variantName(c.Variant), c.A, c.B, c.ARPS, c.BRPS, c.RPSRatio, c.P50Ratio, c.P99Ratio,
+					c.AServerUs, c.ADBUs, c.AServerUs+c.ADBUs, c.BServerUs, c.BDBUs, c.BServerUs+c.BDBUs, c.CPURatio, c.ACores, c.BCores)
+			}
+		}
+		printCompare("PostgreSQL / SQLite (same run):", storeCompare(results))
+		printCompare(fmt.Sprintf("Replicas on one PostgreSQL database, N / 1 (same run; %d cores shared by replicas, database and load generator):", m.NumCPU), replicaCompare(results))
 		var notes []string
 		for _, r := range results {
 			if r.PrepRate > 0 {
@@ -663,10 +968,17 @@ func report(w io.Writer, o options, m benchutil.Machine, idle idleCPU, results [
 				if r.Variant == "full" {
 					what = "StartConfigurationSession"
 				}
-				notes = append(notes, fmt.Sprintf("- %s on %s: %d sessions prepared before the run at %.0f/s (%s)", r.Variant, r.Server, r.Sessions, r.PrepRate, what))
+				notes = append(notes, fmt.Sprintf("- %s on %s: %d sessions prepared before the run at %.0f/s (%s)", r.Variant, r.label(), r.Sessions, r.PrepRate, what))
+			}
+			if len(r.ReplicaOK) > 1 {
+				parts := make([]string, len(r.ReplicaOK))
+				for i, n := range r.ReplicaOK {
+					parts[i] = strconv.FormatInt(n, 10)
+				}
+				notes = append(notes, fmt.Sprintf("- %s on %s: successful measured polls per replica %s", r.Variant, r.label(), strings.Join(parts, " / ")))
 			}
 			if r.TooEarly > 0 || r.Replaced > 0 {
-				notes = append(notes, fmt.Sprintf("- %s on %s: %d \"Request too early\" answers, %d sessions replaced", r.Variant, r.Server, r.TooEarly, r.Replaced))
+				notes = append(notes, fmt.Sprintf("- %s on %s: %d \"Request too early\" answers, %d sessions replaced", r.Variant, r.label(), r.TooEarly, r.Replaced))
 			}
 		}
 		if len(notes) > 0 {
@@ -675,7 +987,7 @@ func report(w io.Writer, o options, m benchutil.Machine, idle idleCPU, results [
 		fmt.Fprintln(w)
 	}
 	if mem != nil {
-		fmt.Fprintf(w, "Memory per live session: %d sessions started and polled once each (%.0f sessions/s), appconfigd --time-scale %g", mem.Sessions, mem.StartRate, mem.TimeScale)
+		fmt.Fprintf(w, "Memory per live session (appconfigd on %s): %d sessions started and polled once each (%.0f sessions/s), appconfigd --time-scale %g", storeLabel(mem.Store), mem.Sessions, mem.StartRate, mem.TimeScale)
 		if mem.Godebug != "" {
 			fmt.Fprintf(w, ", GODEBUG=%s", mem.Godebug)
 		}

@@ -15,6 +15,7 @@ import (
 
 // memResult is the memory-per-session measurement.
 type memResult struct {
+	Store        string  `json:"store"`
 	Sessions     int     `json:"sessions"`
 	BaseSessions int     `json:"baseSessions"`
 	TimeScale    float64 `json:"timeScale"`
@@ -85,11 +86,11 @@ func liveHeapAfterGC(ctx context.Context, t *target, api *benchutil.API, workers
 	if t.memStats != nil {
 		return int64(t.memStats()), "", nil
 	}
-	before := len(gcLines(t.proc.LogPath))
+	before := len(gcLines(t.proc().LogPath))
 	url := "/applications/" + t.app + "/configurationprofiles/" + t.profile + "/hostedconfigurationversions/1"
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		lines := gcLines(t.proc.LogPath)
+		lines := gcLines(t.proc().LogPath)
 		if len(lines) >= before+2 {
 			last := lines[len(lines)-1]
 			return last.marked, last.text, nil

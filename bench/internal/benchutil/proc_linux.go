@@ -102,3 +102,72 @@ func ReadProcMem(pid int) (ProcMem, bool) {
 	}
 	return m, found > 0
 }
+
+// statFields are the fields of /proc/<pid>/stat after the command name
+// (the first is field 3, the state).
+func statFields(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+// ProcCPUWithChildren is ProcCPU plus the CPU of the process's children
+// that have ended and been waited for (cutime + cstime).
+func ProcCPUWithChildren(pid int) (time.Duration, bool) {
+	f := statFields(pid)
+	if len(f) < 15 {
+		return 0, false
+	}
+	var ticks int64
+	for _, s := range f[11:15] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, true
+}
+
+// ChildPids lists the live children of a process.
+func ChildPids(parent int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid(pid) == parent {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func ppid(pid int) int {
+	f := statFields(pid)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+func comm(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -35,3 +35,12 @@ type ProcMem struct {
 
 // ReadProcMem is not available off Linux.
 func ReadProcMem(pid int) (ProcMem, bool) { return ProcMem{}, false }
+
+// ProcCPUWithChildren is not available off Linux.
+func ProcCPUWithChildren(pid int) (time.Duration, bool) { return 0, false }
+
+// ChildPids is not available off Linux.
+func ChildPids(parent int) []int { return nil }
+
+func ppid(pid int) int    { return 0 }
+func comm(pid int) string { return "" }
