@@ -24,6 +24,7 @@ const (
 	KindExtensionAssociation = "extensionassociation"
 	KindDelivery             = "delivery"
 	KindMeta                 = "meta"
+	KindLock                 = "lock"
 )
 
 // Application is a container of environments and configuration profiles.

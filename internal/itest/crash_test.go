@@ -17,9 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/appconfig/types"
 )
 
-func binaryClient(url string) *sdk.Client {
+func binaryClient(url string) *sdk.Client { return binaryClientAs(url, "AKIDEXAMPLE") }
+
+// binaryClientAs signs with the given access key (a 12-digit key is the
+// account in open mode).
+func binaryClientAs(url, key string) *sdk.Client {
 	return sdk.New(sdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "x", ""), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		Credentials: credentials.NewStaticCredentialsProvider(key, "x", ""), HTTPClient: &http.Client{Timeout: 30 * time.Second}})
 }
 
 // TestCrashMidDeployment kills the binary with SIGKILL in the middle of a

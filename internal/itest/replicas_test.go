@@ -120,6 +120,36 @@ func TestReplicasKeepLocks(t *testing.T) {
 		Content: []byte("{}"), ContentType: aws.String("application/json"), LatestVersionNumber: aws.Int32(3)})
 	WantError(t, err, "ConflictException", 409)
 
+	// Quotas hold too: 120 concurrent creations through both replicas, of
+	// which exactly 100 (AWS's quota) succeed.
+	qa, qb := binaryClientAs(a.URL, "777777777777"), binaryClientAs(b.URL, "777777777777")
+	var created, refused int
+	for i := 0; i < 120; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := qa
+			if i%2 == 1 {
+				c = qb
+			}
+			_, err := c.CreateApplication(ctx, &sdk.CreateApplicationInput{Name: aws.String(fmt.Sprint("q", i))})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case ErrorCode(err) == "ServiceQuotaExceededException":
+				refused++
+			default:
+				t.Errorf("create %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if created != 100 || refused != 20 {
+		t.Fatalf("%d applications created, %d refused (quota 100)", created, refused)
+	}
+
 	st := f.strategy(t, 30, types.GrowthTypeLinear, 10, 0)
 	results := make([]error, 10)
 	for i := range results {

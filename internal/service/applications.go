@@ -51,6 +51,9 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 	now := s.clock.Now()
 	app := appconfig.Application{Name: in.Name, Description: in.Description, CreatedAt: now}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
+			return err
+		}
 		n, err := tx.Count(ctx, query(sc, appconfig.KindApplication, ""))
 		if err != nil {
 			return err

@@ -75,6 +75,9 @@ type AssociationInput struct {
 func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.Scope, in AssociationInput) (appconfig.ExtensionAssociation, error) {
 	var a appconfig.ExtensionAssociation
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if err := lockScope(ctx, tx, sc, "extensionassociations"); err != nil {
+			return err
+		}
 		if _, err := s.checkAssociationResource(ctx, tx, sc, in.ResourceIdentifier); err != nil {
 			return err
 		}

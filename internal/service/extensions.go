@@ -197,6 +197,9 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 	}
 	e := appconfig.Extension{Name: in.Name, Description: in.Description, Actions: in.Actions, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if err := lockScope(ctx, tx, sc, "extensions"); err != nil {
+			return err
+		}
 		ck := key(sc, appconfig.KindExtensionName, "", in.Name)
 		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
 		switch {

@@ -70,6 +70,9 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		ReplicateTo: in.ReplicateTo, CreatedAt: s.clock.Now(),
 	}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if err := lockScope(ctx, tx, sc, "deploymentstrategies"); err != nil {
+			return err
+		}
 		n, err := tx.Count(ctx, query(sc, appconfig.KindDeploymentStrategy, ""))
 		if err != nil {
 			return err
