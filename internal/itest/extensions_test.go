@@ -643,3 +643,38 @@ func TestLambdaTargetsAndValidators(t *testing.T) {
 		t.Fatalf("the Lambda endpoint saw %d calls", calls.Load())
 	}
 }
+
+// TestAssociationChangesTakeEffectAtOnce: associations are cached in
+// memory; creating or deleting one is seen by the very next deployment.
+func TestAssociationChangesTakeEffectAtOnce(t *testing.T) {
+	s, fake := fakeServer(t, allowLoopback)
+	c := s.Client()
+	f := newFixture(t, c)
+	rcv := newReceiver(t, nil)
+	deploy := func(version string, n int32) {
+		t.Helper()
+		if _, err := f.start("AppConfig.AllAtOnce", version); err != nil {
+			t.Fatal(err)
+		}
+		advance(t, s, fake, 0)
+		advance(t, s, fake, 10*time.Minute)
+		s.Extensions().DeliverDue(ctx)
+		if d := f.get(t, n); d.State != types.DeploymentStateComplete {
+			t.Fatalf("deployment %d: %s", n, d.State)
+		}
+	}
+	deploy("1", 1) // caches "no associations" for the scope
+	envArn := fmt.Sprintf("arn:aws:appconfig:us-east-1:123456789012:application/%s/environment/%s", f.app, f.env)
+	id := associate(t, c, "late", map[string][]types.Action{"ON_DEPLOYMENT_COMPLETE": action("done", rcv.URL)}, envArn, nil, nil)
+	deploy("2", 2)
+	if got := len(rcv.types()); got != 1 {
+		t.Fatalf("%d deliveries after associating", got)
+	}
+	if _, err := c.DeleteExtensionAssociation(ctx, &sdk.DeleteExtensionAssociationInput{ExtensionAssociationId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	deploy("1", 3)
+	if got := len(rcv.types()); got != 1 {
+		t.Fatalf("%d deliveries after the association was deleted", got)
+	}
+}

@@ -115,7 +115,7 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 // DeleteApplication deletes an application that has no environments and
 // no configuration profiles left (as AWS requires of its children).
 func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ident string) error {
-	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+	return s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		app, r, err := s.resolveApp(ctx, tx, sc, ident, true)
 		if err != nil {
 			return err

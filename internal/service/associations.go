@@ -74,7 +74,7 @@ type AssociationInput struct {
 // application, environment or configuration profile.
 func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.Scope, in AssociationInput) (appconfig.ExtensionAssociation, error) {
 	var a appconfig.ExtensionAssociation
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+	err := s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		if err := lockScope(ctx, tx, sc, "extensionassociations"); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Service) GetExtensionAssociation(ctx context.Context, sc appconfig.Scop
 // UpdateExtensionAssociation replaces an association's parameters.
 func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.Scope, id string, params map[string]string) (appconfig.ExtensionAssociation, error) {
 	var a appconfig.ExtensionAssociation
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+	err := s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		var r appconfig.Record
 		var err error
 		a, r, err = s.getAssociation(ctx, tx, sc, id, true)
@@ -168,7 +168,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 
 // DeleteExtensionAssociation deletes an association.
 func (s *Service) DeleteExtensionAssociation(ctx context.Context, sc appconfig.Scope, id string) error {
-	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+	return s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		a, r, err := s.getAssociation(ctx, tx, sc, id, true)
 		if err != nil {
 			return err
@@ -276,7 +276,7 @@ func (s *Service) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfi
 	}
 	var out []Bound
 	for _, arn := range arns {
-		as, err := s.associationsOf(ctx, tx, sc, arn)
+		as, err := s.assocs.of(ctx, tx, sc, arn)
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +302,7 @@ func (s *Service) AppliedExtensions(ctx context.Context, tx appconfig.Tx, sc app
 	var out []appconfig.AppliedExtension
 	ticks := false
 	for _, arn := range []string{ApplicationARN(sc, appID), EnvironmentARN(sc, appID, envID), ProfileARN(sc, appID, profID)} {
-		as, err := s.associationsOf(ctx, tx, sc, arn)
+		as, err := s.assocs.of(ctx, tx, sc, arn)
 		if err != nil {
 			return nil, false, err
 		}

@@ -114,7 +114,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, app
 // unless a deployment is in progress or deletion protection refuses.
 func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, check appconfig.DeletionProtectionCheck) error {
 	now := s.clock.Now()
-	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+	return s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		app, env, r, err := s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, true)
 		if err != nil {
 			return err

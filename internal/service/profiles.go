@@ -173,7 +173,7 @@ func (s *Service) UpdateConfigurationProfile(ctx context.Context, sc appconfig.S
 // refuses.
 func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.Scope, appIdent, profIdent string, check appconfig.DeletionProtectionCheck) error {
 	now := s.clock.Now()
-	return s.store.Update(ctx, func(tx appconfig.Tx) error {
+	return s.updateAssociations(ctx, sc, func(tx appconfig.Tx) error {
 		app, p, r, err := s.ResolveProfile(ctx, tx, sc, appIdent, profIdent, true)
 		if err != nil {
 			return err

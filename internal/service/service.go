@@ -83,6 +83,7 @@ type Service struct {
 	lambda   LambdaInvoker
 	schemas  *schemaCache
 	versions *versionCache
+	assocs   *assocIndex
 	usage    *usageTracker
 	hooks    Hooks
 	runner   *deploy.Runner
@@ -117,6 +118,7 @@ func New(cfg Config) *Service {
 		lambda:   cfg.Lambda,
 		schemas:  newSchemaCache(),
 		versions: newVersionCache(64 << 20),
+		assocs:   newAssocIndex(),
 	}
 	s.usage = newUsageTracker(s, cfg.UsageFlushInterval)
 	return s
@@ -130,6 +132,18 @@ func (s *Service) SetRunner(r *deploy.Runner) { s.runner = r }
 
 // SetLambda installs the LAMBDA validator runner.
 func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }
+
+// updateAssociations runs a transaction that may change a scope's
+// associations, then drops the scope's cached index (also on failure: a
+// reader may have cached what the failed transaction had written).
+func (s *Service) updateAssociations(ctx context.Context, sc appconfig.Scope, fn func(appconfig.Tx) error) error {
+	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+		tx.Notify(assocTopic(sc))
+		return fn(tx)
+	})
+	s.assocs.drop(sc)
+	return err
+}
 
 // Store is the service's store.
 func (s *Service) Store() appconfig.Store { return s.store }
@@ -147,6 +161,7 @@ func (s *Service) Run(ctx context.Context) {
 	go func() {
 		for t := range topics {
 			s.versions.onTopic(t)
+			s.assocs.onTopic(t)
 		}
 	}()
 	s.usage.run(ctx)

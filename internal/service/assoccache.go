@@ -1,0 +1,82 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// assocIndex keeps each scope's extension associations in memory, by
+// resource ARN: every deployment event and hosted-version creation asks
+// which associations apply, and most scopes have few or none.
+//
+// Writers drop the scope after their transaction commits (and announce
+// assocTopic so other processes drop it too). A generation per scope
+// keeps a reader that loaded before such a drop from storing what it
+// read.
+type assocIndex struct {
+	mu     sync.Mutex
+	scopes map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation
+	gens   map[appconfig.Scope]uint64
+}
+
+func newAssocIndex() *assocIndex {
+	return &assocIndex{scopes: map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation{}, gens: map[appconfig.Scope]uint64{}}
+}
+
+func assocTopic(sc appconfig.Scope) string { return "assoc|" + sc.Account + "|" + sc.Region }
+
+func (x *assocIndex) drop(sc appconfig.Scope) {
+	x.mu.Lock()
+	delete(x.scopes, sc)
+	x.gens[sc]++
+	x.mu.Unlock()
+}
+
+func (x *assocIndex) onTopic(topic string) {
+	if topic == ResetTopic {
+		x.mu.Lock()
+		for sc := range x.scopes {
+			x.gens[sc]++
+		}
+		clear(x.scopes)
+		x.mu.Unlock()
+		return
+	}
+	p := strings.Split(topic, "|")
+	if len(p) == 3 && p[0] == "assoc" {
+		x.drop(appconfig.Scope{Account: p[1], Region: p[2]})
+	}
+}
+
+// of returns the associations of one resource ARN, loading the scope's
+// index through tx when it is not cached.
+func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
+	x.mu.Lock()
+	idx, ok := x.scopes[sc]
+	gen := x.gens[sc]
+	x.mu.Unlock()
+	if ok {
+		return idx[arn], nil
+	}
+	recs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+	if err != nil {
+		return nil, err
+	}
+	idx = map[string][]appconfig.ExtensionAssociation{}
+	for _, r := range recs {
+		a, err := decode[appconfig.ExtensionAssociation](r)
+		if err != nil {
+			return nil, err
+		}
+		idx[a.ResourceArn] = append(idx[a.ResourceArn], a)
+	}
+	x.mu.Lock()
+	if x.gens[sc] == gen {
+		x.scopes[sc] = idx
+	}
+	x.mu.Unlock()
+	return idx[arn], nil
+}
