@@ -25,10 +25,12 @@ if ! git diff --quiet -- internal/wire/gen 2>/dev/null; then
   exit 1
 fi
 
-echo "== gofmt and go vet"
+echo "== gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
+go vet -tags inprocess ./bench/...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race ./..."
 go test -race -count=1 -timeout 30m ./...

@@ -59,7 +59,7 @@ func startAppconfigdInProcess(ctx context.Context, tmp, store string, db *benchu
 			logf("in-process appconfigd: %v", err)
 		}
 	}()
-	t := &target{name: "appconfigd", store: store, base: "http://" + cfg.Listen, createOK: map[int]bool{201: true}, inProcess: true, dsn: dsn}
+	t := &target{name: "appconfigd", store: store, base: "http://" + cfg.Listen, createOK: map[int]bool{201: true}, dsn: dsn}
 	if store == "postgres" {
 		t.db = db
 	}

@@ -15,5 +15,5 @@ import (
 const inProcessBuilt = false
 
 func startAppconfigdInProcess(context.Context, string, string, *benchutil.Postgres) (*target, error) {
-	return nil, errors.New("-inprocess needs the tool built with -tags inprocess: go run -tags inprocess ./bench/controlplane -inprocess ...")
+	return nil, errors.New("-inprocess needs the tool built with -tags inprocess: go run -tags inprocess ./bench/controlplane -inprocess")
 }

@@ -16,13 +16,12 @@ import (
 
 // target is one server under test.
 type target struct {
-	name      string // "appconfigd" or "moto"
-	store     string // appconfigd: "sqlite" or "postgres"
-	base      string
-	createOK  map[int]bool // statuses that count as a created application
-	stop      func()
-	proc      *benchutil.Proc
-	inProcess bool
+	name     string // "appconfigd" or "moto"
+	store    string // appconfigd: "sqlite" or "postgres"
+	base     string
+	createOK map[int]bool // statuses that count as a created application
+	stop     func()
+	proc     *benchutil.Proc
 	// db is the PostgreSQL cluster of a postgres-backed appconfigd (its
 	// CPU is counted as the database's); dsn is the server's database.
 	db  *benchutil.Postgres

@@ -35,7 +35,7 @@ func startAppconfigdInProcess(ctx context.Context, dir string, timeScale float64
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	t := &target{name: "appconfigd", store: store, inProcess: true}
+	t := &target{name: "appconfigd", store: store}
 	if store == "postgres" {
 		if t.dsn, err = db.CreateDatabase(ctx, "bench_dataplane"); err != nil {
 			return nil, err

@@ -14,5 +14,5 @@ import (
 const inProcessBuilt = false
 
 func startAppconfigdInProcess(context.Context, string, float64, string, *benchutil.Postgres) (*target, error) {
-	return nil, errors.New("-inprocess needs the tool built with -tags inprocess: go run -tags inprocess ./bench/dataplane -inprocess ...")
+	return nil, errors.New("-inprocess needs the tool built with -tags inprocess: go run -tags inprocess ./bench/dataplane -inprocess")
 }

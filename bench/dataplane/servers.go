@@ -22,10 +22,9 @@ type replica struct {
 // target is one server under test: the ceiling, or appconfigd on one
 // store — on PostgreSQL with one or more replicas sharing a database.
 type target struct {
-	name      string // "appconfigd" or "ceiling"
-	store     string // appconfigd: "sqlite" or "postgres"
-	replicas  []*replica
-	inProcess bool
+	name     string // "appconfigd" or "ceiling"
+	store    string // appconfigd: "sqlite" or "postgres"
+	replicas []*replica
 	// db is the PostgreSQL cluster of a postgres-backed appconfigd (its
 	// CPU is the database's CPU); dsn is the target's database.
 	db  *benchutil.Postgres

@@ -128,7 +128,7 @@ func TestSuiteVectors(t *testing.T) {
 				wantAuthError(t, perr, CodeIncompleteSignature, 400)
 				// The same request without the late token is the suite's
 				// signed request proper and must verify.
-				r, body = parseSuiteRequest(t, vec.req)
+				r, _ = parseSuiteRequest(t, vec.req)
 				r.Header.Set("Authorization", vec.authz)
 				if a, perr = parseAuth(r); perr != nil {
 					t.Fatal(perr)

@@ -344,6 +344,7 @@ func TestFeatureFlagsEndToEnd(t *testing.T) {
 		t.Fatalf("client view %s", p.body)
 	}
 	// The deprecated API refuses feature flags, with AWS's words.
+	//lint:ignore SA1019 the deprecated API is tested on purpose
 	_, err = c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String(app), Environment: env.Id, Configuration: prof.Id, ClientId: aws.String("c1")})
 	WantError(t, err, "BadRequestException", 400)
 	if !strings.Contains(err.Error(), "Feature flag configurations must be accessed via AWS AppConfig Data's GetLatestConfiguration API.") {
@@ -354,19 +355,23 @@ func TestFeatureFlagsEndToEnd(t *testing.T) {
 func TestGetConfigurationDeprecated(t *testing.T) {
 	s, _ := fakeServer(t)
 	f := newFixture(t, s.Client())
-	_, err := f.c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
+	_, err := f.c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API is tested on purpose
+		&sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
 	WantError(t, err, "ResourceNotFoundException", 404)
 	f.complete(t, s, "2")
-	out, err := f.c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
+	out, err := f.c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API is tested on purpose
+		&sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
 	if err != nil || string(out.Content) != `{"v":2}` || aws.ToString(out.ConfigurationVersion) != "2" || aws.ToString(out.ContentType) != "application/json" {
 		t.Fatalf("GetConfiguration %+v %v", out, err)
 	}
-	out, err = f.c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String(f.app), Environment: aws.String(f.env), Configuration: aws.String(f.prof),
-		ClientId: aws.String("c1"), ClientConfigurationVersion: aws.String("2")})
+	out, err = f.c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API is tested on purpose
+		&sdk.GetConfigurationInput{Application: aws.String(f.app), Environment: aws.String(f.env), Configuration: aws.String(f.prof),
+			ClientId: aws.String("c1"), ClientConfigurationVersion: aws.String("2")})
 	if err != nil || len(out.Content) != 0 || aws.ToString(out.ConfigurationVersion) != "2" {
 		t.Fatalf("client already current: %+v %v", out, err)
 	}
-	_, err = f.c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("nope"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
+	_, err = f.c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API is tested on purpose
+		&sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("nope"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
 	WantError(t, err, "ResourceNotFoundException", 404)
 }
 

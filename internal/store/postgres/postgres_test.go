@@ -24,11 +24,7 @@ var ctx = context.Background()
 // server the tests may create databases on (CI sets it).
 const EnvDSN = pgtest.EnvDSN
 
-func serverDSN(t *testing.T) string { return pgtest.ServerDSN(t) }
-
 func freshDatabase(t *testing.T) string { return pgtest.FreshDatabase(t) }
-
-func withDatabase(t *testing.T, dsn, name string) string { return pgtest.WithDatabase(t, dsn, name) }
 
 func open(t *testing.T, dsn string) *Store {
 	t.Helper()
