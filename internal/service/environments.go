@@ -136,7 +136,9 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 				return err
 			}
 		}
-		_ = tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID)))
+		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
+			return err
+		}
 		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))
 		return tx.Delete(ctx, r.Key)
 	})

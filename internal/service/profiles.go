@@ -203,7 +203,9 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, childParent(app.ID, p.ID))); err != nil {
 			return err
 		}
-		_ = tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID)))
+		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
+			return err
+		}
 		return tx.Delete(ctx, r.Key)
 	})
 }

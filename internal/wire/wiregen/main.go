@@ -533,8 +533,6 @@ func (g *gen) genOps() {
 	for _, n := range names {
 		op := g.m.Operations[n]
 		g.p("\tcase Op%s:", n)
-		in := "&struct{}{}"
-		_ = in
 		if op.Input != nil {
 			g.p("\t\tin := new(%s)", op.Input.Shape)
 			g.p("\t\tif err := in.bind(req); err != nil { return nil, err }")
