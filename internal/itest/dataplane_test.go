@@ -394,6 +394,19 @@ func TestReadsFeedDeletionProtection(t *testing.T) {
 	if !strings.Contains(err.Error(), "is actively being used") {
 		t.Fatalf("message %v", err)
 	}
+	// ACCOUNT_DEFAULT spares resources younger than an hour (tested in
+	// TestAccountSettingsAndDeletionProtection); once older, it refuses
+	// too while they are in use.
+	s.fake().Advance(2 * time.Hour)
+	tok2, _ := startSession(t, s.URL, f.app, f.env, f.prof, 0)
+	if p := getLatest(t, s.URL, tok2); p.status != 200 {
+		t.Fatalf("poll %d", p.status)
+	}
+	_, err = f.c.DeleteEnvironment(ctx, &sdk.DeleteEnvironmentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env)})
+	WantError(t, err, "BadRequestException", 400)
+	if !strings.Contains(err.Error(), "is actively being used") {
+		t.Fatalf("ACCOUNT_DEFAULT on an old, used environment: %v", err)
+	}
 	// After the protection period, it can go.
 	s.fake().Advance(61 * time.Minute)
 	if _, err := f.c.DeleteEnvironment(ctx, &sdk.DeleteEnvironmentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), DeletionProtectionCheck: types.DeletionProtectionCheckApply}); err != nil {

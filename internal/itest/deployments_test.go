@@ -158,6 +158,19 @@ func TestDeploymentThroughTheSDK(t *testing.T) {
 	if err != nil || len(list.Items) != 1 || list.Items[0].DeploymentNumber != 1 || list.Items[0].State != types.DeploymentStateComplete {
 		t.Fatalf("second page %+v %v", list, err)
 	}
+	// KMS fields round-trip.
+	_, err = f.c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), ConfigurationProfileId: aws.String(f.prof),
+		DeploymentStrategyId: aws.String("AppConfig.AllAtOnce"), ConfigurationVersion: aws.String("2"), KmsKeyIdentifier: aws.String("alias/deploy")})
+	WantError(t, err, "ConflictException", 409) // deployment 2 is still baking
+	advance(t, s, fake, 11*time.Minute)
+	kms, err := f.c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), ConfigurationProfileId: aws.String(f.prof),
+		DeploymentStrategyId: aws.String("AppConfig.AllAtOnce"), ConfigurationVersion: aws.String("2"), KmsKeyIdentifier: aws.String("alias/deploy")})
+	if err != nil || aws.ToString(kms.KmsKeyIdentifier) != "alias/deploy" || aws.ToString(kms.KmsKeyArn) != "arn:aws:kms:us-east-1:123456789012:alias/deploy" {
+		t.Fatalf("KMS fields: %+v %v", kms, err)
+	}
+	if got := f.get(t, kms.DeploymentNumber); aws.ToString(got.KmsKeyArn) != "arn:aws:kms:us-east-1:123456789012:alias/deploy" {
+		t.Fatalf("stored KMS ARN %q", aws.ToString(got.KmsKeyArn))
+	}
 	// Deployments are taggable.
 	arn := fmt.Sprintf("arn:aws:appconfig:us-east-1:123456789012:application/%s/environment/%s/deployment/1", f.app, f.env)
 	tags, err := f.c.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{ResourceArn: aws.String(arn)})

@@ -151,6 +151,9 @@ func TestExtensionOperations(t *testing.T) {
 		aws.ToString(assoc.Arn) != "arn:aws:appconfig:us-east-1:123456789012:extensionassociation/"+aws.ToString(assoc.Id) {
 		t.Fatalf("association %+v %v", assoc, err)
 	}
+	if tags, err := c.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{ResourceArn: assoc.Arn}); err != nil || tags.Tags["k"] != "v" {
+		t.Fatalf("association tags %v %v", tags, err)
+	}
 	_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("audit"), ExtensionVersionNumber: aws.Int32(1), ResourceIdentifier: aws.String(appArn), Parameters: map[string]string{"channel": "x"}})
 	WantError(t, err, "ConflictException", 409)
 	_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("audit"), ResourceIdentifier: aws.String(appArn + "zz"), Parameters: map[string]string{"channel": "x"}})
