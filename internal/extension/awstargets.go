@@ -45,11 +45,11 @@ type AWSTargets struct {
 	SNSEndpoint         string
 	EventBridgeEndpoint string
 
-	mu          sync.Mutex
-	lambdaByReg map[string]*lambda.Client
-	sqsByReg    map[string]*sqs.Client
-	snsByReg    map[string]*sns.Client
-	ebByReg     map[string]*eventbridge.Client
+	mu          sync.Mutex // guards queueURLs
+	lambdaByReg regionClients[*lambda.Client]
+	sqsByReg    regionClients[*sqs.Client]
+	snsByReg    regionClients[*sns.Client]
+	ebByReg     regionClients[*eventbridge.Client]
 	queueURLs   map[string]string // queue ARN → queue URL
 }
 
@@ -239,86 +239,66 @@ func awsTargetsDedupID(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Client cache.
+// Client cache: one SDK client per service and region, made on first use.
 
-func (a *AWSTargets) lambdaClient(region string) *lambda.Client {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.lambdaByReg[region]; ok {
+type regionClients[C any] struct {
+	mu sync.Mutex
+	m  map[string]C
+}
+
+func (r *regionClients[C]) get(region string, make func(region string) C) C {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.m[region]; ok {
 		return c
 	}
-	c := lambda.NewFromConfig(a.AWS, func(o *lambda.Options) {
-		o.Region = region
-		o.RetryMaxAttempts = awsTargetsMaxAttempts
-		if a.LambdaEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.LambdaEndpoint)
-		}
-	}, awsTargetsLambdaProtocol)
-	if a.lambdaByReg == nil {
-		a.lambdaByReg = map[string]*lambda.Client{}
+	c := make(region)
+	if r.m == nil {
+		r.m = map[string]C{}
 	}
-	a.lambdaByReg[region] = c
+	r.m[region] = c
 	return c
+}
+
+// endpointOrNil is the BaseEndpoint for a configured endpoint: nil (the
+// SDK's own resolution) when none is set.
+func endpointOrNil(endpoint string) *string {
+	if endpoint == "" {
+		return nil
+	}
+	return aws.String(endpoint)
+}
+
+func (a *AWSTargets) lambdaClient(region string) *lambda.Client {
+	return a.lambdaByReg.get(region, func(region string) *lambda.Client {
+		return lambda.NewFromConfig(a.AWS, func(o *lambda.Options) {
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.LambdaEndpoint)
+		}, awsTargetsLambdaProtocol)
+	})
 }
 
 func (a *AWSTargets) sqsClient(region string) *sqs.Client {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.sqsByReg[region]; ok {
-		return c
-	}
-	c := sqs.NewFromConfig(a.AWS, func(o *sqs.Options) {
-		o.Region = region
-		o.RetryMaxAttempts = awsTargetsMaxAttempts
-		if a.SQSEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.SQSEndpoint)
-		}
-	}, awsTargetsSQSProtocol)
-	if a.sqsByReg == nil {
-		a.sqsByReg = map[string]*sqs.Client{}
-	}
-	a.sqsByReg[region] = c
-	return c
+	return a.sqsByReg.get(region, func(region string) *sqs.Client {
+		return sqs.NewFromConfig(a.AWS, func(o *sqs.Options) {
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.SQSEndpoint)
+		}, awsTargetsSQSProtocol)
+	})
 }
 
 func (a *AWSTargets) snsClient(region string) *sns.Client {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.snsByReg[region]; ok {
-		return c
-	}
-	c := sns.NewFromConfig(a.AWS, func(o *sns.Options) {
-		o.Region = region
-		o.RetryMaxAttempts = awsTargetsMaxAttempts
-		if a.SNSEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.SNSEndpoint)
-		}
-	}, awsTargetsSNSProtocol)
-	if a.snsByReg == nil {
-		a.snsByReg = map[string]*sns.Client{}
-	}
-	a.snsByReg[region] = c
-	return c
+	return a.snsByReg.get(region, func(region string) *sns.Client {
+		return sns.NewFromConfig(a.AWS, func(o *sns.Options) {
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.SNSEndpoint)
+		}, awsTargetsSNSProtocol)
+	})
 }
 
 func (a *AWSTargets) eventBridgeClient(region string) *eventbridge.Client {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.ebByReg[region]; ok {
-		return c
-	}
-	c := eventbridge.NewFromConfig(a.AWS, func(o *eventbridge.Options) {
-		o.Region = region
-		o.RetryMaxAttempts = awsTargetsMaxAttempts
-		if a.EventBridgeEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.EventBridgeEndpoint)
-		}
-	}, awsTargetsEventBridgeProtocol)
-	if a.ebByReg == nil {
-		a.ebByReg = map[string]*eventbridge.Client{}
-	}
-	a.ebByReg[region] = c
-	return c
+	return a.ebByReg.get(region, func(region string) *eventbridge.Client {
+		return eventbridge.NewFromConfig(a.AWS, func(o *eventbridge.Options) {
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.EventBridgeEndpoint)
+		}, awsTargetsEventBridgeProtocol)
+	})
 }
 
 // awsTargetError describes a failed AWS call compactly, e.g.
