@@ -26,7 +26,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -121,25 +120,15 @@ func realMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	tmp, err := os.MkdirTemp("", "appconfigd-bench-")
+	ws, err := benchutil.NewWorkspace("appconfigd-bench-", o.keep)
 	if err != nil {
 		logf("%v", err)
 		return 1
 	}
+	defer ws.Close()
+	tmp := ws.Dir
 	var targets []*target
 	var pg *benchutil.Postgres
-	defer func() {
-		for _, t := range targets {
-			logf("stopping %s", t.label())
-			t.stop()
-		}
-		pg.Stop() // after the servers that use it
-		if o.keep {
-			logf("kept %s", tmp)
-		} else {
-			os.RemoveAll(tmp)
-		}
-	}()
 
 	env := describeEnv(o)
 	withAppconfigd := slices.Contains(o.servers, "appconfigd")
@@ -148,6 +137,7 @@ func realMain() int {
 			logf("%v", err)
 			return 1
 		}
+		ws.Defer(pg.Stop) // after the servers that use it
 		env.PostgresVersion, env.PostgresSettings = pg.Version, pg.Settings
 	}
 	bin := o.appconfigdBin
@@ -181,6 +171,10 @@ func realMain() int {
 			}
 			logf("%s ready at %s", t.label(), t.base)
 			targets = append(targets, t)
+			ws.Defer(func() {
+				logf("stopping %s", t.label())
+				t.stop()
+			})
 		}
 	}
 
@@ -242,7 +236,7 @@ func realMain() int {
 	for _, r := range results {
 		if r.Supported && r.errorRate() > o.maxErrRate {
 			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d) exceeds %.2f%%: %s (first: %s)",
-				r.Op, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, 100*o.maxErrRate, fmtErrs(r.ErrorsBy), r.FirstError)
+				r.Op, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, 100*o.maxErrRate, benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 			failed = true
 		}
 	}
@@ -279,34 +273,25 @@ func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op 
 		wl = getWorkload(sig, url, len(content))
 	}
 	logf("%s on %s: %d workers, %v warm-up, %v measured", opName(op), t.label(), o.workers, o.warmup, o.duration)
-	profiling := o.cpuProfile != "" && t.name == "appconfigd"
-	var pf *os.File
-	if profiling {
-		var err error
+	var prof *benchutil.Profile
+	if o.cpuProfile != "" && t.name == "appconfigd" {
 		name := o.cpuProfile + "." + opName(op)
 		if len(o.stores) > 1 {
 			name += "." + t.store
 		}
-		if pf, err = os.Create(name + ".pprof"); err != nil {
+		var err error
+		if prof, err = benchutil.NewProfile(name); err != nil {
 			return result{}, err
 		}
-		defer pf.Close()
 	}
 	var cpu0 cpuSample
 	onMeasure := func() {
 		cpu0 = sampleCPU(t)
-		if profiling {
-			if err := pprof.StartCPUProfile(pf); err != nil {
-				logf("cpu profile: %v", err)
-			}
-		}
+		prof.Start()
 	}
 	r, err := run(ctx, client, dialer, o.workers, o.warmup, o.duration, wl, onMeasure)
 	cpu1 := sampleCPU(t)
-	if profiling {
-		pprof.StopCPUProfile()
-		logf("wrote %s", pf.Name())
-	}
+	prof.Stop()
 	r.Op, r.Server, r.Store = opName(op), t.name, t.store
 	if n := r.OK + r.Errors; n > 0 && !cpu0.at.IsZero() {
 		wall := cpu1.at.Sub(cpu0.at).Seconds()
@@ -326,10 +311,10 @@ func runOne(ctx context.Context, o options, sig benchutil.Signer, t *target, op 
 		// unless it is appconfigd.
 		if t.name != "appconfigd" && r.Errors > 0 {
 			r.Supported = false
-			r.Note = fmt.Sprintf("not supported: every request failed (%s; first: %s)", fmtErrs(r.ErrorsBy), r.FirstError)
+			r.Note = fmt.Sprintf("not supported: every request failed (%s; first: %s)", benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 			return r, nil
 		}
-		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, fmtErrs(r.ErrorsBy), r.FirstError)
+		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 	}
 	if op == "create" && t.name == "appconfigd" {
 		if total := r.WarmupOK + r.WarmupErrs + r.OK + r.Errors; total > createCapacity(o.accounts, o.regions) {
@@ -535,7 +520,7 @@ func report(w io.Writer, o options, e envInfo, results []result) {
 		}
 		errs := fmt.Sprintf("%d / %d", r.Errors, r.OK+r.Errors)
 		if r.Errors > 0 {
-			errs += " (" + fmtErrs(r.ErrorsBy) + ")"
+			errs += " (" + benchutil.FmtCounts(r.ErrorsBy) + ")"
 		}
 		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.2f cores |",
 			r.Op, r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientCores)
@@ -597,20 +582,6 @@ func report(w io.Writer, o options, e envInfo, results []result) {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
 	}
 	fmt.Fprintln(w)
-}
-
-// fmtErrs lists error counts by status (or "transport"), sorted.
-func fmtErrs(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }
 
 func orNA(s string) string {

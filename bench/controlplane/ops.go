@@ -3,9 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,85 +71,35 @@ type unsupported struct{ msg string }
 
 func (u unsupported) Error() string { return u.msg }
 
-// call sends one setup request and returns the body of a 2xx answer.
-func call(ctx context.Context, c *http.Client, s benchutil.Signer, method, url, ctype string, body []byte) (*http.Response, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	if body == nil {
-		req.Body, req.ContentLength = nil, 0
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	s.Sign(req.Header, setupAccount, "us-east-1")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		snippet := strings.TrimSpace(string(b))
-		if len(snippet) > 160 {
-			snippet = snippet[:160] + "…"
-		}
-		return resp, b, unsupported{fmt.Sprintf("%s %s → %d %s", method, strings.TrimPrefix(url, "http://"), resp.StatusCode, snippet)}
-	}
-	return resp, b, nil
-}
-
-func idOf(b []byte) (string, error) {
-	var v struct{ Id string }
-	if err := json.Unmarshal(b, &v); err != nil || v.Id == "" {
-		return "", unsupported{fmt.Sprintf("no Id in answer %.120q", b)}
-	}
-	return v.Id, nil
-}
-
 // setupHosted creates an application, a hosted configuration profile and
 // one hosted version of the given content, checks it reads back intact,
 // and returns the version's URL.
 func setupHosted(ctx context.Context, c *http.Client, s benchutil.Signer, t *target, content []byte) (string, error) {
-	_, b, err := call(ctx, c, s, "POST", t.base+"/applications", "application/json", []byte(`{"Name":"bench-hosted"}`))
+	api := &benchutil.API{Base: t.base, Client: c, Signer: s, Account: setupAccount, Region: "us-east-1"}
+	h, err := api.CreateHosted(ctx, "bench-hosted", content, "application/octet-stream")
 	if err != nil {
-		return "", err
+		return "", asUnsupported(err)
 	}
-	app, err := idOf(b)
+	path := "/applications/" + h.App + "/configurationprofiles/" + h.Profile + "/hostedconfigurationversions/1"
+	resp, b, err := api.Do(ctx, "GET", path, "", nil)
 	if err != nil {
-		return "", err
-	}
-	profiles := t.base + "/applications/" + app + "/configurationprofiles"
-	_, b, err = call(ctx, c, s, "POST", profiles, "application/json", []byte(`{"Name":"p","LocationUri":"hosted"}`))
-	if err != nil {
-		return "", err
-	}
-	prof, err := idOf(b)
-	if err != nil {
-		return "", err
-	}
-	versions := profiles + "/" + prof + "/hostedconfigurationversions"
-	resp, _, err := call(ctx, c, s, "POST", versions, "application/octet-stream", content)
-	if err != nil {
-		return "", err
-	}
-	ver := resp.Header.Get("Version-Number")
-	if ver == "" {
-		ver = "1"
-	}
-	url := versions + "/" + ver
-	resp, b, err = call(ctx, c, s, "GET", url, "", nil)
-	if err != nil {
-		return "", err
+		return "", asUnsupported(err)
 	}
 	if resp.StatusCode != 200 || !bytes.Equal(b, content) {
-		return "", unsupported{fmt.Sprintf("GET %s → %d with %d bytes, want 200 with the %d bytes stored", url, resp.StatusCode, len(b), len(content))}
+		return "", unsupported{fmt.Sprintf("GET %s → %d with %d bytes, want 200 with the %d bytes stored", path, resp.StatusCode, len(b), len(content))}
 	}
-	return url, nil
+	return t.base + path, nil
+}
+
+// asUnsupported marks an answer the server gave (an error status, or a
+// body without the expected Id) as unsupported; transport errors stay as
+// they are.
+func asUnsupported(err error) error {
+	var se *benchutil.StatusError
+	if errors.As(err, &se) || errors.Is(err, benchutil.ErrNoID) {
+		return unsupported{err.Error()}
+	}
+	return err
 }
 
 func getWorkload(s benchutil.Signer, url string, size int) workload {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -385,18 +384,4 @@ func runLoad(ctx context.Context, pl []*poller, sticky bool, dialer *benchutil.C
 	res.P99ms = benchutil.Ms(benchutil.Percentile(all, 0.99))
 	res.MaxMs = benchutil.Ms(all[len(all)-1])
 	return res, nil
-}
-
-// fmtErrs lists error counts by kind, sorted.
-func fmtErrs(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

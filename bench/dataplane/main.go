@@ -164,24 +164,14 @@ func realMain() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tmp, err := os.MkdirTemp("", "appconfigd-bench-dataplane-")
+	ws, err := benchutil.NewWorkspace("appconfigd-bench-dataplane-", o.keep)
 	if err != nil {
 		logf("%v", err)
 		return 1
 	}
-	var stops []func()
+	defer ws.Close()
+	tmp := ws.Dir
 	var pg *benchutil.Postgres
-	defer func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-		pg.Stop() // after the servers that use it
-		if o.keep {
-			logf("kept %s", tmp)
-		} else {
-			os.RemoveAll(tmp)
-		}
-	}()
 
 	machine := benchutil.DescribeMachine()
 	throughput := len(o.variants) > 0 && slices.Contains(o.servers, "appconfigd")
@@ -190,6 +180,7 @@ func realMain() int {
 			logf("%v", err)
 			return 1
 		}
+		ws.Defer(pg.Stop) // after the servers that use it
 	}
 	content := payload(o.payloadSize)
 	payloadFile := filepath.Join(tmp, "payload.json")
@@ -227,7 +218,7 @@ func realMain() int {
 			}
 			targets = nil
 		}
-		stops = append(stops, stopAll)
+		ws.Defer(stopAll)
 		for _, s := range o.servers {
 			if s == "ceiling" {
 				t, err := startCeiling(ctx, tmp, ceilingBin, payloadFile)
@@ -310,7 +301,7 @@ func realMain() int {
 
 	var mem *memResult
 	if o.memSessions > 0 && ctx.Err() == nil {
-		m, err := runMemory(ctx, o, tmp, bin, sig, content, pg, &stops)
+		m, err := runMemory(ctx, o, ws, bin, sig, content, pg)
 		if err != nil {
 			if ctx.Err() == nil {
 				logf("memory phase: %v", err)
@@ -353,7 +344,7 @@ func realMain() int {
 	failed := false
 	for _, r := range results {
 		if r.errorRate() > o.maxErrRate {
-			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d): %s (first: %s)", r.Variant, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, fmtErrs(r.ErrorsBy), r.FirstError)
+			logf("FAIL: %s on %s: error rate %.2f%% (%d of %d): %s (first: %s)", r.Variant, r.label(), 100*r.errorRate(), r.Errors, r.OK+r.Errors, benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 			failed = true
 		}
 	}
@@ -549,33 +540,25 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 		nsess += len(p)
 	}
 	logf("%s on %s: %d workers, %d sessions, %v warm-up, %v measured", variant, t.label(), o.workers, nsess, o.warmup, o.duration)
-	profiling := o.cpuProfile != "" && t.name == "appconfigd"
-	var pf *os.File
-	if profiling {
+	var prof *benchutil.Profile
+	if o.cpuProfile != "" && t.name == "appconfigd" {
 		name := o.cpuProfile + "." + variant
 		if len(o.stores) > 1 {
 			name += "." + t.store
 		}
-		if pf, err = os.Create(name + ".pprof"); err != nil {
+		var err error
+		if prof, err = benchutil.NewProfile(name); err != nil {
 			return result{}, err
 		}
-		defer pf.Close()
 	}
 	var cpu0 cpuSample
 	onMeasure := func() {
 		cpu0 = sampleCPU(t)
-		if profiling {
-			if err := pprof.StartCPUProfile(pf); err != nil {
-				logf("cpu profile: %v", err)
-			}
-		}
+		prof.Start()
 	}
 	r, err := runLoad(ctx, pl, o.sticky, dialer, full, sessions, pools, o.workers, o.warmup, o.duration, want, onMeasure)
 	cpu1 := sampleCPU(t)
-	if profiling {
-		pprof.StopCPUProfile()
-		logf("wrote %s", pf.Name())
-	}
+	prof.Stop()
 	r.Variant, r.Server, r.Store, r.Replicas, r.PrepRate = variant, t.name, t.store, nrep, prepRate
 	if nrep > 1 {
 		r.Affinity = "any"
@@ -608,7 +591,7 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 		r.ReplicaOK = nil
 	}
 	if err != nil {
-		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, fmtErrs(r.ErrorsBy), r.FirstError)
+		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 	}
 	serverCPU := "server CPU n/a"
 	if r.ServerUsPerOp > 0 {
@@ -631,7 +614,8 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 //
 // It runs on the first of -store's stores (SQLite unless -store postgres):
 // a session's memory is in the process, whatever the store.
-func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Signer, content []byte, pg *benchutil.Postgres, stops *[]func()) (memResult, error) {
+func runMemory(ctx context.Context, o options, ws *benchutil.Workspace, bin string, sig benchutil.Signer, content []byte, pg *benchutil.Postgres) (memResult, error) {
+	tmp := ws.Dir
 	store := o.stores[0]
 	m := memResult{Store: store, Sessions: o.memSessions, BaseSessions: o.memBase, TimeScale: o.memTimeScale, InProcess: o.inProcess, Idle: o.memIdle.String()}
 	dir := filepath.Join(tmp, "memory")
@@ -654,7 +638,7 @@ func runMemory(ctx context.Context, o options, tmp, bin string, sig benchutil.Si
 	if err != nil {
 		return m, err
 	}
-	*stops = append(*stops, t.stop)
+	ws.Defer(t.stop)
 	defer t.stop()
 	logf("memory phase: %s at %s, --time-scale %g", t.label(), t.base(), o.memTimeScale)
 	if err := setupDeployed(ctx, t, sig, content); err != nil {
@@ -909,7 +893,7 @@ func report(w io.Writer, o options, m benchutil.Machine, pgInfo string, idles []
 			}
 			errs := fmt.Sprintf("%d / %d", r.Errors, r.OK+r.Errors)
 			if r.Errors > 0 {
-				errs += " (" + fmtErrs(r.ErrorsBy) + ")"
+				errs += " (" + benchutil.FmtCounts(r.ErrorsBy) + ")"
 			}
 			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.1f µs |",
 				variantName(r.Variant), r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientUsPerOp)

@@ -81,22 +81,13 @@ func realMain() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tmp, err := os.MkdirTemp("", "appconfigd-bench-deployments-")
+	ws, err := benchutil.NewWorkspace("appconfigd-bench-deployments-", o.keep)
 	if err != nil {
 		logf("%v", err)
 		return 1
 	}
-	var stops []func()
-	defer func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-		if o.keep {
-			logf("kept %s", tmp)
-		} else {
-			os.RemoveAll(tmp)
-		}
-	}()
+	defer ws.Close()
+	tmp := ws.Dir
 	machine := benchutil.DescribeMachine()
 	bin := o.bin
 	if bin == "" {
@@ -108,7 +99,7 @@ func realMain() int {
 	}
 	var results []runResult
 	for _, n := range o.ns {
-		r, err := runOne(ctx, o, tmp, bin, n, &stops)
+		r, err := runOne(ctx, o, ws, bin, n)
 		if err != nil {
 			if ctx.Err() != nil {
 				logf("interrupted")
@@ -330,7 +321,8 @@ func startServer(ctx context.Context, dir, bin string, timeScale float64) (*benc
 	return p, base, nil
 }
 
-func runOne(ctx context.Context, o options, tmp, bin string, n int, stops *[]func()) (runResult, error) {
+func runOne(ctx context.Context, o options, ws *benchutil.Workspace, bin string, n int) (runResult, error) {
+	tmp := ws.Dir
 	pl := planFor(o.durationMin, o.growth, o.bakeMin)
 	r := runResult{N: n, TimeScale: o.timeScale, ByType: map[string]dist{}, States: map[string]int{},
 		Strategy: fmt.Sprintf("%d min, LINEAR %g %% (%d steps), bake %d min", o.durationMin, o.growth, len(pl.steps), o.bakeMin)}
@@ -344,7 +336,7 @@ func runOne(ctx context.Context, o options, tmp, bin string, n int, stops *[]fun
 	if err != nil {
 		return r, err
 	}
-	*stops = append(*stops, proc.Stop)
+	ws.Defer(proc.Stop)
 	defer proc.Stop()
 	logf("N=%d: appconfigd at %s, --time-scale %g; strategy %s = %.1f s of wall time", n, base, o.timeScale, r.Strategy, r.ScheduleSeconds)
 

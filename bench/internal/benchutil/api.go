@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -77,6 +78,9 @@ func (a *API) Do(ctx context.Context, method, path, ctype string, body any) (*ht
 	return resp, b, nil
 }
 
+// ErrNoID is a creation answer without an "Id".
+var ErrNoID = errors.New("no Id in answer")
+
 // Create POSTs a JSON body and returns the answer's "Id".
 func (a *API) Create(ctx context.Context, path string, body any) (string, error) {
 	_, b, err := a.Do(ctx, "POST", path, "", body)
@@ -85,7 +89,7 @@ func (a *API) Create(ctx context.Context, path string, body any) (string, error)
 	}
 	var v struct{ Id string }
 	if err := json.Unmarshal(b, &v); err != nil || v.Id == "" {
-		return "", fmt.Errorf("POST %s: no Id in answer %.120q", path, b)
+		return "", fmt.Errorf("POST %s: %w %.120q", path, ErrNoID, b)
 	}
 	return v.Id, nil
 }
