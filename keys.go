@@ -18,6 +18,12 @@ func DeploymentKey(sc Scope, app, env string, number int) Key {
 	return Key{Account: sc.Account, Region: sc.Region, Kind: KindDeployment, Parent: DeploymentParent(app, env), ID: fmt.Sprintf("%010d", number)}
 }
 
+// ProfileTopic is the change-notification topic of a configuration
+// profile's removal; the data plane's caches listen to it.
+func ProfileTopic(sc Scope, app, prof string) string {
+	return "prof|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof
+}
+
 // EnvironmentTopic is the change-notification topic of an environment's
 // deployments; the data plane's caches listen to it.
 func EnvironmentTopic(sc Scope, app, env string) string {

@@ -59,18 +59,34 @@ type cache struct {
 	now    func() time.Time
 
 	mu      sync.RWMutex
-	entries map[servedKey]*entry
+	entries map[envKey]map[string]*entry // by environment, then profile
 	loading map[servedKey]*sync.WaitGroup
+	// gen counts invalidations: a load that saw another generation start
+	// may have read what the invalidation replaced, so it is not kept.
+	gen uint64
+	// afterLoad, when set (tests), runs between a load and its keeping.
+	afterLoad func(servedKey)
+}
+
+// envKey names one environment of one scope.
+type envKey struct {
+	sc       appconfig.Scope
+	app, env string
 }
 
 func newCache(svc *service.Service, maxAge time.Duration, now func() time.Time) *cache {
-	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[servedKey]*entry{}, loading: map[servedKey]*sync.WaitGroup{}}
+	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, loading: map[servedKey]*sync.WaitGroup{}}
+}
+
+func (c *cache) lookup(k servedKey) (*entry, bool) {
+	e, ok := c.entries[envKey{k.sc, k.app, k.env}][k.profile]
+	return e, ok
 }
 
 func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	now := c.now()
 	c.mu.RLock()
-	e, ok := c.entries[k]
+	e, ok := c.lookup(k)
 	c.mu.RUnlock()
 	if ok && now.Sub(e.loaded) < c.maxAge {
 		return e, e.err
@@ -81,7 +97,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 		c.mu.Unlock()
 		wg.Wait()
 		c.mu.RLock()
-		e, ok = c.entries[k]
+		e, ok = c.lookup(k)
 		c.mu.RUnlock()
 		if ok {
 			return e, e.err
@@ -91,15 +107,25 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	wg := &sync.WaitGroup{}
 	wg.Add(1)
 	c.loading[k] = wg
+	gen := c.gen
 	c.mu.Unlock()
 
 	fresh := c.load(ctx, k, now)
+	if c.afterLoad != nil {
+		c.afterLoad(k)
+	}
 	if old := e; old != nil {
 		fresh.lastUsed.Store(old.lastUsed.Load())
 	}
 	c.mu.Lock()
-	if fresh.err == nil || !isTransient(fresh.err) {
-		c.entries[k] = fresh
+	if c.gen == gen && (fresh.err == nil || !isTransient(fresh.err)) {
+		ek := envKey{k.sc, k.app, k.env}
+		m := c.entries[ek]
+		if m == nil {
+			m = map[string]*entry{}
+			c.entries[ek] = m
+		}
+		m[k.profile] = fresh
 	}
 	delete(c.loading, k)
 	c.mu.Unlock()
@@ -145,19 +171,33 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 	return e
 }
 
-// invalidate drops what is cached for an environment (topic from
-// appconfig.EnvironmentTopic), or everything for an unknown topic.
+// invalidate drops what is cached for an environment
+// (appconfig.EnvironmentTopic) or a profile (appconfig.ProfileTopic), or
+// everything on a reset. Other topics do not concern what clients are
+// served.
 func (c *cache) invalidate(topic string) {
-	parts := strings.Split(topic, "|")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(parts) != 5 || parts[0] != "env" {
+	if topic == service.ResetTopic {
+		c.mu.Lock()
 		clear(c.entries)
+		c.gen++
+		c.mu.Unlock()
 		return
 	}
-	for k := range c.entries {
-		if k.sc.Account == parts[1] && k.sc.Region == parts[2] && k.app == parts[3] && k.env == parts[4] {
-			delete(c.entries, k)
+	parts := strings.Split(topic, "|")
+	if len(parts) != 5 || (parts[0] != "env" && parts[0] != "prof") {
+		return
+	}
+	sc := appconfig.Scope{Account: parts[1], Region: parts[2]}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if parts[0] == "env" {
+		delete(c.entries, envKey{sc, parts[3], parts[4]})
+		return
+	}
+	for ek, m := range c.entries {
+		if ek.sc == sc && ek.app == parts[3] {
+			delete(m, parts[4])
 		}
 	}
 }

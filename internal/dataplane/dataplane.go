@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -217,7 +218,9 @@ type Configuration struct {
 func (s *Server) GetConfiguration(ctx context.Context, sc appconfig.Scope, appIdent, envIdent, profIdent, clientID, clientVersion string) (Configuration, error) {
 	t, err := s.svc.ResolveSession(ctx, sc, appIdent, envIdent, profIdent, [3]string{"Application", "Environment", "Configuration"})
 	if err != nil {
-		if e, ok := err.(*appconfig.Error); ok {
+		// The control plane's NotFound carries no data-plane details.
+		var e *appconfig.Error
+		if appconfig.IsNotFound(err) && errors.As(err, &e) {
 			return Configuration{}, appconfig.NotFound(e.ResourceType, "%s", e.Message)
 		}
 		return Configuration{}, err

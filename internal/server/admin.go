@@ -72,6 +72,8 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		tx.Notify(service.ResetTopic)
 		return nil
 	})
+	// Notices reach this process's subscribers asynchronously; drop the
+	// data plane's cache now so the answer follows the reset.
 	s.data.Invalidate(service.ResetTopic)
 	s.log.Warn("all data was reset", "remote", r.RemoteAddr)
 	writeStatus(w, http.StatusOK, map[string]string{"status": "reset"})

@@ -206,6 +206,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
+		tx.Notify(appconfig.ProfileTopic(sc, app.ID, p.ID))
 		return tx.Delete(ctx, r.Key)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	appconfig "github.com/appconfigd/appconfigd"
-	"github.com/appconfigd/appconfigd/internal/deploy"
 )
 
 // ServedContent is one deployed configuration as clients receive it.
@@ -24,18 +23,6 @@ type Served struct {
 	Deployment *appconfig.Deployment
 	New        *ServedContent
 	Previous   *ServedContent
-}
-
-// For returns the content a client in bucket b (0 ≤ b < 100) gets now
-// (nil: nothing deployed for that client).
-func (s *Served) For(bucket float64) *ServedContent {
-	if s.Deployment == nil {
-		return nil
-	}
-	if _, isNew := s.Deployment.Serves(bucket); isNew {
-		return s.New
-	}
-	return s.Previous
 }
 
 // SessionTarget is what a configuration session reads.
@@ -88,7 +75,9 @@ func (s *Service) LoadServed(ctx context.Context, sc appconfig.Scope, appID, env
 			return err
 		}
 		out.Deployment = d
-		content := func(number int) (*ServedContent, error) {
+		// The deployment records hold their content; what describes it is
+		// on d already (its own version, and what it replaces).
+		content := func(number int, version, label, ctype string) (*ServedContent, error) {
 			if number == 0 {
 				return nil, nil
 			}
@@ -99,16 +88,12 @@ func (s *Service) LoadServed(ctx context.Context, sc appconfig.Scope, appID, env
 			if err != nil {
 				return nil, err
 			}
-			dd, err := deploy.DecodeDeployment(rec)
-			if err != nil {
-				return nil, err
-			}
-			return &ServedContent{DeploymentNumber: number, Version: dd.ConfigurationVersion, Label: dd.VersionLabel, ContentType: dd.ContentType, Data: rec.Data}, nil
+			return &ServedContent{DeploymentNumber: number, Version: version, Label: label, ContentType: ctype, Data: rec.Data}, nil
 		}
-		if out.New, err = content(d.DeploymentNumber); err != nil {
+		if out.New, err = content(d.DeploymentNumber, d.ConfigurationVersion, d.VersionLabel, d.ContentType); err != nil {
 			return err
 		}
-		out.Previous, err = content(d.PreviousDeployment)
+		out.Previous, err = content(d.PreviousDeployment, d.PreviousVersion, d.PreviousLabel, d.PreviousContentType)
 		return err
 	})
 	return out, err
