@@ -2,8 +2,8 @@
 // deployment strategies and hosted versions from YAML or JSON files at
 // start (--seed-dir), so that a test suite starts from a known state.
 // Applying a seed twice gives the same result: resources are matched by
-// name, and a version is added only when its content differs from the
-// profile's latest one.
+// name, and a profile's seeded versions are matched with its stored ones
+// by position (see ensureVersions).
 package seed
 
 import (
@@ -186,7 +186,7 @@ func applyProfile(ctx context.Context, svc *service.Service, sc appconfig.Scope,
 	if err != nil {
 		return err
 	}
-	latest := 0
+	want := make([]seededVersion, 0, len(p.Versions))
 	for _, v := range p.Versions {
 		content := []byte(v.Content)
 		if v.ContentFile != "" {
@@ -198,12 +198,15 @@ func applyProfile(ctx context.Context, svc *service.Service, sc appconfig.Scope,
 		if ctype == "" {
 			ctype = "application/json"
 		}
-		n, err := ensureVersion(ctx, svc, sc, app.ID, prof, content, ctype, v)
-		if err != nil {
-			return err
-		}
-		latest = n
+		want = append(want, seededVersion{content: content, ctype: ctype, label: v.Label, description: v.Description})
 	}
+	latest, err := ensureVersions(ctx, svc, sc, app.ID, prof, want)
+	if err != nil {
+		return err
+	}
+	// deployTo deploys the seed's last version unless the environment
+	// already serves it or is deploying it: applying the same seed again
+	// (nothing created, the earlier deployment complete) starts nothing.
 	if latest == 0 || len(p.DeployTo) == 0 {
 		return nil
 	}
@@ -238,25 +241,118 @@ func applyProfile(ctx context.Context, svc *service.Service, sc appconfig.Scope,
 	return nil
 }
 
-// ensureVersion returns the number of a version with this content: the
-// latest one when it matches, else a new one.
-func ensureVersion(ctx context.Context, svc *service.Service, sc appconfig.Scope, appID string, prof appconfig.ConfigurationProfile, content []byte, ctype string, v Version) (int, error) {
-	page, err := svc.ListHostedConfigurationVersions(ctx, sc, appID, prof.ID, "", appconfig.PageRequest{MaxResults: 1})
+// seededVersion is a seed's hosted version with its content read.
+type seededVersion struct {
+	content                   []byte
+	ctype, label, description string
+}
+
+// ensureVersions makes the profile's hosted versions hold the seeded ones
+// and returns the number of the version holding the last one (0 when the
+// seed lists none).
+//
+// The seed describes the profile's history from its first version: the
+// stored versions are listed once, oldest first, and seeded version i is
+// matched with stored version i+1 (the (i+1)-th oldest, should some have
+// been deleted) on content, content type, label and description; only
+// what follows the matching prefix is created. So a fresh profile gets
+// versions 1..n, a profile seeded before gets nothing, and a seed that
+// gained versions at its end gets just those. Stored versions after a
+// fully matched seed (created by someone else) are kept; the seed's last
+// version is still the one matched at its position.
+//
+// When a stored version differs from the seeded one at the same position
+// (the seed was edited, or the profile held other versions before it was
+// first seeded), the seed applies on top: its versions from the first
+// difference on are appended after the latest stored version, except for
+// the part the stored versions already end with (an earlier apply of the
+// same seed, possibly interrupted). Versions are only ever appended, so
+// the matching prefix, and with it this decision, does not change from
+// one apply to the next: applying the same seed twice gives the same
+// state, and nothing is rewritten or deleted.
+func ensureVersions(ctx context.Context, svc *service.Service, sc appconfig.Scope, appID string, prof appconfig.ConfigurationProfile, want []seededVersion) (int, error) {
+	if len(want) == 0 {
+		return 0, nil
+	}
+	stored, err := storedVersions(ctx, svc, sc, appID, prof.ID)
 	if err != nil {
 		return 0, err
 	}
-	if len(page.Items) > 0 {
-		last, err := svc.GetHostedConfigurationVersion(ctx, sc, appID, prof.ID, page.Items[0].VersionNumber)
+	full := make(map[int]appconfig.HostedConfigurationVersion)
+	// matches tells whether stored[j] holds want[i].
+	matches := func(j int, w seededVersion) (bool, error) {
+		v, ok := full[j]
+		if !ok {
+			var err error
+			if v, err = svc.GetHostedConfigurationVersion(ctx, sc, appID, prof.ID, stored[j]); err != nil {
+				return false, err
+			}
+			full[j] = v
+		}
+		return v.ContentType == w.ctype && v.VersionLabel == w.label && v.Description == w.description && sameContent(prof, v.Content, w.content), nil
+	}
+	prefix := 0
+	for prefix < len(want) && prefix < len(stored) {
+		ok, err := matches(prefix, want[prefix])
 		if err != nil {
 			return 0, err
 		}
-		if last.ContentType == ctype && last.VersionLabel == v.Label && sameContent(prof, last.Content, content) {
-			return last.VersionNumber, nil
+		if !ok {
+			break
+		}
+		prefix++
+	}
+	if prefix == len(want) {
+		return stored[prefix-1], nil
+	}
+	rest, latest := want[prefix:], 0
+	if prefix < len(stored) {
+		// Diverged: skip the longest start of rest that the stored
+		// versions end with.
+		for k := min(len(rest), len(stored)-prefix); k > 0; k-- {
+			ok := true
+			for i := 0; i < k && ok; i++ {
+				if ok, err = matches(len(stored)-k+i, rest[i]); err != nil {
+					return 0, err
+				}
+			}
+			if ok {
+				rest, latest = rest[k:], stored[len(stored)-1]
+				break
+			}
 		}
 	}
-	created, err := svc.CreateHostedConfigurationVersion(ctx, sc, appID, prof.ID, service.CreateHostedVersionInput{Content: content, ContentType: ctype,
-		VersionLabel: v.Label, Description: v.Description})
-	return created.VersionNumber, err
+	for _, w := range rest {
+		created, err := svc.CreateHostedConfigurationVersion(ctx, sc, appID, prof.ID, service.CreateHostedVersionInput{Content: w.content, ContentType: w.ctype,
+			VersionLabel: w.label, Description: w.description})
+		if err != nil {
+			return 0, err
+		}
+		latest = created.VersionNumber
+	}
+	return latest, nil
+}
+
+// storedVersions lists the numbers of the profile's hosted versions,
+// oldest first.
+func storedVersions(ctx context.Context, svc *service.Service, sc appconfig.Scope, appID, profID string) ([]int, error) {
+	var out []int
+	page := appconfig.PageRequest{}
+	for {
+		p, err := svc.ListHostedConfigurationVersions(ctx, sc, appID, profID, "", page)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range p.Items {
+			out = append(out, v.VersionNumber)
+		}
+		if p.NextToken == "" {
+			break
+		}
+		page.NextToken = p.NextToken
+	}
+	sort.Ints(out)
+	return out, nil
 }
 
 // sameContent compares stored and seeded content; feature-flag documents
