@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -51,8 +52,11 @@ type DB struct {
 	// query cost a fifth of a point read.
 	stmts sync.Map // stmtKey → *sql.Stmt
 	// writes feeds the group committer (nil: each Update commits alone).
+	// closeMu orders sends on writes before Close closes it.
 	writes    chan *writeReq
 	committed chan struct{}
+	closeMu   sync.RWMutex
+	closed    bool
 }
 
 // writeReq is one Update waiting for the group committer.
@@ -71,7 +75,7 @@ type stmtKey struct {
 }
 
 type queries struct {
-	get, getData, insert, put, putData, del, nextDue, claim, scanDue string
+	get, getData, insert, put, putData, del, nextDue, claim, scanDue, postpone string
 }
 
 // Open wraps open database handles. The caller has applied migrations.
@@ -88,13 +92,14 @@ func Open(d Dialect, writer, reader *sql.DB) *DB {
 		// ON CONFLICT DO NOTHING: a duplicate returns no row instead of an
 		// error, because PostgreSQL aborts the whole transaction on any
 		// error and callers go on after Insert's Conflict.
-		insert:  d.Rebind("INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq"),
-		put:     d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?" + key),
-		putData: d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?, data = ?" + key),
-		del:     d.Rebind("DELETE FROM records" + key),
-		nextDue: d.Rebind("SELECT MIN(due_at) FROM records WHERE kind = ? AND due_at IS NOT NULL"),
-		claim:   d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT ?" + d.SkipLocked()),
-		scanDue: d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL"),
+		insert:   d.Rebind("INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq"),
+		put:      d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?" + key),
+		putData:  d.Rebind("UPDATE records SET name = ?, body = ?, due_at = ?, data = ?" + key),
+		del:      d.Rebind("DELETE FROM records" + key),
+		nextDue:  d.Rebind("SELECT MIN(due_at) FROM records WHERE kind = ? AND due_at IS NOT NULL"),
+		claim:    d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, seq LIMIT ?" + d.SkipLocked()),
+		scanDue:  d.Rebind("SELECT " + cols + ", NULL FROM records WHERE kind = ? AND due_at IS NOT NULL"),
+		postpone: d.Rebind("UPDATE records SET due_at = ? WHERE seq = ?"),
 	}
 	return db
 }
@@ -108,10 +113,17 @@ func (db *DB) Writer() *sql.DB { return db.writer }
 // Close implements appconfig.Store.
 func (db *DB) Close() error {
 	var errs []error
+	db.closeMu.Lock()
+	already := db.closed
+	db.closed = true
+	db.closeMu.Unlock()
+	if already {
+		return nil
+	}
 	if db.writes != nil {
+		// Updates queued before now are still run and answered.
 		close(db.writes)
 		<-db.committed
-		db.writes = nil
 	}
 	db.stmts.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
@@ -154,13 +166,22 @@ func (db *DB) Update(ctx context.Context, fn func(appconfig.Tx) error) error {
 		return db.run(ctx, db.writer, false, fn)
 	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return appconfig.Internal(errStoreClosed, "%s store: closed", db.d.Name())
+	}
 	select {
 	case db.writes <- req:
 	case <-ctx.Done():
+		db.closeMu.RUnlock()
 		return ctx.Err()
 	}
+	db.closeMu.RUnlock()
 	return <-req.done
 }
+
+var errStoreClosed = errors.New("store closed")
 
 func (db *DB) committer() {
 	defer close(db.committed)
@@ -213,36 +234,59 @@ func (db *DB) runGroup(batch []*writeReq) {
 		return
 	}
 	topics := make([][]string, len(batch))
+	// broken: the shared transaction is gone (a savepoint could not be
+	// rolled back to), so nothing of the group may be reported as written.
+	var broken error
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(r.ctx, "SAVEPOINT w"); err != nil {
-			results[i] = db.wrap(err, "savepoint")
-			continue
+		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+			broken = db.wrap(err, "savepoint")
+			break
 		}
-		t := &tx{db: db, h: db.writer, tx: sqlTx}
+		// A member's statements must not be interrupted by its context:
+		// an interrupted write makes SQLite roll back the whole
+		// transaction, the other members' work with it.
+		t := &tx{db: db, h: db.writer, tx: sqlTx, fixed: context.WithoutCancel(r.ctx)}
 		err := callGuarded(r.fn, t)
 		if err == nil {
 			for _, topic := range t.topics {
-				if err = db.d.Notify(r.ctx, sqlTx, topic); err != nil {
+				if err = db.d.Notify(t.fixed, sqlTx, topic); err != nil {
 					err = db.wrap(err, "notify")
 					break
 				}
 			}
 		}
 		if err != nil {
-			_, _ = sqlTx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT w")
-			_, _ = sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w")
 			results[i] = err
+			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT w"); rerr != nil {
+				broken = db.wrap(rerr, "rollback to savepoint")
+				break
+			}
+			if _, rerr := sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w"); rerr != nil {
+				broken = db.wrap(rerr, "release savepoint")
+				break
+			}
 			continue
 		}
 		if _, err := sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w"); err != nil {
 			results[i] = db.wrap(err, "release savepoint")
-			continue
+			broken = results[i]
+			break
 		}
 		topics[i] = t.topics
+	}
+	if broken != nil {
+		_ = sqlTx.Rollback()
+		for i := range results {
+			if results[i] == nil {
+				results[i] = broken
+			}
+		}
+		finish()
+		return
 	}
 	if err := sqlTx.Commit(); err != nil {
 		for i := range results {
@@ -320,8 +364,9 @@ func (db *DB) wrap(err error, what string) error {
 // ClaimDue implements appconfig.Store.
 func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit int, fn func(appconfig.Tx, appconfig.Record) error) (int, error) {
 	// Records are claimed in batches, one transaction per batch and a
-	// savepoint per record: a failing record rolls back alone (and stops
-	// the round), and a batch pays for one commit, not one per record.
+	// savepoint per record: a failing record rolls back alone and is
+	// postponed by claimRetry, so it cannot hold back the records due
+	// after it; a batch pays for one commit, not one per record.
 	n := 0
 	for n < limit {
 		batch := min(limit-n, claimBatch)
@@ -346,21 +391,25 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 			if err := rows.Err(); err != nil {
 				return db.wrap(err, "claim")
 			}
+			sctx := tt.ctx(ctx)
 			for _, r := range recs {
-				if _, err := tt.tx.ExecContext(ctx, "SAVEPOINT claim"); err != nil {
+				if _, err := tt.tx.ExecContext(sctx, "SAVEPOINT claim"); err != nil {
 					return db.wrap(err, "savepoint")
 				}
 				mark := len(tt.topics)
 				if err := fn(t, r); err != nil {
-					if _, rerr := tt.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT claim"); rerr != nil {
+					if _, rerr := tt.tx.ExecContext(sctx, "ROLLBACK TO SAVEPOINT claim"); rerr != nil {
 						return db.wrap(rerr, "rollback to savepoint")
 					}
 					tt.topics = tt.topics[:mark]
-					fnErr = err
-					_, err = tt.tx.ExecContext(ctx, "RELEASE SAVEPOINT claim")
-					return db.wrap(err, "release savepoint")
+					if fnErr == nil {
+						fnErr = fmt.Errorf("%s %s/%s: %w", r.Kind, r.Parent, r.ID, err)
+					}
+					if _, perr := tt.exec(ctx, db.q.postpone, now.Add(claimRetry).UnixNano(), r.Seq); perr != nil {
+						return db.wrap(perr, "postpone")
+					}
 				}
-				if _, err := tt.tx.ExecContext(ctx, "RELEASE SAVEPOINT claim"); err != nil {
+				if _, err := tt.tx.ExecContext(sctx, "RELEASE SAVEPOINT claim"); err != nil {
 					return db.wrap(err, "release savepoint")
 				}
 				got++
@@ -383,6 +432,10 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 
 // claimBatch bounds the records claimed in one transaction.
 const claimBatch = 64
+
+// claimRetry is how long (on the caller's clock) a record whose handling
+// failed waits before it is offered again.
+const claimRetry = 30 * time.Second
 
 // NextDue implements appconfig.Store.
 func (db *DB) NextDue(ctx context.Context, kind string) (time.Time, bool, error) {
@@ -481,12 +534,23 @@ type tx struct {
 	h      *sql.DB
 	tx     *sql.Tx
 	topics []string
+	// fixed, when set, replaces the context of every statement (see
+	// runGroup).
+	fixed context.Context
+}
+
+func (t *tx) ctx(ctx context.Context) context.Context {
+	if t.fixed != nil {
+		return t.fixed
+	}
+	return ctx
 }
 
 // stmt returns query bound to the transaction, prepared once at Open when
 // it is one of the store's fixed statements. (Preparing lazily could wait
 // forever for the connection the transaction itself holds.)
 func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	ctx = t.ctx(ctx)
 	if s, ok := t.db.stmts.Load(stmtKey{t.h, query}); ok {
 		return t.tx.StmtContext(ctx, s.(*sql.Stmt))
 	}
@@ -494,6 +558,7 @@ func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -501,6 +566,7 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -508,6 +574,7 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -727,6 +794,9 @@ func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
 }
 
 func (t *tx) Notify(topic string) {
+	if slices.Contains(t.topics, topic) {
+		return
+	}
 	t.topics = append(t.topics, topic)
 }
 

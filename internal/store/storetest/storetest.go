@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"DataLoadedOnlyOnRequest", testData},
 		{"RollbackOnError", testRollback},
 		{"ClaimDue", testClaimDue},
+		{"ClaimDueFailureDoesNotBlock", testClaimDueFailureDoesNotBlock},
 		{"ConcurrentInsertsOneWinner", testConcurrentInserts},
 		{"ConcurrentClaimsExactlyOnce", testConcurrentClaims},
 		{"ConcurrentUpdatesFailAlone", testConcurrentFailures},
@@ -318,7 +319,8 @@ func testClaimDue(t *testing.T, s appconfig.Store) {
 	if !ok || !next.Equal(base.Add(10*time.Minute)) {
 		t.Fatalf("next due after claims %v %v", next, ok)
 	}
-	// An error stops the batch and rolls back that record's work.
+	// An error rolls back that record's work (see also
+	// testClaimDueFailureDoesNotBlock).
 	boom := errors.New("boom")
 	_, err = s.ClaimDue(ctx, "dep", base.Add(time.Hour), 10, func(tx appconfig.Tx, r appconfig.Record) error {
 		r.DueAt = time.Time{}
@@ -403,6 +405,50 @@ func testConcurrentClaims(t *testing.T, s appconfig.Store) {
 		if c != 1 {
 			t.Fatalf("record %s handled %d times", id, c)
 		}
+	}
+}
+
+// A record whose handling fails is rolled back and postponed; the records
+// due after it are still handled, and the failure is reported.
+func testClaimDueFailureDoesNotBlock(t *testing.T, s appconfig.Store) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	insert(t, s, appconfig.Record{Key: key("dep", "", "bad"), Body: []byte(`{"v":1}`), DueAt: base.Add(time.Minute)})
+	insert(t, s, appconfig.Record{Key: key("dep", "", "good"), Body: []byte(`{"v":1}`), DueAt: base.Add(2 * time.Minute)})
+	boom := errors.New("boom")
+	now := base.Add(5 * time.Minute)
+	var seen []string
+	_, err := s.ClaimDue(ctx, "dep", now, 10, func(tx appconfig.Tx, r appconfig.Record) error {
+		seen = append(seen, r.ID)
+		r.Body, r.DueAt = []byte(`{"v":2}`), time.Time{}
+		if err := tx.Put(ctx, r); err != nil {
+			return err
+		}
+		if r.ID == "bad" {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || fmt.Sprint(seen) != "[bad good]" {
+		t.Fatalf("claim: err %v, handled %v; want boom after handling [bad good]", err, seen)
+	}
+	good, _ := get(t, s, key("dep", "", "good"), false)
+	if string(good.Body) != `{"v":2}` || !good.DueAt.IsZero() {
+		t.Fatalf("the record after the failing one was not handled: %s due %v", good.Body, good.DueAt)
+	}
+	bad, _ := get(t, s, key("dep", "", "bad"), false)
+	if string(bad.Body) != `{"v":1}` {
+		t.Fatalf("the failing record's work was kept: %s", bad.Body)
+	}
+	if !bad.DueAt.After(now) {
+		t.Fatalf("the failing record is due again at once (%v): it would be retried in a loop", bad.DueAt)
+	}
+	n, err := s.ClaimDue(ctx, "dep", now, 10, func(appconfig.Tx, appconfig.Record) error { return boom })
+	if err != nil || n != 0 {
+		t.Fatalf("claim right after: %d %v; want nothing due", n, err)
+	}
+	next, ok, _ := s.NextDue(ctx, "dep")
+	if !ok || !next.Equal(bad.DueAt) {
+		t.Fatalf("next due %v %v; want the postponed record at %v", next, ok, bad.DueAt)
 	}
 }
 
