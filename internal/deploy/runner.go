@@ -43,8 +43,13 @@ type Config struct {
 	// TickInterval is the AT_DEPLOYMENT_TICK period (default 60s).
 	TickInterval time.Duration
 	// Lease bounds how long one process may evaluate a deployment's
-	// monitors and ticks before another may take over (default 2m).
+	// monitors and ticks before another may take over (default 2m). It
+	// must outlast IOTimeout in wall time.
 	Lease time.Duration
+	// IOTimeout bounds one evaluation's monitor reads and tick
+	// invocations, in wall time (default 25s); what has not answered by
+	// then counts as failed.
+	IOTimeout time.Duration
 	// Poll is the longest the runner sleeps without looking at the store,
 	// so that it notices deployments started by other processes (default
 	// 1s of service time).
@@ -62,10 +67,6 @@ type Runner struct {
 	cfg   Config
 	owner string
 	wake  chan struct{}
-	// inflight guards against evaluating one deployment twice at once in
-	// this process.
-	mu       sync.Mutex
-	inflight map[appconfig.Key]bool
 	// rounds serializes RunDue within the process: a caller (a test, or a
 	// Kick) waits for the round in progress, evaluations included, and then
 	// sees settled state.
@@ -89,6 +90,9 @@ func NewRunner(cfg Config) *Runner {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.IOTimeout <= 0 {
+		cfg.IOTimeout = 25 * time.Second
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 32
 	}
@@ -97,7 +101,7 @@ func NewRunner(cfg Config) *Runner {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &Runner{cfg: cfg, owner: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1), inflight: map[appconfig.Key]bool{}}
+	return &Runner{cfg: cfg, owner: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1)}
 }
 
 // Config returns the effective configuration.
@@ -124,27 +128,31 @@ func (r *Runner) Run(ctx context.Context) {
 			}
 		}
 	}()
-	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) {
-		if _, err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
+	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) (int, error) {
+		n, err := r.RunDue(ctx)
+		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("advancing deployments failed", "err", err)
 		}
+		return n, err
 	})
 }
 
-// Loop calls step, then sleeps until the earliest due record of kind (at
-// most poll, so work scheduled by other processes is noticed), a wake-up,
-// or the end of ctx — and again.
-func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock, poll time.Duration, wake <-chan struct{}, step func(context.Context)) {
-	for {
-		step(ctx)
+// Loop runs step whenever a record of kind is due, and otherwise sleeps
+// until the earliest due record (at most poll, so work scheduled by other
+// processes is noticed), a wake-up, or the end of ctx. Looking costs one
+// read; step (a write transaction) runs only when something is due. A
+// step that handles nothing (an error, or records locked elsewhere) is
+// retried after poll, not at once.
+func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) {
+	for ctx.Err() == nil {
 		wait := poll
-		if next, ok, err := st.NextDue(ctx, kind); err == nil && ok {
-			if d := next.Sub(clk.Now()); d < wait {
-				wait = d
+		next, ok, err := st.NextDue(ctx, kind)
+		if err == nil && ok {
+			if d := next.Sub(clk.Now()); d > 0 {
+				wait = min(wait, d)
+			} else if n, _ := step(ctx); n > 0 {
+				continue // progress: more may be due
 			}
-		}
-		if wait < 0 {
-			wait = 0
 		}
 		t := clk.NewTimer(wait)
 		select {
@@ -189,8 +197,11 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 			if (mon || tick) && (d.LeaseOwner == "" || d.LeaseOwner == r.owner || !now.Before(d.LeaseUntil)) {
 				d.LeaseOwner, d.LeaseUntil = r.owner, now.Add(r.cfg.Lease)
 				rec.Body, rec.DueAt = encodeDeployment(d), d.LeaseUntil
+				if err := tx.Put(ctx, rec); err != nil {
+					return err
+				}
 				jobs = append(jobs, ioJob{key: rec.Key, sc: sc, d: d, monitors: mon, ticks: tick})
-				return tx.Put(ctx, rec)
+				return nil
 			}
 			if r.cfg.Observe != nil {
 				if due := NextWake(&d, now); !due.IsZero() {
@@ -217,21 +228,11 @@ func (r *Runner) runJobs(ctx context.Context, jobs []ioJob) {
 	sem := make(chan struct{}, r.cfg.Workers)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		r.mu.Lock()
-		busy := r.inflight[j.key]
-		r.inflight[j.key] = true
-		r.mu.Unlock()
-		if busy {
-			continue
-		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(j ioJob) {
 			defer func() {
 				<-sem
-				r.mu.Lock()
-				delete(r.inflight, j.key)
-				r.mu.Unlock()
 				wg.Done()
 			}()
 			if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
@@ -246,13 +247,15 @@ func (r *Runner) runJobs(ctx context.Context, jobs []ioJob) {
 // applies what it learned under the lease it holds.
 func (r *Runner) evaluate(ctx context.Context, j ioJob) error {
 	var obs Observation
+	ioCtx, cancel := context.WithTimeout(ctx, r.cfg.IOTimeout)
 	if j.monitors {
-		obs.Alarm = r.checkMonitors(ctx, j.sc, j.d)
+		obs.Alarm = r.checkMonitors(ioCtx, j.sc, j.d)
 	}
 	if j.ticks && r.cfg.Hooks != nil && (obs.Alarm == nil || !obs.Alarm.InAlarm) {
-		t := r.cfg.Hooks.Tick(ctx, j.sc, j.d)
+		t := r.cfg.Hooks.Tick(ioCtx, j.sc, j.d)
 		obs.Tick = &t
 	}
+	cancel()
 	return r.cfg.Store.Update(ctx, func(tx appconfig.Tx) error {
 		rec, err := tx.Get(ctx, j.key, true, false)
 		if appconfig.IsNotFound(err) {

@@ -56,10 +56,12 @@ func (x *Extensions) Run(ctx context.Context) {
 			}
 		}
 	}()
-	deploy.Loop(ctx, x.cfg.Store, appconfig.KindDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) {
-		if _, err := x.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+	deploy.Loop(ctx, x.cfg.Store, appconfig.KindDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) (int, error) {
+		n, err := x.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
 			x.cfg.Logger.Warn("delivering extension events failed", "err", err)
 		}
+		return n, err
 	})
 }
 

@@ -183,6 +183,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// Background pacing is meant in wall time: scale it with the clock.
 	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.TimeScale) }
+	// A lease must outlast the I/O it covers in wall time (an evaluation's
+	// I/O is cut at the runner's IOTimeout, 25 s; one delivery at the
+	// invoker's 10 s), or another replica would take the work over while
+	// it is still running.
+	lease := func(d time.Duration) time.Duration { return max(d, wall(30*time.Second)) }
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second)})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -202,7 +207,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	invoker := &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
 		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}
-	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second)})
+	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second),
+		Lease: lease(time.Minute)})
 	s.svc.SetHooks(s.ext.ServiceHooks())
 	s.svc.SetLambda(s.ext)
 	s.runner = deploy.NewRunner(deploy.Config{
@@ -210,7 +216,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
 			Allow: allow.Check, HTTP: probeClient(invoker)},
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
-		Poll: wall(time.Second),
+		Poll: wall(time.Second), Lease: lease(2 * time.Minute),
 	})
 	s.svc.SetRunner(s.runner)
 	tokenKey, err := dataplane.TokenKey(ctx, st)
