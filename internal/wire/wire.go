@@ -139,17 +139,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	escaped := r.URL.EscapedPath()
-	service := "appconfig"
-	idx, labels, pathExists := shape.Match(acapi.Operations, r.Method, escaped)
+	// The data plane's two routes are tried first: polls are the bulk of
+	// the traffic, and no control-plane path matches them.
+	service := "appconfigdata"
+	idx, labels, pathExists := shape.Match(dataapi.Operations, r.Method, escaped)
 	var op shape.Operation
 	if idx >= 0 {
-		op = acapi.Operations[idx]
+		op = dataapi.Operations[idx]
 	} else {
-		di, dl, dExists := shape.Match(dataapi.Operations, r.Method, escaped)
-		if di >= 0 {
-			service, idx, labels, op = "appconfigdata", di, dl, dataapi.Operations[di]
+		ci, cl, cExists := shape.Match(acapi.Operations, r.Method, escaped)
+		if ci >= 0 {
+			service, idx, labels, op = "appconfig", ci, cl, acapi.Operations[ci]
 		}
-		pathExists = pathExists || dExists
+		pathExists = pathExists || cExists
 	}
 	if idx < 0 {
 		status, code, msg := http.StatusNotFound, "UnknownOperationException", "No operation matches "+r.Method+" "+escaped
@@ -173,11 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	info.Scope = sc
 	if h.limiter != nil && !h.limiter.allow(sc.Account) {
-		status := http.StatusBadRequest // the control plane's throttling status
-		if service == "appconfigdata" {
-			status = http.StatusTooManyRequests
-		}
-		info.Status, info.ErrorCode = writeJSONError(w, status, "ThrottlingException", "Rate exceeded", nil)
+		info.Status, info.ErrorCode = h.writeError(w, service, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
 		return
 	}
 	ctx = context.WithValue(ctx, scopeKey, sc)
@@ -298,7 +296,13 @@ func (h *Handler) domainError(w http.ResponseWriter, service string, e *appconfi
 		}
 		return writeJSONError(w, http.StatusNotFound, "ResourceNotFoundException", e.Message, m)
 	case appconfig.KindThrottled:
-		return writeJSONError(w, http.StatusTooManyRequests, "ThrottlingException", e.Message, nil)
+		// The data plane models ThrottlingException as 429; the control
+		// plane's (unmodeled) throttling answers 400.
+		status := http.StatusBadRequest
+		if data {
+			status = http.StatusTooManyRequests
+		}
+		return writeJSONError(w, status, "ThrottlingException", e.Message, nil)
 	case appconfig.KindInternal:
 		return writeJSONError(w, http.StatusInternalServerError, "InternalServerException", "An internal error occurred; the request ID identifies it in the server log.", nil)
 	}
