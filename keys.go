@@ -1,6 +1,9 @@
 package appconfig
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Record keys shared by the service and the deployment engine.
 
@@ -9,8 +12,12 @@ func EnvironmentKey(sc Scope, app, env string) Key {
 	return Key{Account: sc.Account, Region: sc.Region, Kind: KindEnvironment, Parent: app, ID: env}
 }
 
+// Parent is the Parent of the records under a resource, from the ids of
+// the resource's path (application, then environment or profile).
+func Parent(ids ...string) string { return strings.Join(ids, "/") }
+
 // DeploymentParent is the parent of an environment's deployment records.
-func DeploymentParent(app, env string) string { return app + "/" + env }
+func DeploymentParent(app, env string) string { return Parent(app, env) }
 
 // DeploymentKey is the key of a deployment record; ids are zero-padded so
 // they sort like numbers.

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -37,11 +36,12 @@ type Alarms struct {
 	// CloudWatchProtocol is "query" (default: understood by AWS and by
 	// emulators) or "cbor" (the SDK's default wire protocol).
 	CloudWatchProtocol string
-	// HTTP is the client of probes and Prometheus (default: 5 s timeout).
+	// HTTP is the client of probes and Prometheus. It must enforce the
+	// operator's outbound allow-list itself, on the request's host and on
+	// the address dialed (the server passes extension.AllowList's client
+	// with a 5 s timeout). Without it, probe and Prometheus monitors fail:
+	// there is no unchecked fallback.
 	HTTP *http.Client
-	// Allow, when set, vets probe and Prometheus hosts (the operator's
-	// outbound allow-list).
-	Allow func(host string) error
 
 	mu      sync.Mutex
 	clients map[string]*cloudwatch.Client
@@ -61,20 +61,16 @@ func (a *Alarms) Check(ctx context.Context, sc appconfig.Scope, m appconfig.Moni
 	return "", fmt.Errorf("unsupported monitor %q: use a CloudWatch alarm ARN, an http(s) URL or prometheus+http(s)://HOST:PORT/QUERY", arn)
 }
 
-func (a *Alarms) httpClient() *http.Client {
-	if a.HTTP != nil {
-		return a.HTTP
-	}
-	return &http.Client{Timeout: 5 * time.Second}
-}
+// errNoHTTPClient is the error of HTTP monitors when Alarms has no client.
+var errNoHTTPClient = errors.New("HTTP and Prometheus monitors are not configured: no allow-listed HTTP client")
 
 func (a *Alarms) cloudWatch(ctx context.Context, arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) != 7 || parts[2] != "cloudwatch" || parts[5] != "alarm" || parts[6] == "" {
-		return "", fmt.Errorf("%q is not a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME)", arn)
+	t, err := appconfig.ParseTargetARN(arn, appconfig.ARNCloudWatch)
+	if err != nil {
+		return "", err
 	}
-	region, name := parts[3], parts[6]
-	c := a.client(region)
+	name := t.Name
+	c := a.client(t.Region)
 	out, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{name}})
 	if err != nil {
 		return "", fmt.Errorf("CloudWatch DescribeAlarms %s: %w", name, err)
@@ -123,20 +119,14 @@ func (a *Alarms) client(region string) *cloudwatch.Client {
 }
 
 func (a *Alarms) get(ctx context.Context, raw string) (*http.Response, error) {
-	u, err := url.Parse(raw)
+	if a.HTTP == nil {
+		return nil, errNoHTTPClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
 		return nil, err
 	}
-	if a.Allow != nil {
-		if err := a.Allow(u.Hostname()); err != nil {
-			return nil, err
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return a.httpClient().Do(req)
+	return a.HTTP.Do(req)
 }
 
 func (a *Alarms) probe(ctx context.Context, raw string) (string, error) {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
+	"time"
 )
 
 var errNotAllowed = errors.New("target not allowed")
@@ -110,4 +112,35 @@ func (a *AllowList) control(network, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("%w: address %s is loopback, link-local or private and not explicitly allowed", errNotAllowed, ip)
 	}
 	return nil
+}
+
+// HTTPClient returns a new client whose every request is vetted here, the
+// one place outbound HTTP (URL targets, HTTP and Prometheus monitors) is
+// checked: the request's host by Check before any connection, the address
+// actually dialed by control, and redirects are refused (they could leave
+// the allow-list). A nil list allows nothing.
+func (a *AllowList) HTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: a.control}
+	return &http.Client{
+		Transport: &allowTransport{allow: a, next: &http.Transport{
+			DialContext: dialer.DialContext, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second,
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// allowTransport checks each request's host before handing it on.
+type allowTransport struct {
+	allow *AllowList
+	next  http.RoundTripper
+}
+
+func (t *allowTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.allow.Check(req.URL.Hostname()); err != nil {
+		if req.Body != nil {
+			req.Body.Close() // RoundTrip closes the body, even on errors
+		}
+		return nil, err
+	}
+	return t.next.RoundTrip(req)
 }

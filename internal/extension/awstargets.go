@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -27,6 +26,8 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
+
+	appconfig "github.com/appconfigd/appconfigd"
 )
 
 // AWSTargets delivers extension invocations to AWS services with the AWS SDK
@@ -92,11 +93,11 @@ func awsTargetsLambdaProtocol(o *lambda.Options) {
 // not a Go error; err is for transport and API errors (e.g.
 // ResourceNotFoundException).
 func (a *AWSTargets) InvokeLambda(ctx context.Context, functionArn string, payload []byte) (output []byte, functionError string, err error) {
-	t, err := parseAWSTargetARN(functionArn, "lambda")
+	t, err := appconfig.ParseTargetARN(functionArn, appconfig.ARNLambda)
 	if err != nil {
 		return nil, "", err
 	}
-	c := a.lambdaClient(t.region)
+	c := a.lambdaClient(t.Region)
 	// The full ARN (with its qualifier, if any) is a valid FunctionName and
 	// keeps the account, so cross-account functions work.
 	out, err := c.Invoke(ctx, &lambda.InvokeInput{
@@ -116,17 +117,17 @@ func (a *AWSTargets) InvokeLambda(ctx context.Context, functionArn string, paylo
 // MessageGroupId and a deduplication id derived from the body, so a retried
 // delivery of the same invocation is delivered once.
 func (a *AWSTargets) SendSQS(ctx context.Context, queueArn string, body []byte) error {
-	t, err := parseAWSTargetARN(queueArn, "sqs")
+	t, err := appconfig.ParseTargetARN(queueArn, appconfig.ARNSQS)
 	if err != nil {
 		return err
 	}
-	c := a.sqsClient(t.region)
+	c := a.sqsClient(t.Region)
 	url, err := a.queueURL(ctx, c, queueArn, t)
 	if err != nil {
 		return err
 	}
 	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))}
-	if strings.HasSuffix(t.name, ".fifo") {
+	if strings.HasSuffix(t.Name, ".fifo") {
 		in.MessageGroupId = aws.String(awsTargetsFIFOGroup)
 		in.MessageDeduplicationId = aws.String(awsTargetsDedupID(body))
 	}
@@ -141,7 +142,7 @@ func (a *AWSTargets) SendSQS(ctx context.Context, queueArn string, body []byte) 
 	return nil
 }
 
-func (a *AWSTargets) queueURL(ctx context.Context, c *sqs.Client, queueArn string, t awsTargetARN) (string, error) {
+func (a *AWSTargets) queueURL(ctx context.Context, c *sqs.Client, queueArn string, t appconfig.TargetARN) (string, error) {
 	a.mu.Lock()
 	url, ok := a.queueURLs[queueArn]
 	a.mu.Unlock()
@@ -149,8 +150,8 @@ func (a *AWSTargets) queueURL(ctx context.Context, c *sqs.Client, queueArn strin
 		return url, nil
 	}
 	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{
-		QueueName:              aws.String(t.name),
-		QueueOwnerAWSAccountId: aws.String(t.account),
+		QueueName:              aws.String(t.Name),
+		QueueOwnerAWSAccountId: aws.String(t.Account),
 	})
 	if err != nil {
 		return "", &awsTargetError{service: "sqs", op: "GetQueueUrl", prep: "for", arn: queueArn, err: err}
@@ -173,7 +174,7 @@ func (a *AWSTargets) queueURL(ctx context.Context, c *sqs.Client, queueArn strin
 // Messages to FIFO topics carry a MessageGroupId and a body-derived
 // deduplication id, as for SQS.
 func (a *AWSTargets) PublishSNS(ctx context.Context, topicArn string, body []byte, subject string) error {
-	t, err := parseAWSTargetARN(topicArn, "sns")
+	t, err := appconfig.ParseTargetARN(topicArn, appconfig.ARNSNS)
 	if err != nil {
 		return err
 	}
@@ -181,11 +182,11 @@ func (a *AWSTargets) PublishSNS(ctx context.Context, topicArn string, body []byt
 	if subject != "" {
 		in.Subject = aws.String(subject)
 	}
-	if strings.HasSuffix(t.name, ".fifo") {
+	if strings.HasSuffix(t.Name, ".fifo") {
 		in.MessageGroupId = aws.String(awsTargetsFIFOGroup)
 		in.MessageDeduplicationId = aws.String(awsTargetsDedupID(body))
 	}
-	if _, err := a.snsClient(t.region).Publish(ctx, in); err != nil {
+	if _, err := a.snsClient(t.Region).Publish(ctx, in); err != nil {
 		return &awsTargetError{service: "sns", op: "Publish", prep: "to", arn: topicArn, err: err}
 	}
 	return nil
@@ -197,14 +198,14 @@ func (a *AWSTargets) PublishSNS(ctx context.Context, topicArn string, body []byt
 // (non-zero FailedEntryCount) is an error carrying its ErrorCode and
 // ErrorMessage.
 func (a *AWSTargets) PutEvent(ctx context.Context, busArn, source, detailType string, resources []string, detail []byte) error {
-	t, err := parseAWSTargetARN(busArn, "events")
+	t, err := appconfig.ParseTargetARN(busArn, appconfig.ARNEventBus)
 	if err != nil {
 		return err
 	}
 	if !awsTargetsIsJSONObject(detail) {
 		return fmt.Errorf("eventbridge PutEvents to %s: detail is not a JSON object", busArn)
 	}
-	out, err := a.eventBridgeClient(t.region).PutEvents(ctx, &eventbridge.PutEventsInput{
+	out, err := a.eventBridgeClient(t.Region).PutEvents(ctx, &eventbridge.PutEventsInput{
 		Entries: []eventbridgetypes.PutEventsRequestEntry{{
 			EventBusName: aws.String(busArn),
 			Source:       aws.String(source),
@@ -334,100 +335,4 @@ func (e *awsTargetError) Error() string {
 		b.WriteString(")")
 	}
 	return b.String()
-}
-
-// ARN validation.
-
-type awsTargetARN struct {
-	partition, service, region, account string
-	name                                string // function, queue, topic or bus name
-	qualifier                           string // Lambda version or alias
-}
-
-var (
-	awsTargetsPartitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	awsTargetsRegionRE    = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
-	awsTargetsAccountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	awsTargetsFunctionRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	awsTargetsQualifierRE = regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
-	awsTargetsQueueRE     = regexp.MustCompile(`^([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$`)
-	awsTargetsTopicRE     = regexp.MustCompile(`^([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$`)
-	awsTargetsBusRE       = regexp.MustCompile(`^[A-Za-z0-9/._-]{1,256}$`)
-)
-
-var awsTargetsKinds = map[string]struct{ what, form string }{
-	"lambda": {"Lambda function", "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]"},
-	"sqs":    {"SQS queue", "arn:aws:sqs:REGION:ACCOUNT:NAME"},
-	"sns":    {"SNS topic", "arn:aws:sns:REGION:ACCOUNT:NAME"},
-	"events": {"EventBridge event bus", "arn:aws:events:REGION:ACCOUNT:event-bus/NAME"},
-}
-
-// parseAWSTargetARN checks that s is an ARN of the kind service expects
-// ("lambda", "sqs", "sns" or "events") and splits it.
-func parseAWSTargetARN(s, service string) (awsTargetARN, error) {
-	kind := awsTargetsKinds[service]
-	bad := func(why string, args ...any) (awsTargetARN, error) {
-		return awsTargetARN{}, fmt.Errorf("invalid %s ARN %q: %s (want %s)", kind.what, s, fmt.Sprintf(why, args...), kind.form)
-	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return bad("not an ARN")
-	}
-	t := awsTargetARN{partition: parts[1], service: parts[2], region: parts[3], account: parts[4]}
-	resource := parts[5]
-	switch {
-	case !awsTargetsPartitionRE.MatchString(t.partition):
-		return bad("bad partition %q", t.partition)
-	case t.service != service:
-		return bad("service is %q, not %q", t.service, service)
-	case t.region == "":
-		return bad("missing region")
-	case !awsTargetsRegionRE.MatchString(t.region):
-		return bad("bad region %q", t.region)
-	case t.account == "":
-		return bad("missing account")
-	case !awsTargetsAccountRE.MatchString(t.account):
-		return bad("account %q is not 12 digits", t.account)
-	case resource == "":
-		return bad("missing %s name", strings.ToLower(kind.what))
-	}
-	switch service {
-	case "lambda":
-		rest, ok := strings.CutPrefix(resource, "function:")
-		if !ok {
-			return bad("resource %q is not function:NAME", resource)
-		}
-		name, qual, hasQual := strings.Cut(rest, ":")
-		switch {
-		case name == "":
-			return bad("missing function name")
-		case !awsTargetsFunctionRE.MatchString(name):
-			return bad("bad function name %q", name)
-		case hasQual && !awsTargetsQualifierRE.MatchString(qual):
-			return bad("bad qualifier %q", qual)
-		}
-		t.name, t.qualifier = name, qual
-	case "sqs":
-		if !awsTargetsQueueRE.MatchString(resource) {
-			return bad("bad queue name %q", resource)
-		}
-		t.name = resource
-	case "sns":
-		if !awsTargetsTopicRE.MatchString(resource) {
-			return bad("bad topic name %q", resource)
-		}
-		t.name = resource
-	case "events":
-		name, ok := strings.CutPrefix(resource, "event-bus/")
-		switch {
-		case !ok:
-			return bad("resource %q is not event-bus/NAME", resource)
-		case name == "":
-			return bad("missing event bus name")
-		case !awsTargetsBusRE.MatchString(name):
-			return bad("bad event bus name %q", name)
-		}
-		t.name = name
-	}
-	return t, nil
 }

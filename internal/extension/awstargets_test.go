@@ -25,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	appconfig "github.com/appconfigd/appconfigd"
 )
 
 // moto's default account for any credentials that are not 12 digits.
@@ -595,9 +597,9 @@ func TestAWSTargetsARNValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.service+"/"+tc.arn, func(t *testing.T) {
-			parsed, err := parseAWSTargetARN(tc.arn, tc.service)
+			parsed, err := appconfig.ParseTargetARN(tc.arn, appconfig.ARNKind(tc.service))
 			if tc.wantErr == "" {
-				if err != nil || parsed.name != tc.wantName {
+				if err != nil || parsed.Name != tc.wantName {
 					t.Fatalf("parse = %+v, %v; want name %q", parsed, err, tc.wantName)
 				}
 				return

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,7 +69,9 @@ type Invoker struct {
 	Targets map[string]string
 	// Timeout bounds one invocation (default 10 s).
 	Timeout time.Duration
-	http    *http.Client
+
+	httpOnce sync.Once
+	http     *http.Client
 }
 
 // LoadTargets reads a JSON object mapping function ARNs to URLs.
@@ -82,6 +85,9 @@ func LoadTargets(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("%s: want a JSON object of ARN to URL: %w", path, err)
 	}
 	for arn, u := range m {
+		if _, err := appconfig.ParseTargetARN(arn, appconfig.ARNLambda); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			return nil, fmt.Errorf("%s: target of %s is not an http(s) URL: %q", path, arn, u)
 		}
@@ -96,19 +102,13 @@ func (inv *Invoker) timeout() time.Duration {
 	return 10 * time.Second
 }
 
-// HTTPClient is the client of URL targets: it refuses redirects and
-// addresses the allow-list does not cover (HTTP monitors share it).
+// HTTPClient is the client of URL targets, built once from Allow (see
+// AllowList.HTTPClient): it refuses redirects, hosts and addresses the
+// allow-list does not cover. HTTP monitors share it.
 func (inv *Invoker) HTTPClient() *http.Client { return inv.client() }
 
 func (inv *Invoker) client() *http.Client {
-	if inv.http == nil {
-		dialer := &net.Dialer{Timeout: 5 * time.Second, Control: inv.Allow.control}
-		inv.http = &http.Client{
-			Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second},
-			// Redirects could leave the allow-list: refuse them.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	}
+	inv.httpOnce.Do(func() { inv.http = inv.Allow.HTTPClient() })
 	return inv.http
 }
 
@@ -138,35 +138,41 @@ func (inv *Invoker) Invoke(ctx context.Context, sc appconfig.Scope, t Target, po
 	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
 		return inv.post(ctx, uri, payload)
 	case strings.HasPrefix(uri, "arn:"):
-		parts := strings.SplitN(uri, ":", 6)
-		if len(parts) == 6 {
-			switch parts[2] {
-			case "lambda":
-				if u, ok := inv.Targets[uri]; ok {
-					return inv.post(ctx, u, payload)
-				}
-				if inv.AWS == nil {
-					return fail(CodeUnsupported, "no Lambda endpoint is configured for %s", uri)
-				}
-				out, fnErr, err := inv.AWS.InvokeLambda(ctx, uri, payload)
-				if err != nil {
-					return classify(err, CodeDelivery)
-				}
-				if fnErr != "" {
-					code, msg := errorOf(out)
-					if msg == "" {
-						msg = "the function failed (" + fnErr + ")"
-					}
-					return Result{ErrorCode: CodeFunctionError, Error: strings.TrimSpace(code + ": " + msg)}
-				}
-				return parseAnswer(out)
-			case "sqs":
-				return inv.aws(func() error { return inv.AWS.SendSQS(ctx, uri, payload) })
-			case "sns":
-				return inv.aws(func() error { return inv.AWS.PublishSNS(ctx, uri, payload, "") })
-			case "events":
-				return inv.putEvent(ctx, uri, t, point, payload)
+		// The parser CheckActionURI uses: what CreateExtension accepts is
+		// what runs here.
+		a, err := appconfig.ParseActionARN(uri)
+		if err != nil {
+			if ae, _ := err.(*appconfig.ARNError); ae != nil && ae.Kind == "" {
+				break // not an action target's kind: refused below
 			}
+			return fail(CodeUnsupported, "%v", err)
+		}
+		switch a.Kind {
+		case appconfig.ARNLambda:
+			if u, ok := inv.Targets[uri]; ok {
+				return inv.post(ctx, u, payload)
+			}
+			if inv.AWS == nil {
+				return fail(CodeUnsupported, "no Lambda endpoint is configured for %s", uri)
+			}
+			out, fnErr, err := inv.AWS.InvokeLambda(ctx, uri, payload)
+			if err != nil {
+				return classify(err, CodeDelivery)
+			}
+			if fnErr != "" {
+				code, msg := errorOf(out)
+				if msg == "" {
+					msg = "the function failed (" + fnErr + ")"
+				}
+				return Result{ErrorCode: CodeFunctionError, Error: strings.TrimSpace(code + ": " + msg)}
+			}
+			return parseAnswer(out)
+		case appconfig.ARNSQS:
+			return inv.aws(func() error { return inv.AWS.SendSQS(ctx, uri, payload) })
+		case appconfig.ARNSNS:
+			return inv.aws(func() error { return inv.AWS.PublishSNS(ctx, uri, payload, "") })
+		case appconfig.ARNEventBus:
+			return inv.putEvent(ctx, uri, t, point, payload)
 		}
 	}
 	return fail(CodeUnsupported, "cannot invoke %q: not an http(s) URL or a Lambda, SQS, SNS or EventBridge ARN", uri)
@@ -199,9 +205,8 @@ func (inv *Invoker) post(ctx context.Context, raw string, payload []byte) Result
 	if err != nil {
 		return fail(CodeUnsupported, "invalid URL %q: %v", raw, err)
 	}
-	if err := inv.Allow.Check(u.Hostname()); err != nil {
-		return fail(CodeNotAllowed, "%v", err)
-	}
+	// The client vets the host against the allow-list (and the address
+	// dialed); a refusal is classified as TargetNotAllowed.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
 	if err != nil {
 		return fail(CodeUnsupported, "%v", err)

@@ -214,7 +214,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.runner = deploy.NewRunner(deploy.Config{
 		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
-			Allow: allow.Check, HTTP: probeClient(invoker)},
+			HTTP: probeClient(invoker)},
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
 		Poll: wall(time.Second), Lease: lease(2 * time.Minute),
 	})

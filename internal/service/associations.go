@@ -152,7 +152,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 		if params == nil {
 			return nil
 		}
-		e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+		e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (s *Service) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfi
 			return nil, err
 		}
 		for _, a := range as {
-			e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+			e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
 			if appconfig.IsNotFound(err) {
 				continue
 			}
@@ -307,7 +307,7 @@ func (s *Service) AppliedExtensions(ctx context.Context, tx appconfig.Tx, sc app
 			return nil, false, err
 		}
 		for _, a := range as {
-			e, _, err := s.resolveExtension(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+			e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
 			if appconfig.IsNotFound(err) {
 				continue
 			}

@@ -62,7 +62,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return err
 		}
 		env.ID = id
-		return s.putTags(ctx, tx, sc, childParent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
 	})
 	return env, err
 }
@@ -130,7 +130,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.deleteAssociationsOf(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
 			return err
 		}
-		parent := childParent(app.ID, env.ID)
+		parent := appconfig.DeploymentParent(app.ID, env.ID)
 		for _, kind := range []string{appconfig.KindDeployment, appconfig.KindTags} {
 			if _, err := tx.DeleteAll(ctx, query(sc, kind, parent)); err != nil {
 				return err

@@ -28,7 +28,8 @@ const (
 	ExtSNS          = "AWS.AppConfig.DeploymentNotificationsToSns"
 )
 
-// AWSExtensions is the AWS-authored catalogue (version 1 of each).
+// AWSExtensions is the AWS-authored catalogue (version 1 of each), built
+// afresh on each call: callers may modify it.
 func AWSExtensions() []appconfig.Extension {
 	notify := func(uri, name string) map[string][]appconfig.ExtensionAction {
 		m := map[string][]appconfig.ExtensionAction{}
@@ -62,11 +63,38 @@ func AWSExtensions() []appconfig.Extension {
 	}
 }
 
+// awsCatalogue is the AWS-authored catalogue, built once. Its extensions
+// (maps included) are shared by every lookup and must not be modified.
+var awsCatalogue = newAWSCatalogue(AWSExtensions())
+
+type awsCatalogueT struct {
+	list         []appconfig.Extension
+	byID, byName map[string]int // index in list
+}
+
+func newAWSCatalogue(list []appconfig.Extension) awsCatalogueT {
+	c := awsCatalogueT{list: list, byID: map[string]int{}, byName: map[string]int{}}
+	for i, e := range list {
+		c.byID[e.ID], c.byName[e.Name] = i, i
+	}
+	return c
+}
+
+// awsExtensionByID finds an AWS-authored extension by ID.
+func awsExtensionByID(id string) (appconfig.Extension, bool) {
+	if i, ok := awsCatalogue.byID[id]; ok {
+		return awsCatalogue.list[i], true
+	}
+	return appconfig.Extension{}, false
+}
+
+// awsExtension finds an AWS-authored extension by ID or name.
 func awsExtension(ident string) (appconfig.Extension, bool) {
-	for _, e := range AWSExtensions() {
-		if e.ID == ident || e.Name == ident {
-			return e, true
-		}
+	if e, ok := awsExtensionByID(ident); ok {
+		return e, true
+	}
+	if i, ok := awsCatalogue.byName[ident]; ok {
+		return awsCatalogue.list[i], true
 	}
 	return appconfig.Extension{}, false
 }
@@ -92,29 +120,45 @@ func extensionNotFound(ident string) error {
 	return appconfig.NotFound("Extension", "Extension %s not found", ident)
 }
 
-// resolveExtension finds an extension version by name, ID or ARN; version
-// 0 means the highest (or the one the ARN names).
+// resolveExtension finds an extension version by name, ID or ARN (a
+// caller's identifier); version 0 means the highest (or the one the ARN
+// names).
 func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
-	id := ident
 	if res, ok := ParseARN(ident); ok && res.Type == "extension" {
 		if res.Region != sc.Region || (res.Account != "" && res.Account != sc.Account) {
 			return appconfig.Extension{}, appconfig.Record{}, extensionNotFound(ident)
 		}
-		id = res.ID
 		if version == 0 {
 			version = res.Version
 		}
+		return s.extensionVersion(ctx, tx, sc, res.ID, ident, version, forUpdate)
 	}
-	if e, ok := awsExtension(id); ok {
+	id := ident
+	if e, ok := awsExtension(ident); ok {
+		id = e.ID
+	} else if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", ident), false); err == nil {
+		// Names take precedence over IDs, as before.
+		id = c.ExtensionID
+	} else if !appconfig.IsNotFound(err) {
+		return appconfig.Extension{}, appconfig.Record{}, err
+	}
+	return s.extensionVersion(ctx, tx, sc, id, ident, version, forUpdate)
+}
+
+// extensionByID finds an extension version by ID (an association's
+// ExtensionID): no name lookup, so it costs one read (none for AWS's).
+func (s *Service) extensionByID(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+	return s.extensionVersion(ctx, tx, sc, id, id, version, forUpdate)
+}
+
+// extensionVersion loads version (0: the highest) of extension id; ident
+// names it in errors.
+func (s *Service) extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+	if e, ok := awsExtensionByID(id); ok {
 		if version != 0 && version != e.VersionNumber {
 			return e, appconfig.Record{}, appconfig.NotFound("Extension", "Extension %s has no version %d", e.ID, version)
 		}
 		return e, appconfig.Record{}, nil
-	}
-	if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", id), false); err == nil {
-		id = c.ExtensionID
-	} else if !appconfig.IsNotFound(err) {
-		return appconfig.Extension{}, appconfig.Record{}, err
 	}
 	if version == 0 {
 		q := query(sc, appconfig.KindExtension, id)
@@ -149,22 +193,20 @@ type ExtensionInput struct {
 	LatestVersionNumber *int
 }
 
-// CheckActionURI accepts the targets appconfigd can invoke.
+// CheckActionURI accepts the targets appconfigd can invoke. ARNs are
+// checked by appconfig.ParseActionARN, the parser the extension invoker uses,
+// so an accepted action cannot fail every invocation on its ARN's form.
 func CheckActionURI(uri string) error {
 	switch {
 	case strings.HasPrefix(uri, "https://"), strings.HasPrefix(uri, "http://"):
 		return nil
 	case strings.HasPrefix(uri, "arn:"):
-		parts := strings.SplitN(uri, ":", 6)
-		if len(parts) == 6 {
-			switch parts[2] {
-			case "lambda", "sqs", "sns":
-				return nil
-			case "events":
-				if strings.HasPrefix(parts[5], "event-bus/") {
-					return nil
-				}
-			}
+		_, err := appconfig.ParseActionARN(uri)
+		if err == nil {
+			return nil
+		}
+		if ae, _ := err.(*appconfig.ARNError); ae != nil && ae.Kind != "" {
+			return appconfig.BadRequest("Action URI %q is not a valid %s ARN: %s. Use %s.", uri, ae.Kind.What(), ae.Reason, ae.Kind.Form())
 		}
 	}
 	return appconfig.BadRequest("Action URI %q is not supported: use a Lambda function, SQS queue, SNS topic or EventBridge event bus ARN, or an http(s) URL.", uri)
@@ -334,57 +376,59 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 }
 
 // ListExtensions lists the account's extensions (their highest version),
-// then the AWS-authored ones, optionally by name.
+// in creation order, then the AWS-authored ones, optionally by name.
+// Pages of the account's part carry listPage's tokens (of name claims);
+// those of AWS's part index the catalogue.
 func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name string, p appconfig.PageRequest) (appconfig.Page[appconfig.Extension], error) {
 	var page appconfig.Page[appconfig.Extension]
-	phase, seq, err := parseToken(p.NextToken, appconfig.KindExtension)
-	if err != nil {
-		return page, err
-	}
-	size := pageSize(p)
-	from := 0
-	if phase == "" {
+	badToken := appconfig.BadRequest("The NextToken is not valid for this request.")
+	phase, from, err := parseToken(p.NextToken, appconfig.KindExtension)
+	awsPhase := err == nil && phase == "aws"
+	if !awsPhase {
+		if p.NextToken != "" && (err == nil || name != "") {
+			// An old-style account token, or a token with a name filter
+			// (the account part of such a listing fits one page).
+			return page, badToken
+		}
+		from = 0
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
-			q := query(sc, appconfig.KindExtensionName, "")
-			q.AfterSeq = seq
-			claims, err := tx.List(ctx, q)
-			if err != nil {
-				return err
-			}
-			for _, c := range claims {
-				if name != "" && c.ID != name {
-					continue
-				}
-				if len(page.Items) == size {
-					page.NextToken = makeToken(appconfig.KindExtension, "", q.AfterSeq)
+			if name != "" {
+				// Claims are keyed by name: at most one extension.
+				c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", name), false)
+				if appconfig.IsNotFound(err) {
 					return nil
 				}
-				claim, err := decode[nameClaim](c)
 				if err != nil {
 					return err
 				}
-				e, _, err := s.resolveExtension(ctx, tx, sc, claim.ExtensionID, 0, false)
+				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				if err != nil {
 					return err
 				}
 				page.Items = append(page.Items, e)
-				q.AfterSeq = c.Seq
+				return nil
 			}
-			return nil
+			var err error
+			page, err = listPage(ctx, tx, query(sc, appconfig.KindExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
+				c, err := decode[nameClaim](r)
+				if err != nil {
+					return appconfig.Extension{}, false, err
+				}
+				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
+				return e, err == nil, err
+			})
+			return err
 		})
 		if err != nil || page.NextToken != "" {
 			return page, err
 		}
-	} else if phase == "aws" {
-		from = int(seq)
-	} else {
-		return page, appconfig.BadRequest("The NextToken is not valid for this request.")
 	}
-	catalogue := AWSExtensions()
-	if from > len(catalogue) {
-		return page, appconfig.BadRequest("The NextToken is not valid for this request.")
+	catalogue := awsCatalogue.list
+	if from > int64(len(catalogue)) {
+		return page, badToken
 	}
-	for i := from; i < len(catalogue); i++ {
+	size := pageSize(p)
+	for i := int(from); i < len(catalogue); i++ {
 		e := catalogue[i]
 		if name != "" && name != e.Name && name != e.ID {
 			continue

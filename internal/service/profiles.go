@@ -110,7 +110,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return err
 		}
 		p.ID = id
-		return s.putTags(ctx, tx, sc, childParent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
 	})
 	return p, err
 }
@@ -178,7 +178,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindHostedVersion, childParent(app.ID, p.ID)))
+		n, err := tx.Count(ctx, query(sc, appconfig.KindHostedVersion, appconfig.Parent(app.ID, p.ID)))
 		if err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, childParent(app.ID, p.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, appconfig.Parent(app.ID, p.ID))); err != nil {
 			return err
 		}
 		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {

@@ -192,8 +192,6 @@ func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
 	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
 }
 
-func childParent(ids ...string) string { return strings.Join(ids, "/") }
-
 func encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {

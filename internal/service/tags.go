@@ -98,11 +98,11 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 	case "application":
 		return res.Application, exists(appconfig.KindApplication, "", res.Application)
 	case "environment":
-		return childParent(res.Application, res.Environment), exists(appconfig.KindEnvironment, res.Application, res.Environment)
+		return appconfig.Parent(res.Application, res.Environment), exists(appconfig.KindEnvironment, res.Application, res.Environment)
 	case "configurationprofile":
-		return childParent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
+		return appconfig.Parent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
 	case "deployment":
-		p := childParent(res.Application, res.Environment)
+		p := appconfig.Parent(res.Application, res.Environment)
 		k := appconfig.DeploymentKey(sc, res.Application, res.Environment, res.Number)
 		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
