@@ -94,6 +94,9 @@ func TestApplications(t *testing.T) {
 	if !strings.Contains(err.Error(), "length less than or equal to 64") {
 		t.Fatalf("constraint not named: %v", err)
 	}
+	if !strings.Contains(err.Error(), "at 'name' failed to satisfy") {
+		t.Fatalf("member path not in AWS's lower camel case: %v", err)
+	}
 	_, err = c.UpdateApplication(ctx, &sdk.UpdateApplicationInput{ApplicationId: aws.String(id), Description: aws.String(strings.Repeat("d", 1025))})
 	WantError(t, err, "BadRequestException", 400)
 

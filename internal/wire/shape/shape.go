@@ -177,14 +177,14 @@ func (l Lookahead) MatchString(s string) bool {
 	return !l.Not.MatchString(s) && l.Then.MatchString(s)
 }
 
-// Path joins a parent path and a member name the way AWS validation
-// messages print them (lower camel case).
+// Path joins a parent path and a member name as AWS validation messages
+// print them; the generator passes member names already in lower camel
+// case, so a top-level member's path is a constant and costs nothing.
 func Path(parent, member string) string {
-	m := lowerFirst(member)
 	if parent == "" {
-		return m
+		return member
 	}
-	return parent + "." + m
+	return parent + "." + member
 }
 
 // Index is the path of the i-th (0-based) element of a list.
@@ -195,13 +195,6 @@ func Index(parent string, i int) string {
 // Key is the path of a map entry.
 func Key(parent, key string) string {
 	return parent + "." + key
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // Time is a timestamp encoded as an ISO-8601 string in UTC with

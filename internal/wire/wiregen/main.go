@@ -336,7 +336,7 @@ func (g *gen) genValidate() {
 		}
 		for _, mn := range sortedKeys(s.Members) {
 			mem := s.Members[mn]
-			pathExpr := fmt.Sprintf("shape.Path(path, %q)", mn)
+			pathExpr := fmt.Sprintf("shape.Path(path, %q)", strings.ToLower(mn[:1])+mn[1:])
 			field := "s." + mn
 			if required[mn] {
 				g.p("\tif %s == nil {", field)

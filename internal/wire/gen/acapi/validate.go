@@ -25,61 +25,61 @@ var (
 
 func (s *AccountSettings) validate(path string, v *shape.Violations) {
 	if s.DeletionProtection != nil {
-		s.DeletionProtection.validate(shape.Path(path, "DeletionProtection"), v)
+		s.DeletionProtection.validate(shape.Path(path, "deletionProtection"), v)
 	}
 	if s.VendedMetrics != nil {
-		s.VendedMetrics.validate(shape.Path(path, "VendedMetrics"), v)
+		s.VendedMetrics.validate(shape.Path(path, "vendedMetrics"), v)
 	}
 }
 
 func (s *Action) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.RoleArn != nil {
-		v.StringLen(*s.RoleArn, shape.Path(path, "RoleArn"), 20, 2048)
-		v.Pattern(*s.RoleArn, shape.Path(path, "RoleArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.RoleArn, shape.Path(path, "roleArn"), 20, 2048)
+		v.Pattern(*s.RoleArn, shape.Path(path, "roleArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Uri != nil {
-		v.StringLen(*s.Uri, shape.Path(path, "Uri"), 1, 2048)
+		v.StringLen(*s.Uri, shape.Path(path, "uri"), 1, 2048)
 	}
 }
 
 func (s *ActionInvocation) validate(path string, v *shape.Violations) {
 	if s.ActionName != nil {
-		v.StringLen(*s.ActionName, shape.Path(path, "ActionName"), 1, 64)
+		v.StringLen(*s.ActionName, shape.Path(path, "actionName"), 1, 64)
 	}
 	if s.ErrorCode != nil {
 	}
 	if s.ErrorMessage != nil {
 	}
 	if s.ExtensionIdentifier != nil {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.InvocationId != nil {
-		v.Pattern(*s.InvocationId, shape.Path(path, "InvocationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.InvocationId, shape.Path(path, "invocationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.RoleArn != nil {
-		v.StringLen(*s.RoleArn, shape.Path(path, "RoleArn"), 20, 2048)
-		v.Pattern(*s.RoleArn, shape.Path(path, "RoleArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.RoleArn, shape.Path(path, "roleArn"), 20, 2048)
+		v.Pattern(*s.RoleArn, shape.Path(path, "roleArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Uri != nil {
-		v.StringLen(*s.Uri, shape.Path(path, "Uri"), 1, 2048)
+		v.StringLen(*s.Uri, shape.Path(path, "uri"), 1, 2048)
 	}
 }
 
 func (s *Application) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 }
 
@@ -88,27 +88,27 @@ func (s *Applications) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *AppliedExtension) validate(path string, v *shape.Violations) {
 	if s.ExtensionAssociationId != nil {
-		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "ExtensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "extensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ExtensionId != nil {
-		v.Pattern(*s.ExtensionId, shape.Path(path, "ExtensionId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExtensionId, shape.Path(path, "extensionId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 0, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 0, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "Parameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "parameters"), k1), 1, 2048)
 		}
 	}
 	if s.VersionNumber != nil {
@@ -136,18 +136,18 @@ func (s *AttributeValue) validate(path string, v *shape.Violations) {
 	if s.BooleanValue != nil {
 	}
 	if s.NumberArray != nil {
-		v.Len(len(s.NumberArray), shape.Path(path, "NumberArray"), 0, 25)
+		v.Len(len(s.NumberArray), shape.Path(path, "numberArray"), 0, 25)
 	}
 	if s.NumberValue != nil {
 	}
 	if s.StringArray != nil {
-		v.Len(len(s.StringArray), shape.Path(path, "StringArray"), 0, 25)
+		v.Len(len(s.StringArray), shape.Path(path, "stringArray"), 0, 25)
 		for i1 := range s.StringArray {
-			v.StringLen(s.StringArray[i1], shape.Index(shape.Path(path, "StringArray"), i1), 0, 1024)
+			v.StringLen(s.StringArray[i1], shape.Index(shape.Path(path, "stringArray"), i1), 0, 1024)
 		}
 	}
 	if s.StringValue != nil {
-		v.StringLen(*s.StringValue, shape.Path(path, "StringValue"), 0, 1024)
+		v.StringLen(*s.StringValue, shape.Path(path, "stringValue"), 0, 1024)
 	}
 }
 
@@ -161,7 +161,7 @@ func (s *BadRequestDetails) validate(path string, v *shape.Violations) {
 		for i1 := range s.InvalidConfiguration {
 			{
 				e := s.InvalidConfiguration[i1]
-				e.validate(shape.Index(shape.Path(path, "InvalidConfiguration"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "invalidConfiguration"), i1), v)
 			}
 		}
 	}
@@ -169,7 +169,7 @@ func (s *BadRequestDetails) validate(path string, v *shape.Violations) {
 
 func (s *Configuration) validate(path string, v *shape.Violations) {
 	if s.ConfigurationVersion != nil {
-		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "ConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "configurationVersion"), 1, 1024)
 	}
 	if s.Content != nil {
 	}
@@ -179,40 +179,40 @@ func (s *Configuration) validate(path string, v *shape.Violations) {
 
 func (s *ConfigurationProfile) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.KmsKeyArn != nil {
-		v.StringLen(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), 20, 2048)
-		v.Pattern(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), 20, 2048)
+		v.Pattern(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 1, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 1, 2048)
 	}
 	if s.LocationUri != nil {
-		v.StringLen(*s.LocationUri, shape.Path(path, "LocationUri"), 1, 2048)
+		v.StringLen(*s.LocationUri, shape.Path(path, "locationUri"), 1, 2048)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 128)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 128)
 	}
 	if s.RetrievalRoleArn != nil {
-		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), 20, 2048)
-		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
+		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), 20, 2048)
+		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
 	}
 	if s.Type != nil {
-		v.Pattern(*s.Type, shape.Path(path, "Type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
+		v.Pattern(*s.Type, shape.Path(path, "type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
 	}
 	if s.Validators != nil {
-		v.Len(len(s.Validators), shape.Path(path, "Validators"), 0, 2)
+		v.Len(len(s.Validators), shape.Path(path, "validators"), 0, 2)
 		for i1 := range s.Validators {
 			{
 				e := s.Validators[i1]
-				e.validate(shape.Index(shape.Path(path, "Validators"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "validators"), i1), v)
 			}
 		}
 	}
@@ -220,24 +220,24 @@ func (s *ConfigurationProfile) validate(path string, v *shape.Violations) {
 
 func (s *ConfigurationProfileSummary) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.LocationUri != nil {
-		v.StringLen(*s.LocationUri, shape.Path(path, "LocationUri"), 1, 2048)
+		v.StringLen(*s.LocationUri, shape.Path(path, "locationUri"), 1, 2048)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 128)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 128)
 	}
 	if s.Type != nil {
-		v.Pattern(*s.Type, shape.Path(path, "Type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
+		v.Pattern(*s.Type, shape.Path(path, "type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
 	}
 	if s.ValidatorTypes != nil {
-		v.Len(len(s.ValidatorTypes), shape.Path(path, "ValidatorTypes"), 0, 2)
+		v.Len(len(s.ValidatorTypes), shape.Path(path, "validatorTypes"), 0, 2)
 		for i1 := range s.ValidatorTypes {
-			v.Enum(s.ValidatorTypes[i1], shape.Index(shape.Path(path, "ValidatorTypes"), i1), ValidatorTypeValues)
+			v.Enum(s.ValidatorTypes[i1], shape.Index(shape.Path(path, "validatorTypes"), i1), ValidatorTypeValues)
 		}
 	}
 }
@@ -247,12 +247,12 @@ func (s *ConfigurationProfiles) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -265,18 +265,18 @@ func (s *CreateApplicationRequest) Validate() error {
 
 func (s *CreateApplicationRequest) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -290,46 +290,46 @@ func (s *CreateConfigurationProfileRequest) Validate() error {
 
 func (s *CreateConfigurationProfileRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 1, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 1, 2048)
 	}
 	if s.LocationUri == nil {
-		v.Missing(shape.Path(path, "LocationUri"))
+		v.Missing(shape.Path(path, "locationUri"))
 	} else {
-		v.StringLen(*s.LocationUri, shape.Path(path, "LocationUri"), 1, 2048)
+		v.StringLen(*s.LocationUri, shape.Path(path, "locationUri"), 1, 2048)
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 128)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 128)
 	}
 	if s.RetrievalRoleArn != nil {
-		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), 20, 2048)
-		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
+		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), 20, 2048)
+		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 	if s.Type != nil {
-		v.Pattern(*s.Type, shape.Path(path, "Type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
+		v.Pattern(*s.Type, shape.Path(path, "type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
 	}
 	if s.Validators != nil {
-		v.Len(len(s.Validators), shape.Path(path, "Validators"), 0, 2)
+		v.Len(len(s.Validators), shape.Path(path, "validators"), 0, 2)
 		for i1 := range s.Validators {
 			{
 				e := s.Validators[i1]
-				e.validate(shape.Index(shape.Path(path, "Validators"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "validators"), i1), v)
 			}
 		}
 	}
@@ -344,37 +344,37 @@ func (s *CreateDeploymentStrategyRequest) Validate() error {
 
 func (s *CreateDeploymentStrategyRequest) validate(path string, v *shape.Violations) {
 	if s.DeploymentDurationInMinutes == nil {
-		v.Missing(shape.Path(path, "DeploymentDurationInMinutes"))
+		v.Missing(shape.Path(path, "deploymentDurationInMinutes"))
 	} else {
-		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "DeploymentDurationInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "deploymentDurationInMinutes"), true, 0, true, 1440)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.FinalBakeTimeInMinutes != nil {
-		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "FinalBakeTimeInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "finalBakeTimeInMinutes"), true, 0, true, 1440)
 	}
 	if s.GrowthFactor == nil {
-		v.Missing(shape.Path(path, "GrowthFactor"))
+		v.Missing(shape.Path(path, "growthFactor"))
 	} else {
-		v.FloatRange(*s.GrowthFactor, shape.Path(path, "GrowthFactor"), true, 1, true, 100)
+		v.FloatRange(*s.GrowthFactor, shape.Path(path, "growthFactor"), true, 1, true, 100)
 	}
 	if s.GrowthType != nil {
-		v.Enum(*s.GrowthType, shape.Path(path, "GrowthType"), GrowthTypeValues)
+		v.Enum(*s.GrowthType, shape.Path(path, "growthType"), GrowthTypeValues)
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.ReplicateTo != nil {
-		v.Enum(*s.ReplicateTo, shape.Path(path, "ReplicateTo"), ReplicateToValues)
+		v.Enum(*s.ReplicateTo, shape.Path(path, "replicateTo"), ReplicateToValues)
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -388,32 +388,32 @@ func (s *CreateEnvironmentRequest) Validate() error {
 
 func (s *CreateEnvironmentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Monitors != nil {
-		v.Len(len(s.Monitors), shape.Path(path, "Monitors"), 0, 5)
+		v.Len(len(s.Monitors), shape.Path(path, "monitors"), 0, 5)
 		for i1 := range s.Monitors {
 			{
 				e := s.Monitors[i1]
-				e.validate(shape.Index(shape.Path(path, "Monitors"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "monitors"), i1), v)
 			}
 		}
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -427,64 +427,64 @@ func (s *CreateExperimentDefinitionRequest) Validate() error {
 
 func (s *CreateExperimentDefinitionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.AudienceDescription != nil {
-		v.StringLen(*s.AudienceDescription, shape.Path(path, "AudienceDescription"), 0, 1024)
+		v.StringLen(*s.AudienceDescription, shape.Path(path, "audienceDescription"), 0, 1024)
 	}
 	if s.AudienceRule == nil {
-		v.Missing(shape.Path(path, "AudienceRule"))
+		v.Missing(shape.Path(path, "audienceRule"))
 	} else {
-		v.StringLen(*s.AudienceRule, shape.Path(path, "AudienceRule"), 1, 16384)
+		v.StringLen(*s.AudienceRule, shape.Path(path, "audienceRule"), 1, 16384)
 	}
 	if s.ConfigurationProfileIdentifier == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileIdentifier"))
+		v.Missing(shape.Path(path, "configurationProfileIdentifier"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "ConfigurationProfileIdentifier"), 1, 2048)
+		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "configurationProfileIdentifier"), 1, 2048)
 	}
 	if s.Control == nil {
-		v.Missing(shape.Path(path, "Control"))
+		v.Missing(shape.Path(path, "control"))
 	} else {
-		s.Control.validate(shape.Path(path, "Control"), v)
+		s.Control.validate(shape.Path(path, "control"), v)
 	}
 	if s.EnvironmentIdentifier == nil {
-		v.Missing(shape.Path(path, "EnvironmentIdentifier"))
+		v.Missing(shape.Path(path, "environmentIdentifier"))
 	} else {
-		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "EnvironmentIdentifier"), 1, 2048)
+		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "environmentIdentifier"), 1, 2048)
 	}
 	if s.FlagKey == nil {
-		v.Missing(shape.Path(path, "FlagKey"))
+		v.Missing(shape.Path(path, "flagKey"))
 	} else {
-		v.Pattern(*s.FlagKey, shape.Path(path, "FlagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
+		v.Pattern(*s.FlagKey, shape.Path(path, "flagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
 	}
 	if s.Hypothesis != nil {
-		v.StringLen(*s.Hypothesis, shape.Path(path, "Hypothesis"), 0, 1024)
+		v.StringLen(*s.Hypothesis, shape.Path(path, "hypothesis"), 0, 1024)
 	}
 	if s.LaunchCriteria != nil {
-		v.StringLen(*s.LaunchCriteria, shape.Path(path, "LaunchCriteria"), 0, 1024)
+		v.StringLen(*s.LaunchCriteria, shape.Path(path, "launchCriteria"), 0, 1024)
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.Pattern(*s.Name, shape.Path(path, "Name"), pattern6, "^(?!AWS\\.).{1,64}$")
+		v.Pattern(*s.Name, shape.Path(path, "name"), pattern6, "^(?!AWS\\.).{1,64}$")
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 	if s.Treatments == nil {
-		v.Missing(shape.Path(path, "Treatments"))
+		v.Missing(shape.Path(path, "treatments"))
 	} else {
-		v.Len(len(s.Treatments), shape.Path(path, "Treatments"), 1, 5)
+		v.Len(len(s.Treatments), shape.Path(path, "treatments"), 1, 5)
 		for i1 := range s.Treatments {
 			{
 				e := s.Treatments[i1]
-				e.validate(shape.Index(shape.Path(path, "Treatments"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "treatments"), i1), v)
 			}
 		}
 	}
@@ -499,29 +499,29 @@ func (s *CreateExtensionAssociationRequest) Validate() error {
 
 func (s *CreateExtensionAssociationRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExtensionIdentifier"))
+		v.Missing(shape.Path(path, "extensionIdentifier"))
 	} else {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.ExtensionVersionNumber != nil {
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 0, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 0, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "Parameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "parameters"), k1), 1, 2048)
 		}
 	}
 	if s.ResourceIdentifier == nil {
-		v.Missing(shape.Path(path, "ResourceIdentifier"))
+		v.Missing(shape.Path(path, "resourceIdentifier"))
 	} else {
-		v.StringLen(*s.ResourceIdentifier, shape.Path(path, "ResourceIdentifier"), 1, 2048)
+		v.StringLen(*s.ResourceIdentifier, shape.Path(path, "resourceIdentifier"), 1, 2048)
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -535,45 +535,45 @@ func (s *CreateExtensionRequest) Validate() error {
 
 func (s *CreateExtensionRequest) validate(path string, v *shape.Violations) {
 	if s.Actions == nil {
-		v.Missing(shape.Path(path, "Actions"))
+		v.Missing(shape.Path(path, "actions"))
 	} else {
-		v.Len(len(s.Actions), shape.Path(path, "Actions"), 1, 5)
+		v.Len(len(s.Actions), shape.Path(path, "actions"), 1, 5)
 		for k1, e1 := range s.Actions {
-			v.Enum(k1, shape.Key(shape.Path(path, "Actions"), k1), ActionPointValues)
-			v.Len(len(e1), shape.Key(shape.Path(path, "Actions"), k1), 1, 1)
+			v.Enum(k1, shape.Key(shape.Path(path, "actions"), k1), ActionPointValues)
+			v.Len(len(e1), shape.Key(shape.Path(path, "actions"), k1), 1, 1)
 			for i2 := range e1 {
 				{
 					e := e1[i2]
-					e.validate(shape.Index(shape.Key(shape.Path(path, "Actions"), k1), i2), v)
+					e.validate(shape.Index(shape.Key(shape.Path(path, "actions"), k1), i2), v)
 				}
 			}
 		}
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.LatestVersionNumber != nil {
 	}
 	if s.Name == nil {
-		v.Missing(shape.Path(path, "Name"))
+		v.Missing(shape.Path(path, "name"))
 	} else {
-		v.Pattern(*s.Name, shape.Path(path, "Name"), pattern2, "^[^\\/#:\\n]{1,64}$")
+		v.Pattern(*s.Name, shape.Path(path, "name"), pattern2, "^[^\\/#:\\n]{1,64}$")
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 1, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 1, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
 			{
 				e := e1
-				e.validate(shape.Key(shape.Path(path, "Parameters"), k1), v)
+				e.validate(shape.Key(shape.Path(path, "parameters"), k1), v)
 			}
 		}
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -587,32 +587,32 @@ func (s *CreateHostedConfigurationVersionRequest) Validate() error {
 
 func (s *CreateHostedConfigurationVersionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.Content == nil {
-		v.Missing(shape.Path(path, "Content"))
+		v.Missing(shape.Path(path, "content"))
 	} else {
 	}
 	if s.ContentType == nil {
-		v.Missing(shape.Path(path, "ContentType"))
+		v.Missing(shape.Path(path, "contentType"))
 	} else {
-		v.StringLen(*s.ContentType, shape.Path(path, "ContentType"), 1, 255)
+		v.StringLen(*s.ContentType, shape.Path(path, "contentType"), 1, 255)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.LatestVersionNumber != nil {
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
-		v.Pattern(*s.VersionLabel, shape.Path(path, "VersionLabel"), pattern7, ".*[^0-9].*")
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
+		v.Pattern(*s.VersionLabel, shape.Path(path, "versionLabel"), pattern7, ".*[^0-9].*")
 	}
 }
 
@@ -625,9 +625,9 @@ func (s *DeleteApplicationRequest) Validate() error {
 
 func (s *DeleteApplicationRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 }
 
@@ -640,17 +640,17 @@ func (s *DeleteConfigurationProfileRequest) Validate() error {
 
 func (s *DeleteConfigurationProfileRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.DeletionProtectionCheck != nil {
-		v.Enum(*s.DeletionProtectionCheck, shape.Path(path, "DeletionProtectionCheck"), DeletionProtectionCheckValues)
+		v.Enum(*s.DeletionProtectionCheck, shape.Path(path, "deletionProtectionCheck"), DeletionProtectionCheckValues)
 	}
 }
 
@@ -663,9 +663,9 @@ func (s *DeleteDeploymentStrategyRequest) Validate() error {
 
 func (s *DeleteDeploymentStrategyRequest) validate(path string, v *shape.Violations) {
 	if s.DeploymentStrategyId == nil {
-		v.Missing(shape.Path(path, "DeploymentStrategyId"))
+		v.Missing(shape.Path(path, "deploymentStrategyId"))
 	} else {
-		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "DeploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
+		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "deploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
 	}
 }
 
@@ -678,17 +678,17 @@ func (s *DeleteEnvironmentRequest) Validate() error {
 
 func (s *DeleteEnvironmentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.DeletionProtectionCheck != nil {
-		v.Enum(*s.DeletionProtectionCheck, shape.Path(path, "DeletionProtectionCheck"), DeletionProtectionCheckValues)
+		v.Enum(*s.DeletionProtectionCheck, shape.Path(path, "deletionProtectionCheck"), DeletionProtectionCheckValues)
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 }
 
@@ -701,17 +701,17 @@ func (s *DeleteExperimentDefinitionRequest) Validate() error {
 
 func (s *DeleteExperimentDefinitionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.DeleteType != nil {
-		v.Enum(*s.DeleteType, shape.Path(path, "DeleteType"), DeleteTypeValues)
+		v.Enum(*s.DeleteType, shape.Path(path, "deleteType"), DeleteTypeValues)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 }
 
@@ -724,9 +724,9 @@ func (s *DeleteExtensionAssociationRequest) Validate() error {
 
 func (s *DeleteExtensionAssociationRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionAssociationId == nil {
-		v.Missing(shape.Path(path, "ExtensionAssociationId"))
+		v.Missing(shape.Path(path, "extensionAssociationId"))
 	} else {
-		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "ExtensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "extensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 }
 
@@ -739,9 +739,9 @@ func (s *DeleteExtensionRequest) Validate() error {
 
 func (s *DeleteExtensionRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExtensionIdentifier"))
+		v.Missing(shape.Path(path, "extensionIdentifier"))
 	} else {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.VersionNumber != nil {
 	}
@@ -756,17 +756,17 @@ func (s *DeleteHostedConfigurationVersionRequest) Validate() error {
 
 func (s *DeleteHostedConfigurationVersionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.VersionNumber == nil {
-		v.Missing(shape.Path(path, "VersionNumber"))
+		v.Missing(shape.Path(path, "versionNumber"))
 	} else {
 	}
 }
@@ -775,85 +775,85 @@ func (s *DeletionProtectionSettings) validate(path string, v *shape.Violations) 
 	if s.Enabled != nil {
 	}
 	if s.ProtectionPeriodInMinutes != nil {
-		v.IntRange(*s.ProtectionPeriodInMinutes, shape.Path(path, "ProtectionPeriodInMinutes"), true, 15, true, 1440)
+		v.IntRange(*s.ProtectionPeriodInMinutes, shape.Path(path, "protectionPeriodInMinutes"), true, 15, true, 1440)
 	}
 }
 
 func (s *Deployment) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.AppliedExtensions != nil {
 		for i1 := range s.AppliedExtensions {
 			{
 				e := s.AppliedExtensions[i1]
-				e.validate(shape.Index(shape.Path(path, "AppliedExtensions"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "appliedExtensions"), i1), v)
 			}
 		}
 	}
 	if s.CompletedAt != nil {
 	}
 	if s.ConfigurationLocationUri != nil {
-		v.StringLen(*s.ConfigurationLocationUri, shape.Path(path, "ConfigurationLocationUri"), 1, 2048)
+		v.StringLen(*s.ConfigurationLocationUri, shape.Path(path, "configurationLocationUri"), 1, 2048)
 	}
 	if s.ConfigurationName != nil {
-		v.StringLen(*s.ConfigurationName, shape.Path(path, "ConfigurationName"), 1, 64)
+		v.StringLen(*s.ConfigurationName, shape.Path(path, "configurationName"), 1, 64)
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ConfigurationVersion != nil {
-		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "ConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "configurationVersion"), 1, 1024)
 	}
 	if s.DeploymentDurationInMinutes != nil {
-		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "DeploymentDurationInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "deploymentDurationInMinutes"), true, 0, true, 1440)
 	}
 	if s.DeploymentNumber != nil {
 	}
 	if s.DeploymentStrategyId != nil {
-		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "DeploymentStrategyId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "deploymentStrategyId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EnvironmentId != nil {
-		v.Pattern(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.EnvironmentId, shape.Path(path, "environmentId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.EventLog != nil {
 		for i1 := range s.EventLog {
 			{
 				e := s.EventLog[i1]
-				e.validate(shape.Index(shape.Path(path, "EventLog"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "eventLog"), i1), v)
 			}
 		}
 	}
 	if s.FinalBakeTimeInMinutes != nil {
-		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "FinalBakeTimeInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "finalBakeTimeInMinutes"), true, 0, true, 1440)
 	}
 	if s.GrowthFactor != nil {
-		v.FloatRange(*s.GrowthFactor, shape.Path(path, "GrowthFactor"), true, 1, true, 100)
+		v.FloatRange(*s.GrowthFactor, shape.Path(path, "growthFactor"), true, 1, true, 100)
 	}
 	if s.GrowthType != nil {
-		v.Enum(*s.GrowthType, shape.Path(path, "GrowthType"), GrowthTypeValues)
+		v.Enum(*s.GrowthType, shape.Path(path, "growthType"), GrowthTypeValues)
 	}
 	if s.KmsKeyArn != nil {
-		v.StringLen(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), 20, 2048)
-		v.Pattern(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), 20, 2048)
+		v.Pattern(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 1, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 1, 2048)
 	}
 	if s.PercentageComplete != nil {
-		v.FloatRange(*s.PercentageComplete, shape.Path(path, "PercentageComplete"), true, 1, true, 100)
+		v.FloatRange(*s.PercentageComplete, shape.Path(path, "percentageComplete"), true, 1, true, 100)
 	}
 	if s.StartedAt != nil {
 	}
 	if s.State != nil {
-		v.Enum(*s.State, shape.Path(path, "State"), DeploymentStateValues)
+		v.Enum(*s.State, shape.Path(path, "state"), DeploymentStateValues)
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
-		v.Pattern(*s.VersionLabel, shape.Path(path, "VersionLabel"), pattern7, ".*[^0-9].*")
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
+		v.Pattern(*s.VersionLabel, shape.Path(path, "versionLabel"), pattern7, ".*[^0-9].*")
 	}
 }
 
@@ -862,36 +862,36 @@ func (s *DeploymentEvent) validate(path string, v *shape.Violations) {
 		for i1 := range s.ActionInvocations {
 			{
 				e := s.ActionInvocations[i1]
-				e.validate(shape.Index(shape.Path(path, "ActionInvocations"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "actionInvocations"), i1), v)
 			}
 		}
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EventType != nil {
-		v.Enum(*s.EventType, shape.Path(path, "EventType"), DeploymentEventTypeValues)
+		v.Enum(*s.EventType, shape.Path(path, "eventType"), DeploymentEventTypeValues)
 	}
 	if s.OccurredAt != nil {
 	}
 	if s.TriggeredBy != nil {
-		v.Enum(*s.TriggeredBy, shape.Path(path, "TriggeredBy"), TriggeredByValues)
+		v.Enum(*s.TriggeredBy, shape.Path(path, "triggeredBy"), TriggeredByValues)
 	}
 }
 
 func (s *DeploymentParameters) validate(path string, v *shape.Violations) {
 	if s.DynamicExtensionParameters != nil {
-		v.Len(len(s.DynamicExtensionParameters), shape.Path(path, "DynamicExtensionParameters"), 1, 10)
+		v.Len(len(s.DynamicExtensionParameters), shape.Path(path, "dynamicExtensionParameters"), 1, 10)
 		for k1, e1 := range s.DynamicExtensionParameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "DynamicExtensionParameters"), k1), pattern9, "^([^#\\n]{1,96})#([^\\/#\\n]{1,64})$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "DynamicExtensionParameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "dynamicExtensionParameters"), k1), pattern9, "^([^#\\n]{1,96})#([^\\/#\\n]{1,64})$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "dynamicExtensionParameters"), k1), 1, 2048)
 		}
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -901,39 +901,39 @@ func (s *DeploymentStrategies) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *DeploymentStrategy) validate(path string, v *shape.Violations) {
 	if s.DeploymentDurationInMinutes != nil {
-		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "DeploymentDurationInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "deploymentDurationInMinutes"), true, 0, true, 1440)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.FinalBakeTimeInMinutes != nil {
-		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "FinalBakeTimeInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "finalBakeTimeInMinutes"), true, 0, true, 1440)
 	}
 	if s.GrowthFactor != nil {
-		v.FloatRange(*s.GrowthFactor, shape.Path(path, "GrowthFactor"), true, 1, true, 100)
+		v.FloatRange(*s.GrowthFactor, shape.Path(path, "growthFactor"), true, 1, true, 100)
 	}
 	if s.GrowthType != nil {
-		v.Enum(*s.GrowthType, shape.Path(path, "GrowthType"), GrowthTypeValues)
+		v.Enum(*s.GrowthType, shape.Path(path, "growthType"), GrowthTypeValues)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.ReplicateTo != nil {
-		v.Enum(*s.ReplicateTo, shape.Path(path, "ReplicateTo"), ReplicateToValues)
+		v.Enum(*s.ReplicateTo, shape.Path(path, "replicateTo"), ReplicateToValues)
 	}
 }
 
@@ -941,42 +941,42 @@ func (s *DeploymentSummary) validate(path string, v *shape.Violations) {
 	if s.CompletedAt != nil {
 	}
 	if s.ConfigurationName != nil {
-		v.StringLen(*s.ConfigurationName, shape.Path(path, "ConfigurationName"), 1, 64)
+		v.StringLen(*s.ConfigurationName, shape.Path(path, "configurationName"), 1, 64)
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ConfigurationVersion != nil {
-		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "ConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "configurationVersion"), 1, 1024)
 	}
 	if s.DeploymentDurationInMinutes != nil {
-		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "DeploymentDurationInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "deploymentDurationInMinutes"), true, 0, true, 1440)
 	}
 	if s.DeploymentNumber != nil {
 	}
 	if s.FinalBakeTimeInMinutes != nil {
-		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "FinalBakeTimeInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "finalBakeTimeInMinutes"), true, 0, true, 1440)
 	}
 	if s.GrowthFactor != nil {
-		v.FloatRange(*s.GrowthFactor, shape.Path(path, "GrowthFactor"), true, 1, true, 100)
+		v.FloatRange(*s.GrowthFactor, shape.Path(path, "growthFactor"), true, 1, true, 100)
 	}
 	if s.GrowthType != nil {
-		v.Enum(*s.GrowthType, shape.Path(path, "GrowthType"), GrowthTypeValues)
+		v.Enum(*s.GrowthType, shape.Path(path, "growthType"), GrowthTypeValues)
 	}
 	if s.PercentageComplete != nil {
-		v.FloatRange(*s.PercentageComplete, shape.Path(path, "PercentageComplete"), true, 1, true, 100)
+		v.FloatRange(*s.PercentageComplete, shape.Path(path, "percentageComplete"), true, 1, true, 100)
 	}
 	if s.StartedAt != nil {
 	}
 	if s.State != nil {
-		v.Enum(*s.State, shape.Path(path, "State"), DeploymentStateValues)
+		v.Enum(*s.State, shape.Path(path, "state"), DeploymentStateValues)
 	}
 	if s.Type != nil {
-		v.Enum(*s.Type, shape.Path(path, "Type"), DeploymentTypeValues)
+		v.Enum(*s.Type, shape.Path(path, "type"), DeploymentTypeValues)
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
-		v.Pattern(*s.VersionLabel, shape.Path(path, "VersionLabel"), pattern7, ".*[^0-9].*")
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
+		v.Pattern(*s.VersionLabel, shape.Path(path, "versionLabel"), pattern7, ".*[^0-9].*")
 	}
 }
 
@@ -985,39 +985,39 @@ func (s *Deployments) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *Environment) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Monitors != nil {
-		v.Len(len(s.Monitors), shape.Path(path, "Monitors"), 0, 5)
+		v.Len(len(s.Monitors), shape.Path(path, "monitors"), 0, 5)
 		for i1 := range s.Monitors {
 			{
 				e := s.Monitors[i1]
-				e.validate(shape.Index(shape.Path(path, "Monitors"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "monitors"), i1), v)
 			}
 		}
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.State != nil {
-		v.Enum(*s.State, shape.Path(path, "State"), EnvironmentStateValues)
+		v.Enum(*s.State, shape.Path(path, "state"), EnvironmentStateValues)
 	}
 }
 
@@ -1026,63 +1026,63 @@ func (s *Environments) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *ExperimentDefinition) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.AudienceDescription != nil {
-		v.StringLen(*s.AudienceDescription, shape.Path(path, "AudienceDescription"), 0, 1024)
+		v.StringLen(*s.AudienceDescription, shape.Path(path, "audienceDescription"), 0, 1024)
 	}
 	if s.AudienceRule != nil {
-		v.StringLen(*s.AudienceRule, shape.Path(path, "AudienceRule"), 1, 16384)
+		v.StringLen(*s.AudienceRule, shape.Path(path, "audienceRule"), 1, 16384)
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Control != nil {
-		s.Control.validate(shape.Path(path, "Control"), v)
+		s.Control.validate(shape.Path(path, "control"), v)
 	}
 	if s.CreatedAt != nil {
 	}
 	if s.EnvironmentId != nil {
-		v.Pattern(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.EnvironmentId, shape.Path(path, "environmentId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.FlagKey != nil {
-		v.Pattern(*s.FlagKey, shape.Path(path, "FlagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
+		v.Pattern(*s.FlagKey, shape.Path(path, "flagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
 	}
 	if s.Hypothesis != nil {
-		v.StringLen(*s.Hypothesis, shape.Path(path, "Hypothesis"), 0, 1024)
+		v.StringLen(*s.Hypothesis, shape.Path(path, "hypothesis"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 1, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 1, 2048)
 	}
 	if s.LaunchCriteria != nil {
-		v.StringLen(*s.LaunchCriteria, shape.Path(path, "LaunchCriteria"), 0, 1024)
+		v.StringLen(*s.LaunchCriteria, shape.Path(path, "launchCriteria"), 0, 1024)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentDefinitionStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentDefinitionStatusValues)
 	}
 	if s.Treatments != nil {
-		v.Len(len(s.Treatments), shape.Path(path, "Treatments"), 1, 5)
+		v.Len(len(s.Treatments), shape.Path(path, "treatments"), 1, 5)
 		for i1 := range s.Treatments {
 			{
 				e := s.Treatments[i1]
-				e.validate(shape.Index(shape.Path(path, "Treatments"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "treatments"), i1), v)
 			}
 		}
 	}
@@ -1092,44 +1092,44 @@ func (s *ExperimentDefinition) validate(path string, v *shape.Violations) {
 
 func (s *ExperimentDefinitionSnapshot) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.AudienceDescription != nil {
-		v.StringLen(*s.AudienceDescription, shape.Path(path, "AudienceDescription"), 0, 1024)
+		v.StringLen(*s.AudienceDescription, shape.Path(path, "audienceDescription"), 0, 1024)
 	}
 	if s.AudienceRule != nil {
-		v.StringLen(*s.AudienceRule, shape.Path(path, "AudienceRule"), 1, 16384)
+		v.StringLen(*s.AudienceRule, shape.Path(path, "audienceRule"), 1, 16384)
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Control != nil {
-		s.Control.validate(shape.Path(path, "Control"), v)
+		s.Control.validate(shape.Path(path, "control"), v)
 	}
 	if s.EnvironmentId != nil {
-		v.Pattern(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.EnvironmentId, shape.Path(path, "environmentId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.FlagKey != nil {
-		v.Pattern(*s.FlagKey, shape.Path(path, "FlagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
+		v.Pattern(*s.FlagKey, shape.Path(path, "flagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
 	}
 	if s.Hypothesis != nil {
-		v.StringLen(*s.Hypothesis, shape.Path(path, "Hypothesis"), 0, 1024)
+		v.StringLen(*s.Hypothesis, shape.Path(path, "hypothesis"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.LaunchCriteria != nil {
-		v.StringLen(*s.LaunchCriteria, shape.Path(path, "LaunchCriteria"), 0, 1024)
+		v.StringLen(*s.LaunchCriteria, shape.Path(path, "launchCriteria"), 0, 1024)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Treatments != nil {
-		v.Len(len(s.Treatments), shape.Path(path, "Treatments"), 1, 5)
+		v.Len(len(s.Treatments), shape.Path(path, "treatments"), 1, 5)
 		for i1 := range s.Treatments {
 			{
 				e := s.Treatments[i1]
-				e.validate(shape.Index(shape.Path(path, "Treatments"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "treatments"), i1), v)
 			}
 		}
 	}
@@ -1137,30 +1137,30 @@ func (s *ExperimentDefinitionSnapshot) validate(path string, v *shape.Violations
 
 func (s *ExperimentDefinitionSummary) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.CreatedAt != nil {
 	}
 	if s.EnvironmentId != nil {
-		v.Pattern(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.EnvironmentId, shape.Path(path, "environmentId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.FlagKey != nil {
-		v.Pattern(*s.FlagKey, shape.Path(path, "FlagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
+		v.Pattern(*s.FlagKey, shape.Path(path, "flagKey"), pattern5, "^[a-z][a-zA-Z0-9_-]{1,64}")
 	}
 	if s.Hypothesis != nil {
-		v.StringLen(*s.Hypothesis, shape.Path(path, "Hypothesis"), 0, 1024)
+		v.StringLen(*s.Hypothesis, shape.Path(path, "hypothesis"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentDefinitionStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentDefinitionStatusValues)
 	}
 	if s.UpdatedAt != nil {
 	}
@@ -1171,45 +1171,45 @@ func (s *ExperimentDefinitions) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *ExperimentRun) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EndedAt != nil {
 	}
 	if s.ExperimentDefinitionId != nil {
-		v.Pattern(*s.ExperimentDefinitionId, shape.Path(path, "ExperimentDefinitionId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExperimentDefinitionId, shape.Path(path, "experimentDefinitionId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ExperimentDefinitionSnapshot != nil {
-		s.ExperimentDefinitionSnapshot.validate(shape.Path(path, "ExperimentDefinitionSnapshot"), v)
+		s.ExperimentDefinitionSnapshot.validate(shape.Path(path, "experimentDefinitionSnapshot"), v)
 	}
 	if s.ExposurePercentage != nil {
-		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "ExposurePercentage"), true, 0, true, 100)
+		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "exposurePercentage"), true, 0, true, 100)
 	}
 	if s.Result != nil {
-		s.Result.validate(shape.Path(path, "Result"), v)
+		s.Result.validate(shape.Path(path, "result"), v)
 	}
 	if s.Run != nil {
 	}
 	if s.StartedAt != nil {
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentRunStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentRunStatusValues)
 	}
 	if s.TreatmentOverrides != nil {
-		s.TreatmentOverrides.validate(shape.Path(path, "TreatmentOverrides"), v)
+		s.TreatmentOverrides.validate(shape.Path(path, "treatmentOverrides"), v)
 	}
 	if s.UpdatedAt != nil {
 	}
@@ -1217,25 +1217,25 @@ func (s *ExperimentRun) validate(path string, v *shape.Violations) {
 
 func (s *ExperimentRunEvent) validate(path string, v *shape.Violations) {
 	if s.AssociatedDeployment != nil {
-		v.StringLen(*s.AssociatedDeployment, shape.Path(path, "AssociatedDeployment"), 20, 2048)
-		v.Pattern(*s.AssociatedDeployment, shape.Path(path, "AssociatedDeployment"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.AssociatedDeployment, shape.Path(path, "associatedDeployment"), 20, 2048)
+		v.Pattern(*s.AssociatedDeployment, shape.Path(path, "associatedDeployment"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EventType != nil {
-		v.Enum(*s.EventType, shape.Path(path, "EventType"), ExperimentRunEventTypeValues)
+		v.Enum(*s.EventType, shape.Path(path, "eventType"), ExperimentRunEventTypeValues)
 	}
 	if s.ExposurePercentage != nil {
-		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "ExposurePercentage"), true, 0, true, 100)
+		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "exposurePercentage"), true, 0, true, 100)
 	}
 	if s.OccurredAt != nil {
 	}
 	if s.TreatmentOverrides != nil {
-		s.TreatmentOverrides.validate(shape.Path(path, "TreatmentOverrides"), v)
+		s.TreatmentOverrides.validate(shape.Path(path, "treatmentOverrides"), v)
 	}
 	if s.TriggeredBy != nil {
-		v.Enum(*s.TriggeredBy, shape.Path(path, "TriggeredBy"), TriggeredByValues)
+		v.Enum(*s.TriggeredBy, shape.Path(path, "triggeredBy"), TriggeredByValues)
 	}
 }
 
@@ -1244,42 +1244,42 @@ func (s *ExperimentRunEvents) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *ExperimentRunResult) validate(path string, v *shape.Violations) {
 	if s.ExecutiveSummary != nil {
-		v.StringLen(*s.ExecutiveSummary, shape.Path(path, "ExecutiveSummary"), 0, 1024)
+		v.StringLen(*s.ExecutiveSummary, shape.Path(path, "executiveSummary"), 0, 1024)
 	}
 	if s.ReasonsNotToLaunch != nil {
-		v.StringLen(*s.ReasonsNotToLaunch, shape.Path(path, "ReasonsNotToLaunch"), 0, 1024)
+		v.StringLen(*s.ReasonsNotToLaunch, shape.Path(path, "reasonsNotToLaunch"), 0, 1024)
 	}
 	if s.ReasonsToLaunch != nil {
-		v.StringLen(*s.ReasonsToLaunch, shape.Path(path, "ReasonsToLaunch"), 0, 1024)
+		v.StringLen(*s.ReasonsToLaunch, shape.Path(path, "reasonsToLaunch"), 0, 1024)
 	}
 }
 
 func (s *ExperimentRunSummary) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EndedAt != nil {
 	}
 	if s.ExperimentDefinitionId != nil {
-		v.Pattern(*s.ExperimentDefinitionId, shape.Path(path, "ExperimentDefinitionId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExperimentDefinitionId, shape.Path(path, "experimentDefinitionId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Run != nil {
 	}
 	if s.StartedAt != nil {
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentRunStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentRunStatusValues)
 	}
 	if s.UpdatedAt != nil {
 	}
@@ -1290,49 +1290,49 @@ func (s *ExperimentRuns) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *Extension) validate(path string, v *shape.Violations) {
 	if s.Actions != nil {
-		v.Len(len(s.Actions), shape.Path(path, "Actions"), 1, 5)
+		v.Len(len(s.Actions), shape.Path(path, "actions"), 1, 5)
 		for k1, e1 := range s.Actions {
-			v.Enum(k1, shape.Key(shape.Path(path, "Actions"), k1), ActionPointValues)
-			v.Len(len(e1), shape.Key(shape.Path(path, "Actions"), k1), 1, 1)
+			v.Enum(k1, shape.Key(shape.Path(path, "actions"), k1), ActionPointValues)
+			v.Len(len(e1), shape.Key(shape.Path(path, "actions"), k1), 1, 1)
 			for i2 := range e1 {
 				{
 					e := e1[i2]
-					e.validate(shape.Index(shape.Key(shape.Path(path, "Actions"), k1), i2), v)
+					e.validate(shape.Index(shape.Key(shape.Path(path, "actions"), k1), i2), v)
 				}
 			}
 		}
 	}
 	if s.Arn != nil {
-		v.StringLen(*s.Arn, shape.Path(path, "Arn"), 20, 2048)
-		v.Pattern(*s.Arn, shape.Path(path, "Arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.Arn, shape.Path(path, "arn"), 20, 2048)
+		v.Pattern(*s.Arn, shape.Path(path, "arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 1, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 1, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
 			{
 				e := e1
-				e.validate(shape.Key(shape.Path(path, "Parameters"), k1), v)
+				e.validate(shape.Key(shape.Path(path, "parameters"), k1), v)
 			}
 		}
 	}
@@ -1342,42 +1342,42 @@ func (s *Extension) validate(path string, v *shape.Violations) {
 
 func (s *ExtensionAssociation) validate(path string, v *shape.Violations) {
 	if s.Arn != nil {
-		v.StringLen(*s.Arn, shape.Path(path, "Arn"), 20, 2048)
-		v.Pattern(*s.Arn, shape.Path(path, "Arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.Arn, shape.Path(path, "arn"), 20, 2048)
+		v.Pattern(*s.Arn, shape.Path(path, "arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.ExtensionArn != nil {
-		v.StringLen(*s.ExtensionArn, shape.Path(path, "ExtensionArn"), 20, 2048)
-		v.Pattern(*s.ExtensionArn, shape.Path(path, "ExtensionArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ExtensionArn, shape.Path(path, "extensionArn"), 20, 2048)
+		v.Pattern(*s.ExtensionArn, shape.Path(path, "extensionArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.ExtensionVersionNumber != nil {
 	}
 	if s.Id != nil {
-		v.StringLen(*s.Id, shape.Path(path, "Id"), 1, 2048)
+		v.StringLen(*s.Id, shape.Path(path, "id"), 1, 2048)
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 0, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 0, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "Parameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "parameters"), k1), 1, 2048)
 		}
 	}
 	if s.ResourceArn != nil {
-		v.StringLen(*s.ResourceArn, shape.Path(path, "ResourceArn"), 20, 2048)
-		v.Pattern(*s.ResourceArn, shape.Path(path, "ResourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceArn, shape.Path(path, "resourceArn"), 20, 2048)
+		v.Pattern(*s.ResourceArn, shape.Path(path, "resourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 }
 
 func (s *ExtensionAssociationSummary) validate(path string, v *shape.Violations) {
 	if s.ExtensionArn != nil {
-		v.StringLen(*s.ExtensionArn, shape.Path(path, "ExtensionArn"), 20, 2048)
-		v.Pattern(*s.ExtensionArn, shape.Path(path, "ExtensionArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ExtensionArn, shape.Path(path, "extensionArn"), 20, 2048)
+		v.Pattern(*s.ExtensionArn, shape.Path(path, "extensionArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Id != nil {
-		v.StringLen(*s.Id, shape.Path(path, "Id"), 1, 2048)
+		v.StringLen(*s.Id, shape.Path(path, "id"), 1, 2048)
 	}
 	if s.ResourceArn != nil {
-		v.StringLen(*s.ResourceArn, shape.Path(path, "ResourceArn"), 20, 2048)
-		v.Pattern(*s.ResourceArn, shape.Path(path, "ResourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceArn, shape.Path(path, "resourceArn"), 20, 2048)
+		v.Pattern(*s.ResourceArn, shape.Path(path, "resourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 }
 
@@ -1386,28 +1386,28 @@ func (s *ExtensionAssociations) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *ExtensionSummary) validate(path string, v *shape.Violations) {
 	if s.Arn != nil {
-		v.StringLen(*s.Arn, shape.Path(path, "Arn"), 20, 2048)
-		v.Pattern(*s.Arn, shape.Path(path, "Arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.Arn, shape.Path(path, "arn"), 20, 2048)
+		v.Pattern(*s.Arn, shape.Path(path, "arn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Id != nil {
-		v.Pattern(*s.Id, shape.Path(path, "Id"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.Id, shape.Path(path, "id"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.VersionNumber != nil {
 	}
@@ -1418,28 +1418,28 @@ func (s *Extensions) validate(path string, v *shape.Violations) {
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
 func (s *FlagValue) validate(path string, v *shape.Violations) {
 	if s.AttributeValues != nil {
-		v.Len(len(s.AttributeValues), shape.Path(path, "AttributeValues"), 0, 25)
+		v.Len(len(s.AttributeValues), shape.Path(path, "attributeValues"), 0, 25)
 		for k1, e1 := range s.AttributeValues {
-			v.Pattern(k1, shape.Key(shape.Path(path, "AttributeValues"), k1), pattern10, "(?!enabled$)[a-z][a-zA-Z0-9_-]{0,63}")
+			v.Pattern(k1, shape.Key(shape.Path(path, "attributeValues"), k1), pattern10, "(?!enabled$)[a-z][a-zA-Z0-9_-]{0,63}")
 			{
 				e := e1
-				e.validate(shape.Key(shape.Path(path, "AttributeValues"), k1), v)
+				e.validate(shape.Key(shape.Path(path, "attributeValues"), k1), v)
 			}
 		}
 	}
 	if s.Enabled == nil {
-		v.Missing(shape.Path(path, "Enabled"))
+		v.Missing(shape.Path(path, "enabled"))
 	} else {
 	}
 }
@@ -1453,9 +1453,9 @@ func (s *GetApplicationRequest) Validate() error {
 
 func (s *GetApplicationRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 }
 
@@ -1468,14 +1468,14 @@ func (s *GetConfigurationProfileRequest) Validate() error {
 
 func (s *GetConfigurationProfileRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 }
 
@@ -1488,27 +1488,27 @@ func (s *GetConfigurationRequest) Validate() error {
 
 func (s *GetConfigurationRequest) validate(path string, v *shape.Violations) {
 	if s.Application == nil {
-		v.Missing(shape.Path(path, "Application"))
+		v.Missing(shape.Path(path, "application"))
 	} else {
-		v.StringLen(*s.Application, shape.Path(path, "Application"), 1, 64)
+		v.StringLen(*s.Application, shape.Path(path, "application"), 1, 64)
 	}
 	if s.ClientConfigurationVersion != nil {
-		v.StringLen(*s.ClientConfigurationVersion, shape.Path(path, "ClientConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ClientConfigurationVersion, shape.Path(path, "clientConfigurationVersion"), 1, 1024)
 	}
 	if s.ClientId == nil {
-		v.Missing(shape.Path(path, "ClientId"))
+		v.Missing(shape.Path(path, "clientId"))
 	} else {
-		v.StringLen(*s.ClientId, shape.Path(path, "ClientId"), 1, 64)
+		v.StringLen(*s.ClientId, shape.Path(path, "clientId"), 1, 64)
 	}
 	if s.Configuration == nil {
-		v.Missing(shape.Path(path, "Configuration"))
+		v.Missing(shape.Path(path, "configuration"))
 	} else {
-		v.StringLen(*s.Configuration, shape.Path(path, "Configuration"), 1, 64)
+		v.StringLen(*s.Configuration, shape.Path(path, "configuration"), 1, 64)
 	}
 	if s.Environment == nil {
-		v.Missing(shape.Path(path, "Environment"))
+		v.Missing(shape.Path(path, "environment"))
 	} else {
-		v.StringLen(*s.Environment, shape.Path(path, "Environment"), 1, 64)
+		v.StringLen(*s.Environment, shape.Path(path, "environment"), 1, 64)
 	}
 }
 
@@ -1521,18 +1521,18 @@ func (s *GetDeploymentRequest) Validate() error {
 
 func (s *GetDeploymentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.DeploymentNumber == nil {
-		v.Missing(shape.Path(path, "DeploymentNumber"))
+		v.Missing(shape.Path(path, "deploymentNumber"))
 	} else {
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 }
 
@@ -1545,9 +1545,9 @@ func (s *GetDeploymentStrategyRequest) Validate() error {
 
 func (s *GetDeploymentStrategyRequest) validate(path string, v *shape.Violations) {
 	if s.DeploymentStrategyId == nil {
-		v.Missing(shape.Path(path, "DeploymentStrategyId"))
+		v.Missing(shape.Path(path, "deploymentStrategyId"))
 	} else {
-		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "DeploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
+		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "deploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
 	}
 }
 
@@ -1560,14 +1560,14 @@ func (s *GetEnvironmentRequest) Validate() error {
 
 func (s *GetEnvironmentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 }
 
@@ -1580,14 +1580,14 @@ func (s *GetExperimentDefinitionRequest) Validate() error {
 
 func (s *GetExperimentDefinitionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 }
 
@@ -1600,19 +1600,19 @@ func (s *GetExperimentRunRequest) Validate() error {
 
 func (s *GetExperimentRunRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.Run == nil {
-		v.Missing(shape.Path(path, "Run"))
+		v.Missing(shape.Path(path, "run"))
 	} else {
-		v.IntRange(*s.Run, shape.Path(path, "Run"), true, 1, false, 0)
+		v.IntRange(*s.Run, shape.Path(path, "run"), true, 1, false, 0)
 	}
 }
 
@@ -1625,9 +1625,9 @@ func (s *GetExtensionAssociationRequest) Validate() error {
 
 func (s *GetExtensionAssociationRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionAssociationId == nil {
-		v.Missing(shape.Path(path, "ExtensionAssociationId"))
+		v.Missing(shape.Path(path, "extensionAssociationId"))
 	} else {
-		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "ExtensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "extensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 }
 
@@ -1640,9 +1640,9 @@ func (s *GetExtensionRequest) Validate() error {
 
 func (s *GetExtensionRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExtensionIdentifier"))
+		v.Missing(shape.Path(path, "extensionIdentifier"))
 	} else {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.VersionNumber != nil {
 	}
@@ -1657,43 +1657,43 @@ func (s *GetHostedConfigurationVersionRequest) Validate() error {
 
 func (s *GetHostedConfigurationVersionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.VersionNumber == nil {
-		v.Missing(shape.Path(path, "VersionNumber"))
+		v.Missing(shape.Path(path, "versionNumber"))
 	} else {
 	}
 }
 
 func (s *HostedConfigurationVersion) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Content != nil {
 	}
 	if s.ContentType != nil {
-		v.StringLen(*s.ContentType, shape.Path(path, "ContentType"), 1, 255)
+		v.StringLen(*s.ContentType, shape.Path(path, "contentType"), 1, 255)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.KmsKeyArn != nil {
-		v.StringLen(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), 20, 2048)
-		v.Pattern(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), 20, 2048)
+		v.Pattern(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
-		v.Pattern(*s.VersionLabel, shape.Path(path, "VersionLabel"), pattern7, ".*[^0-9].*")
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
+		v.Pattern(*s.VersionLabel, shape.Path(path, "versionLabel"), pattern7, ".*[^0-9].*")
 	}
 	if s.VersionNumber != nil {
 	}
@@ -1701,24 +1701,24 @@ func (s *HostedConfigurationVersion) validate(path string, v *shape.Violations) 
 
 func (s *HostedConfigurationVersionSummary) validate(path string, v *shape.Violations) {
 	if s.ApplicationId != nil {
-		v.Pattern(*s.ApplicationId, shape.Path(path, "ApplicationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ApplicationId, shape.Path(path, "applicationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ConfigurationProfileId != nil {
-		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.ContentType != nil {
-		v.StringLen(*s.ContentType, shape.Path(path, "ContentType"), 1, 255)
+		v.StringLen(*s.ContentType, shape.Path(path, "contentType"), 1, 255)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.KmsKeyArn != nil {
-		v.StringLen(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), 20, 2048)
-		v.Pattern(*s.KmsKeyArn, shape.Path(path, "KmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), 20, 2048)
+		v.Pattern(*s.KmsKeyArn, shape.Path(path, "kmsKeyArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
-		v.Pattern(*s.VersionLabel, shape.Path(path, "VersionLabel"), pattern7, ".*[^0-9].*")
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
+		v.Pattern(*s.VersionLabel, shape.Path(path, "versionLabel"), pattern7, ".*[^0-9].*")
 	}
 	if s.VersionNumber != nil {
 	}
@@ -1729,12 +1729,12 @@ func (s *HostedConfigurationVersions) validate(path string, v *shape.Violations)
 		for i1 := range s.Items {
 			{
 				e := s.Items[i1]
-				e.validate(shape.Index(shape.Path(path, "Items"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "items"), i1), v)
 			}
 		}
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1760,10 +1760,10 @@ func (s *ListApplicationsRequest) Validate() error {
 
 func (s *ListApplicationsRequest) validate(path string, v *shape.Violations) {
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1776,18 +1776,18 @@ func (s *ListConfigurationProfilesRequest) Validate() error {
 
 func (s *ListConfigurationProfilesRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.Type != nil {
-		v.Pattern(*s.Type, shape.Path(path, "Type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
+		v.Pattern(*s.Type, shape.Path(path, "type"), pattern4, "^[a-zA-Z0-9\\.\\-]+")
 	}
 }
 
@@ -1800,10 +1800,10 @@ func (s *ListDeploymentStrategiesRequest) Validate() error {
 
 func (s *ListDeploymentStrategiesRequest) validate(path string, v *shape.Violations) {
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1816,20 +1816,20 @@ func (s *ListDeploymentsRequest) Validate() error {
 
 func (s *ListDeploymentsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1842,15 +1842,15 @@ func (s *ListEnvironmentsRequest) Validate() error {
 
 func (s *ListEnvironmentsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1863,22 +1863,22 @@ func (s *ListExperimentDefinitionsRequest) Validate() error {
 
 func (s *ListExperimentDefinitionsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier != nil {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.ConfigurationProfileIdentifier != nil {
-		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "ConfigurationProfileIdentifier"), 1, 2048)
+		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "configurationProfileIdentifier"), 1, 2048)
 	}
 	if s.EnvironmentIdentifier != nil {
-		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "EnvironmentIdentifier"), 1, 2048)
+		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "environmentIdentifier"), 1, 2048)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentDefinitionStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentDefinitionStatusValues)
 	}
 }
 
@@ -1891,25 +1891,25 @@ func (s *ListExperimentRunEventsRequest) Validate() error {
 
 func (s *ListExperimentRunEventsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.Run == nil {
-		v.Missing(shape.Path(path, "Run"))
+		v.Missing(shape.Path(path, "run"))
 	} else {
-		v.IntRange(*s.Run, shape.Path(path, "Run"), true, 1, false, 0)
+		v.IntRange(*s.Run, shape.Path(path, "run"), true, 1, false, 0)
 	}
 }
 
@@ -1922,23 +1922,23 @@ func (s *ListExperimentRunsRequest) Validate() error {
 
 func (s *ListExperimentRunsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.Status != nil {
-		v.Enum(*s.Status, shape.Path(path, "Status"), ExperimentRunStatusValues)
+		v.Enum(*s.Status, shape.Path(path, "status"), ExperimentRunStatusValues)
 	}
 }
 
@@ -1951,19 +1951,19 @@ func (s *ListExtensionAssociationsRequest) Validate() error {
 
 func (s *ListExtensionAssociationsRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionIdentifier != nil {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.ExtensionVersionNumber != nil {
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.ResourceIdentifier != nil {
-		v.StringLen(*s.ResourceIdentifier, shape.Path(path, "ResourceIdentifier"), 20, 2048)
-		v.Pattern(*s.ResourceIdentifier, shape.Path(path, "ResourceIdentifier"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceIdentifier, shape.Path(path, "resourceIdentifier"), 20, 2048)
+		v.Pattern(*s.ResourceIdentifier, shape.Path(path, "resourceIdentifier"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 }
 
@@ -1976,13 +1976,13 @@ func (s *ListExtensionsRequest) Validate() error {
 
 func (s *ListExtensionsRequest) validate(path string, v *shape.Violations) {
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 }
 
@@ -1995,23 +1995,23 @@ func (s *ListHostedConfigurationVersionsRequest) Validate() error {
 
 func (s *ListHostedConfigurationVersionsRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.MaxResults != nil {
-		v.IntRange(*s.MaxResults, shape.Path(path, "MaxResults"), true, 1, true, 50)
+		v.IntRange(*s.MaxResults, shape.Path(path, "maxResults"), true, 1, true, 50)
 	}
 	if s.NextToken != nil {
-		v.StringLen(*s.NextToken, shape.Path(path, "NextToken"), 1, 2048)
+		v.StringLen(*s.NextToken, shape.Path(path, "nextToken"), 1, 2048)
 	}
 	if s.VersionLabel != nil {
-		v.StringLen(*s.VersionLabel, shape.Path(path, "VersionLabel"), 1, 64)
+		v.StringLen(*s.VersionLabel, shape.Path(path, "versionLabel"), 1, 64)
 	}
 }
 
@@ -2024,28 +2024,28 @@ func (s *ListTagsForResourceRequest) Validate() error {
 
 func (s *ListTagsForResourceRequest) validate(path string, v *shape.Violations) {
 	if s.ResourceArn == nil {
-		v.Missing(shape.Path(path, "ResourceArn"))
+		v.Missing(shape.Path(path, "resourceArn"))
 	} else {
-		v.StringLen(*s.ResourceArn, shape.Path(path, "ResourceArn"), 20, 2048)
-		v.Pattern(*s.ResourceArn, shape.Path(path, "ResourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceArn, shape.Path(path, "resourceArn"), 20, 2048)
+		v.Pattern(*s.ResourceArn, shape.Path(path, "resourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 }
 
 func (s *Monitor) validate(path string, v *shape.Violations) {
 	if s.AlarmArn == nil {
-		v.Missing(shape.Path(path, "AlarmArn"))
+		v.Missing(shape.Path(path, "alarmArn"))
 	} else {
-		v.StringLen(*s.AlarmArn, shape.Path(path, "AlarmArn"), 1, 2048)
+		v.StringLen(*s.AlarmArn, shape.Path(path, "alarmArn"), 1, 2048)
 	}
 	if s.AlarmRoleArn != nil {
-		v.StringLen(*s.AlarmRoleArn, shape.Path(path, "AlarmRoleArn"), 20, 2048)
-		v.Pattern(*s.AlarmRoleArn, shape.Path(path, "AlarmRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
+		v.StringLen(*s.AlarmRoleArn, shape.Path(path, "alarmRoleArn"), 20, 2048)
+		v.Pattern(*s.AlarmRoleArn, shape.Path(path, "alarmRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
 	}
 }
 
 func (s *Parameter) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Dynamic != nil {
 	}
@@ -2055,10 +2055,10 @@ func (s *Parameter) validate(path string, v *shape.Violations) {
 
 func (s *ResourceTags) validate(path string, v *shape.Violations) {
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -2072,50 +2072,50 @@ func (s *StartDeploymentRequest) Validate() error {
 
 func (s *StartDeploymentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.ConfigurationVersion == nil {
-		v.Missing(shape.Path(path, "ConfigurationVersion"))
+		v.Missing(shape.Path(path, "configurationVersion"))
 	} else {
-		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "ConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "configurationVersion"), 1, 1024)
 	}
 	if s.DeploymentStrategyId == nil {
-		v.Missing(shape.Path(path, "DeploymentStrategyId"))
+		v.Missing(shape.Path(path, "deploymentStrategyId"))
 	} else {
-		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "DeploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
+		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "deploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.DynamicExtensionParameters != nil {
-		v.Len(len(s.DynamicExtensionParameters), shape.Path(path, "DynamicExtensionParameters"), 1, 10)
+		v.Len(len(s.DynamicExtensionParameters), shape.Path(path, "dynamicExtensionParameters"), 1, 10)
 		for k1, e1 := range s.DynamicExtensionParameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "DynamicExtensionParameters"), k1), pattern9, "^([^#\\n]{1,96})#([^\\/#\\n]{1,64})$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "DynamicExtensionParameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "dynamicExtensionParameters"), k1), pattern9, "^([^#\\n]{1,96})#([^\\/#\\n]{1,64})$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "dynamicExtensionParameters"), k1), 1, 2048)
 		}
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 1, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 1, 2048)
 	}
 	if s.LatestDeploymentNumber != nil {
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
@@ -2129,33 +2129,33 @@ func (s *StartExperimentRunRequest) Validate() error {
 
 func (s *StartExperimentRunRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.DeploymentParameters != nil {
-		s.DeploymentParameters.validate(shape.Path(path, "DeploymentParameters"), v)
+		s.DeploymentParameters.validate(shape.Path(path, "deploymentParameters"), v)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.ExposurePercentage != nil {
-		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "ExposurePercentage"), true, 0, true, 100)
+		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "exposurePercentage"), true, 0, true, 100)
 	}
 	if s.Tags != nil {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 	if s.TreatmentOverrides != nil {
-		s.TreatmentOverrides.validate(shape.Path(path, "TreatmentOverrides"), v)
+		s.TreatmentOverrides.validate(shape.Path(path, "treatmentOverrides"), v)
 	}
 }
 
@@ -2170,18 +2170,18 @@ func (s *StopDeploymentRequest) validate(path string, v *shape.Violations) {
 	if s.AllowRevert != nil {
 	}
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.DeploymentNumber == nil {
-		v.Missing(shape.Path(path, "DeploymentNumber"))
+		v.Missing(shape.Path(path, "deploymentNumber"))
 	} else {
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 }
 
@@ -2194,25 +2194,25 @@ func (s *StopExperimentRunRequest) Validate() error {
 
 func (s *StopExperimentRunRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.DeploymentParameters != nil {
-		s.DeploymentParameters.validate(shape.Path(path, "DeploymentParameters"), v)
+		s.DeploymentParameters.validate(shape.Path(path, "deploymentParameters"), v)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.Result != nil {
-		s.Result.validate(shape.Path(path, "Result"), v)
+		s.Result.validate(shape.Path(path, "result"), v)
 	}
 	if s.Run == nil {
-		v.Missing(shape.Path(path, "Run"))
+		v.Missing(shape.Path(path, "run"))
 	} else {
-		v.IntRange(*s.Run, shape.Path(path, "Run"), true, 1, false, 0)
+		v.IntRange(*s.Run, shape.Path(path, "run"), true, 1, false, 0)
 	}
 }
 
@@ -2225,54 +2225,54 @@ func (s *TagResourceRequest) Validate() error {
 
 func (s *TagResourceRequest) validate(path string, v *shape.Violations) {
 	if s.ResourceArn == nil {
-		v.Missing(shape.Path(path, "ResourceArn"))
+		v.Missing(shape.Path(path, "resourceArn"))
 	} else {
-		v.StringLen(*s.ResourceArn, shape.Path(path, "ResourceArn"), 20, 2048)
-		v.Pattern(*s.ResourceArn, shape.Path(path, "ResourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceArn, shape.Path(path, "resourceArn"), 20, 2048)
+		v.Pattern(*s.ResourceArn, shape.Path(path, "resourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.Tags == nil {
-		v.Missing(shape.Path(path, "Tags"))
+		v.Missing(shape.Path(path, "tags"))
 	} else {
-		v.Len(len(s.Tags), shape.Path(path, "Tags"), 0, 50)
+		v.Len(len(s.Tags), shape.Path(path, "tags"), 0, 50)
 		for k1, e1 := range s.Tags {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Tags"), k1), 1, 128)
-			v.StringLen(e1, shape.Key(shape.Path(path, "Tags"), k1), -1, 256)
+			v.StringLen(k1, shape.Key(shape.Path(path, "tags"), k1), 1, 128)
+			v.StringLen(e1, shape.Key(shape.Path(path, "tags"), k1), -1, 256)
 		}
 	}
 }
 
 func (s *Treatment) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.FlagValue == nil {
-		v.Missing(shape.Path(path, "FlagValue"))
+		v.Missing(shape.Path(path, "flagValue"))
 	} else {
-		s.FlagValue.validate(shape.Path(path, "FlagValue"), v)
+		s.FlagValue.validate(shape.Path(path, "flagValue"), v)
 	}
 	if s.Key != nil {
-		v.Pattern(*s.Key, shape.Path(path, "Key"), pattern11, "^[a-zA-Z0-9]{1,8}")
+		v.Pattern(*s.Key, shape.Path(path, "key"), pattern11, "^[a-zA-Z0-9]{1,8}")
 	}
 	if s.Weight == nil {
-		v.Missing(shape.Path(path, "Weight"))
+		v.Missing(shape.Path(path, "weight"))
 	} else {
-		v.FloatRange(*s.Weight, shape.Path(path, "Weight"), true, 0, false, 0)
+		v.FloatRange(*s.Weight, shape.Path(path, "weight"), true, 0, false, 0)
 	}
 }
 
 func (s *TreatmentInput) validate(path string, v *shape.Violations) {
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.FlagValue == nil {
-		v.Missing(shape.Path(path, "FlagValue"))
+		v.Missing(shape.Path(path, "flagValue"))
 	} else {
-		s.FlagValue.validate(shape.Path(path, "FlagValue"), v)
+		s.FlagValue.validate(shape.Path(path, "flagValue"), v)
 	}
 	if s.Weight == nil {
-		v.Missing(shape.Path(path, "Weight"))
+		v.Missing(shape.Path(path, "weight"))
 	} else {
-		v.FloatRange(*s.Weight, shape.Path(path, "Weight"), true, 0, false, 0)
+		v.FloatRange(*s.Weight, shape.Path(path, "weight"), true, 0, false, 0)
 	}
 }
 
@@ -2283,10 +2283,10 @@ func (s *TreatmentOverrides) validate(path string, v *shape.Violations) {
 	}
 	v.Union(set, path)
 	if s.Inline != nil {
-		v.Len(len(s.Inline), shape.Path(path, "Inline"), 0, 32)
+		v.Len(len(s.Inline), shape.Path(path, "inline"), 0, 32)
 		for k1, e1 := range s.Inline {
-			v.StringLen(k1, shape.Key(shape.Path(path, "Inline"), k1), 1, 2048)
-			v.Pattern(e1, shape.Key(shape.Path(path, "Inline"), k1), pattern11, "^[a-zA-Z0-9]{1,8}")
+			v.StringLen(k1, shape.Key(shape.Path(path, "inline"), k1), 1, 2048)
+			v.Pattern(e1, shape.Key(shape.Path(path, "inline"), k1), pattern11, "^[a-zA-Z0-9]{1,8}")
 		}
 	}
 }
@@ -2300,17 +2300,17 @@ func (s *UntagResourceRequest) Validate() error {
 
 func (s *UntagResourceRequest) validate(path string, v *shape.Violations) {
 	if s.ResourceArn == nil {
-		v.Missing(shape.Path(path, "ResourceArn"))
+		v.Missing(shape.Path(path, "resourceArn"))
 	} else {
-		v.StringLen(*s.ResourceArn, shape.Path(path, "ResourceArn"), 20, 2048)
-		v.Pattern(*s.ResourceArn, shape.Path(path, "ResourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
+		v.StringLen(*s.ResourceArn, shape.Path(path, "resourceArn"), 20, 2048)
+		v.Pattern(*s.ResourceArn, shape.Path(path, "resourceArn"), pattern0, "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+")
 	}
 	if s.TagKeys == nil {
-		v.Missing(shape.Path(path, "TagKeys"))
+		v.Missing(shape.Path(path, "tagKeys"))
 	} else {
-		v.Len(len(s.TagKeys), shape.Path(path, "TagKeys"), 0, 50)
+		v.Len(len(s.TagKeys), shape.Path(path, "tagKeys"), 0, 50)
 		for i1 := range s.TagKeys {
-			v.StringLen(s.TagKeys[i1], shape.Index(shape.Path(path, "TagKeys"), i1), 1, 128)
+			v.StringLen(s.TagKeys[i1], shape.Index(shape.Path(path, "tagKeys"), i1), 1, 128)
 		}
 	}
 }
@@ -2324,10 +2324,10 @@ func (s *UpdateAccountSettingsRequest) Validate() error {
 
 func (s *UpdateAccountSettingsRequest) validate(path string, v *shape.Violations) {
 	if s.DeletionProtection != nil {
-		s.DeletionProtection.validate(shape.Path(path, "DeletionProtection"), v)
+		s.DeletionProtection.validate(shape.Path(path, "deletionProtection"), v)
 	}
 	if s.VendedMetrics != nil {
-		s.VendedMetrics.validate(shape.Path(path, "VendedMetrics"), v)
+		s.VendedMetrics.validate(shape.Path(path, "vendedMetrics"), v)
 	}
 }
 
@@ -2340,15 +2340,15 @@ func (s *UpdateApplicationRequest) Validate() error {
 
 func (s *UpdateApplicationRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 }
 
@@ -2361,34 +2361,34 @@ func (s *UpdateConfigurationProfileRequest) Validate() error {
 
 func (s *UpdateConfigurationProfileRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.KmsKeyIdentifier != nil {
-		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "KmsKeyIdentifier"), 0, 2048)
+		v.StringLen(*s.KmsKeyIdentifier, shape.Path(path, "kmsKeyIdentifier"), 0, 2048)
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 128)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 128)
 	}
 	if s.RetrievalRoleArn != nil {
-		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), 20, 2048)
-		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "RetrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
+		v.StringLen(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), 20, 2048)
+		v.Pattern(*s.RetrievalRoleArn, shape.Path(path, "retrievalRoleArn"), pattern3, "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")
 	}
 	if s.Validators != nil {
-		v.Len(len(s.Validators), shape.Path(path, "Validators"), 0, 2)
+		v.Len(len(s.Validators), shape.Path(path, "validators"), 0, 2)
 		for i1 := range s.Validators {
 			{
 				e := s.Validators[i1]
-				e.validate(shape.Index(shape.Path(path, "Validators"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "validators"), i1), v)
 			}
 		}
 	}
@@ -2403,24 +2403,24 @@ func (s *UpdateDeploymentStrategyRequest) Validate() error {
 
 func (s *UpdateDeploymentStrategyRequest) validate(path string, v *shape.Violations) {
 	if s.DeploymentDurationInMinutes != nil {
-		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "DeploymentDurationInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.DeploymentDurationInMinutes, shape.Path(path, "deploymentDurationInMinutes"), true, 0, true, 1440)
 	}
 	if s.DeploymentStrategyId == nil {
-		v.Missing(shape.Path(path, "DeploymentStrategyId"))
+		v.Missing(shape.Path(path, "deploymentStrategyId"))
 	} else {
-		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "DeploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
+		v.Pattern(*s.DeploymentStrategyId, shape.Path(path, "deploymentStrategyId"), pattern8, "(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)")
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.FinalBakeTimeInMinutes != nil {
-		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "FinalBakeTimeInMinutes"), true, 0, true, 1440)
+		v.IntRange(*s.FinalBakeTimeInMinutes, shape.Path(path, "finalBakeTimeInMinutes"), true, 0, true, 1440)
 	}
 	if s.GrowthFactor != nil {
-		v.FloatRange(*s.GrowthFactor, shape.Path(path, "GrowthFactor"), true, 1, true, 100)
+		v.FloatRange(*s.GrowthFactor, shape.Path(path, "growthFactor"), true, 1, true, 100)
 	}
 	if s.GrowthType != nil {
-		v.Enum(*s.GrowthType, shape.Path(path, "GrowthType"), GrowthTypeValues)
+		v.Enum(*s.GrowthType, shape.Path(path, "growthType"), GrowthTypeValues)
 	}
 }
 
@@ -2433,29 +2433,29 @@ func (s *UpdateEnvironmentRequest) Validate() error {
 
 func (s *UpdateEnvironmentRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.EnvironmentId == nil {
-		v.Missing(shape.Path(path, "EnvironmentId"))
+		v.Missing(shape.Path(path, "environmentId"))
 	} else {
-		v.StringLen(*s.EnvironmentId, shape.Path(path, "EnvironmentId"), 1, 64)
+		v.StringLen(*s.EnvironmentId, shape.Path(path, "environmentId"), 1, 64)
 	}
 	if s.Monitors != nil {
-		v.Len(len(s.Monitors), shape.Path(path, "Monitors"), 0, 5)
+		v.Len(len(s.Monitors), shape.Path(path, "monitors"), 0, 5)
 		for i1 := range s.Monitors {
 			{
 				e := s.Monitors[i1]
-				e.validate(shape.Index(shape.Path(path, "Monitors"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "monitors"), i1), v)
 			}
 		}
 	}
 	if s.Name != nil {
-		v.StringLen(*s.Name, shape.Path(path, "Name"), 1, 64)
+		v.StringLen(*s.Name, shape.Path(path, "name"), 1, 64)
 	}
 }
 
@@ -2468,36 +2468,36 @@ func (s *UpdateExperimentDefinitionRequest) Validate() error {
 
 func (s *UpdateExperimentDefinitionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.AudienceDescription != nil {
-		v.StringLen(*s.AudienceDescription, shape.Path(path, "AudienceDescription"), 0, 1024)
+		v.StringLen(*s.AudienceDescription, shape.Path(path, "audienceDescription"), 0, 1024)
 	}
 	if s.AudienceRule != nil {
-		v.StringLen(*s.AudienceRule, shape.Path(path, "AudienceRule"), 1, 16384)
+		v.StringLen(*s.AudienceRule, shape.Path(path, "audienceRule"), 1, 16384)
 	}
 	if s.Control != nil {
-		s.Control.validate(shape.Path(path, "Control"), v)
+		s.Control.validate(shape.Path(path, "control"), v)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.Hypothesis != nil {
-		v.StringLen(*s.Hypothesis, shape.Path(path, "Hypothesis"), 0, 1024)
+		v.StringLen(*s.Hypothesis, shape.Path(path, "hypothesis"), 0, 1024)
 	}
 	if s.LaunchCriteria != nil {
-		v.StringLen(*s.LaunchCriteria, shape.Path(path, "LaunchCriteria"), 0, 1024)
+		v.StringLen(*s.LaunchCriteria, shape.Path(path, "launchCriteria"), 0, 1024)
 	}
 	if s.Treatments != nil {
-		v.Len(len(s.Treatments), shape.Path(path, "Treatments"), 1, 5)
+		v.Len(len(s.Treatments), shape.Path(path, "treatments"), 1, 5)
 		for i1 := range s.Treatments {
 			{
 				e := s.Treatments[i1]
-				e.validate(shape.Index(shape.Path(path, "Treatments"), i1), v)
+				e.validate(shape.Index(shape.Path(path, "treatments"), i1), v)
 			}
 		}
 	}
@@ -2512,31 +2512,31 @@ func (s *UpdateExperimentRunRequest) Validate() error {
 
 func (s *UpdateExperimentRunRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 2048)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 2048)
 	}
 	if s.DeploymentParameters != nil {
-		s.DeploymentParameters.validate(shape.Path(path, "DeploymentParameters"), v)
+		s.DeploymentParameters.validate(shape.Path(path, "deploymentParameters"), v)
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.ExperimentDefinitionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExperimentDefinitionIdentifier"))
+		v.Missing(shape.Path(path, "experimentDefinitionIdentifier"))
 	} else {
-		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "ExperimentDefinitionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExperimentDefinitionIdentifier, shape.Path(path, "experimentDefinitionIdentifier"), 1, 2048)
 	}
 	if s.ExposurePercentage != nil {
-		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "ExposurePercentage"), true, 0, true, 100)
+		v.FloatRange(*s.ExposurePercentage, shape.Path(path, "exposurePercentage"), true, 0, true, 100)
 	}
 	if s.Run == nil {
-		v.Missing(shape.Path(path, "Run"))
+		v.Missing(shape.Path(path, "run"))
 	} else {
-		v.IntRange(*s.Run, shape.Path(path, "Run"), true, 1, false, 0)
+		v.IntRange(*s.Run, shape.Path(path, "run"), true, 1, false, 0)
 	}
 	if s.TreatmentOverrides != nil {
-		s.TreatmentOverrides.validate(shape.Path(path, "TreatmentOverrides"), v)
+		s.TreatmentOverrides.validate(shape.Path(path, "treatmentOverrides"), v)
 	}
 }
 
@@ -2549,15 +2549,15 @@ func (s *UpdateExtensionAssociationRequest) Validate() error {
 
 func (s *UpdateExtensionAssociationRequest) validate(path string, v *shape.Violations) {
 	if s.ExtensionAssociationId == nil {
-		v.Missing(shape.Path(path, "ExtensionAssociationId"))
+		v.Missing(shape.Path(path, "extensionAssociationId"))
 	} else {
-		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "ExtensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
+		v.Pattern(*s.ExtensionAssociationId, shape.Path(path, "extensionAssociationId"), pattern1, "[a-z0-9]{4,7}")
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 0, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 0, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
-			v.StringLen(e1, shape.Key(shape.Path(path, "Parameters"), k1), 1, 2048)
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.StringLen(e1, shape.Key(shape.Path(path, "parameters"), k1), 1, 2048)
 		}
 	}
 }
@@ -2571,33 +2571,33 @@ func (s *UpdateExtensionRequest) Validate() error {
 
 func (s *UpdateExtensionRequest) validate(path string, v *shape.Violations) {
 	if s.Actions != nil {
-		v.Len(len(s.Actions), shape.Path(path, "Actions"), 1, 5)
+		v.Len(len(s.Actions), shape.Path(path, "actions"), 1, 5)
 		for k1, e1 := range s.Actions {
-			v.Enum(k1, shape.Key(shape.Path(path, "Actions"), k1), ActionPointValues)
-			v.Len(len(e1), shape.Key(shape.Path(path, "Actions"), k1), 1, 1)
+			v.Enum(k1, shape.Key(shape.Path(path, "actions"), k1), ActionPointValues)
+			v.Len(len(e1), shape.Key(shape.Path(path, "actions"), k1), 1, 1)
 			for i2 := range e1 {
 				{
 					e := e1[i2]
-					e.validate(shape.Index(shape.Key(shape.Path(path, "Actions"), k1), i2), v)
+					e.validate(shape.Index(shape.Key(shape.Path(path, "actions"), k1), i2), v)
 				}
 			}
 		}
 	}
 	if s.Description != nil {
-		v.StringLen(*s.Description, shape.Path(path, "Description"), 0, 1024)
+		v.StringLen(*s.Description, shape.Path(path, "description"), 0, 1024)
 	}
 	if s.ExtensionIdentifier == nil {
-		v.Missing(shape.Path(path, "ExtensionIdentifier"))
+		v.Missing(shape.Path(path, "extensionIdentifier"))
 	} else {
-		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "ExtensionIdentifier"), 1, 2048)
+		v.StringLen(*s.ExtensionIdentifier, shape.Path(path, "extensionIdentifier"), 1, 2048)
 	}
 	if s.Parameters != nil {
-		v.Len(len(s.Parameters), shape.Path(path, "Parameters"), 1, 10)
+		v.Len(len(s.Parameters), shape.Path(path, "parameters"), 1, 10)
 		for k1, e1 := range s.Parameters {
-			v.Pattern(k1, shape.Key(shape.Path(path, "Parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
+			v.Pattern(k1, shape.Key(shape.Path(path, "parameters"), k1), pattern2, "^[^\\/#:\\n]{1,64}$")
 			{
 				e := e1
-				e.validate(shape.Key(shape.Path(path, "Parameters"), k1), v)
+				e.validate(shape.Key(shape.Path(path, "parameters"), k1), v)
 			}
 		}
 	}
@@ -2614,32 +2614,32 @@ func (s *ValidateConfigurationRequest) Validate() error {
 
 func (s *ValidateConfigurationRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationId == nil {
-		v.Missing(shape.Path(path, "ApplicationId"))
+		v.Missing(shape.Path(path, "applicationId"))
 	} else {
-		v.StringLen(*s.ApplicationId, shape.Path(path, "ApplicationId"), 1, 64)
+		v.StringLen(*s.ApplicationId, shape.Path(path, "applicationId"), 1, 64)
 	}
 	if s.ConfigurationProfileId == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileId"))
+		v.Missing(shape.Path(path, "configurationProfileId"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "ConfigurationProfileId"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileId, shape.Path(path, "configurationProfileId"), 1, 128)
 	}
 	if s.ConfigurationVersion == nil {
-		v.Missing(shape.Path(path, "ConfigurationVersion"))
+		v.Missing(shape.Path(path, "configurationVersion"))
 	} else {
-		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "ConfigurationVersion"), 1, 1024)
+		v.StringLen(*s.ConfigurationVersion, shape.Path(path, "configurationVersion"), 1, 1024)
 	}
 }
 
 func (s *Validator) validate(path string, v *shape.Violations) {
 	if s.Content == nil {
-		v.Missing(shape.Path(path, "Content"))
+		v.Missing(shape.Path(path, "content"))
 	} else {
-		v.StringLen(*s.Content, shape.Path(path, "Content"), 0, 32768)
+		v.StringLen(*s.Content, shape.Path(path, "content"), 0, 32768)
 	}
 	if s.Type == nil {
-		v.Missing(shape.Path(path, "Type"))
+		v.Missing(shape.Path(path, "type"))
 	} else {
-		v.Enum(*s.Type, shape.Path(path, "Type"), ValidatorTypeValues)
+		v.Enum(*s.Type, shape.Path(path, "type"), ValidatorTypeValues)
 	}
 }
 

@@ -22,7 +22,7 @@ func (s *BadRequestDetails) validate(path string, v *shape.Violations) {
 		for k1, e1 := range s.InvalidParameters {
 			{
 				e := e1
-				e.validate(shape.Key(shape.Path(path, "InvalidParameters"), k1), v)
+				e.validate(shape.Key(shape.Path(path, "invalidParameters"), k1), v)
 			}
 		}
 	}
@@ -37,9 +37,9 @@ func (s *GetLatestConfigurationRequest) Validate() error {
 
 func (s *GetLatestConfigurationRequest) validate(path string, v *shape.Violations) {
 	if s.ConfigurationToken == nil {
-		v.Missing(shape.Path(path, "ConfigurationToken"))
+		v.Missing(shape.Path(path, "configurationToken"))
 	} else {
-		v.Pattern(*s.ConfigurationToken, shape.Path(path, "ConfigurationToken"), pattern0, "\\S{1,8192}")
+		v.Pattern(*s.ConfigurationToken, shape.Path(path, "configurationToken"), pattern0, "\\S{1,8192}")
 	}
 }
 
@@ -49,7 +49,7 @@ func (s *GetLatestConfigurationResponse) validate(path string, v *shape.Violatio
 	if s.ContentType != nil {
 	}
 	if s.NextPollConfigurationToken != nil {
-		v.Pattern(*s.NextPollConfigurationToken, shape.Path(path, "NextPollConfigurationToken"), pattern0, "\\S{1,8192}")
+		v.Pattern(*s.NextPollConfigurationToken, shape.Path(path, "nextPollConfigurationToken"), pattern0, "\\S{1,8192}")
 	}
 	if s.NextPollIntervalInSeconds != nil {
 	}
@@ -59,7 +59,7 @@ func (s *GetLatestConfigurationResponse) validate(path string, v *shape.Violatio
 
 func (s *InvalidParameterDetail) validate(path string, v *shape.Violations) {
 	if s.Problem != nil {
-		v.Enum(*s.Problem, shape.Path(path, "Problem"), InvalidParameterProblemValues)
+		v.Enum(*s.Problem, shape.Path(path, "problem"), InvalidParameterProblemValues)
 	}
 }
 
@@ -72,27 +72,27 @@ func (s *StartConfigurationSessionRequest) Validate() error {
 
 func (s *StartConfigurationSessionRequest) validate(path string, v *shape.Violations) {
 	if s.ApplicationIdentifier == nil {
-		v.Missing(shape.Path(path, "ApplicationIdentifier"))
+		v.Missing(shape.Path(path, "applicationIdentifier"))
 	} else {
-		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "ApplicationIdentifier"), 1, 128)
+		v.StringLen(*s.ApplicationIdentifier, shape.Path(path, "applicationIdentifier"), 1, 128)
 	}
 	if s.ConfigurationProfileIdentifier == nil {
-		v.Missing(shape.Path(path, "ConfigurationProfileIdentifier"))
+		v.Missing(shape.Path(path, "configurationProfileIdentifier"))
 	} else {
-		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "ConfigurationProfileIdentifier"), 1, 128)
+		v.StringLen(*s.ConfigurationProfileIdentifier, shape.Path(path, "configurationProfileIdentifier"), 1, 128)
 	}
 	if s.EnvironmentIdentifier == nil {
-		v.Missing(shape.Path(path, "EnvironmentIdentifier"))
+		v.Missing(shape.Path(path, "environmentIdentifier"))
 	} else {
-		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "EnvironmentIdentifier"), 1, 128)
+		v.StringLen(*s.EnvironmentIdentifier, shape.Path(path, "environmentIdentifier"), 1, 128)
 	}
 	if s.RequiredMinimumPollIntervalInSeconds != nil {
-		v.IntRange(*s.RequiredMinimumPollIntervalInSeconds, shape.Path(path, "RequiredMinimumPollIntervalInSeconds"), true, 15, true, 86400)
+		v.IntRange(*s.RequiredMinimumPollIntervalInSeconds, shape.Path(path, "requiredMinimumPollIntervalInSeconds"), true, 15, true, 86400)
 	}
 }
 
 func (s *StartConfigurationSessionResponse) validate(path string, v *shape.Violations) {
 	if s.InitialConfigurationToken != nil {
-		v.Pattern(*s.InitialConfigurationToken, shape.Path(path, "InitialConfigurationToken"), pattern0, "\\S{1,8192}")
+		v.Pattern(*s.InitialConfigurationToken, shape.Path(path, "initialConfigurationToken"), pattern0, "\\S{1,8192}")
 	}
 }
