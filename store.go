@@ -86,4 +86,8 @@ type Tx interface {
 	// Notify queues a topic delivered to subscribers once the
 	// transaction commits.
 	Notify(topic string)
+	// Lock holds a named lock until the transaction ends, so that
+	// transactions taking the same name run one after the other across
+	// processes (a no-op where writers are serialized anyway).
+	Lock(ctx context.Context, name string) error
 }

@@ -24,7 +24,6 @@ const (
 	KindExtensionAssociation = "extensionassociation"
 	KindDelivery             = "delivery"
 	KindMeta                 = "meta"
-	KindLock                 = "lock"
 )
 
 // Application is a container of environments and configuration profiles.

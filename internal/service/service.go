@@ -339,20 +339,8 @@ func ParseQuotas(spec string) (Quotas, error) {
 }
 
 // lockScope serializes, across processes, the creations that a per-scope
-// quota or uniqueness rule counts: it locks a lock record of the scope
-// (made on first use). Without it two replicas could both count 99 and
-// both create the hundredth application.
+// quota or uniqueness rule counts. Without it two replicas could both
+// count 99 and both create the hundredth application.
 func lockScope(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, what string) error {
-	k := key(sc, appconfig.KindLock, "", what)
-	if _, err := tx.Get(ctx, k, true, false); err == nil || !appconfig.IsNotFound(err) {
-		return err
-	}
-	// A concurrent first insert makes this one wait for it, then conflict;
-	// either way the record exists and the second Get locks it.
-	r := appconfig.Record{Key: k, Body: []byte("{}")}
-	if err := tx.Insert(ctx, &r); err != nil && !appconfig.IsConflict(err) {
-		return err
-	}
-	_, err := tx.Get(ctx, k, true, false)
-	return err
+	return tx.Lock(ctx, "scope|"+sc.Account+"|"+sc.Region+"|"+what)
 }

@@ -115,6 +115,13 @@ func (dialect) Rebind(q string) string {
 
 // Notify queues the topic on the channel; PostgreSQL sends it to the
 // listeners when (and only if) the transaction commits.
+// Lock takes a transaction-scoped advisory lock on a 64-bit hash of name:
+// no row to create first, released at commit or rollback.
+func (dialect) Lock(ctx context.Context, tx *sql.Tx, name string) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+	return err
+}
+
 func (d dialect) Notify(ctx context.Context, tx *sql.Tx, topic string) error {
 	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+Channel+"', $1)", d.origin+":"+topic)
 	return err

@@ -57,6 +57,9 @@ func (dialect) ForUpdate() string                             { return "" }
 func (dialect) SkipLocked() string                            { return "" }
 func (dialect) Notify(context.Context, *sql.Tx, string) error { return nil }
 
+// Lock is a no-op: the one writer connection serializes transactions.
+func (dialect) Lock(context.Context, *sql.Tx, string) error { return nil }
+
 func (dialect) Translate(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -31,6 +31,9 @@ type Dialect interface {
 	// Notify queues topic for other processes inside tx; backends with a
 	// single process return nil and rely on in-process delivery.
 	Notify(ctx context.Context, tx *sql.Tx, topic string) error
+	// Lock takes a lock on name held until tx ends (nil where writers are
+	// serialized anyway).
+	Lock(ctx context.Context, tx *sql.Tx, name string) error
 }
 
 // Migration is one schema step; versions start at 1 and never change.
@@ -791,6 +794,10 @@ func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+func (t *tx) Lock(ctx context.Context, name string) error {
+	return t.db.wrap(t.db.d.Lock(t.ctx(ctx), t.tx, name), "lock")
 }
 
 func (t *tx) Notify(topic string) {

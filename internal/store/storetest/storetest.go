@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentClaimsExactlyOnce", testConcurrentClaims},
 		{"ConcurrentUpdatesFailAlone", testConcurrentFailures},
 		{"NotifyAfterCommit", testNotify},
+		{"LockSerializes", testLock},
 		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -449,6 +450,58 @@ func testClaimDueFailureDoesNotBlock(t *testing.T, s appconfig.Store) {
 	next, ok, _ := s.NextDue(ctx, "dep")
 	if !ok || !next.Equal(bad.DueAt) {
 		t.Fatalf("next due %v %v; want the postponed record at %v", next, ok, bad.DueAt)
+	}
+}
+
+// Two transactions taking the same named lock run one after the other;
+// another name does not wait.
+func testLock(t *testing.T, s appconfig.Store) {
+	var mu sync.Mutex
+	var order []string
+	note := func(what string) {
+		mu.Lock()
+		order = append(order, what)
+		mu.Unlock()
+	}
+	locked, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Update(ctx, func(tx appconfig.Tx) error {
+			if err := tx.Lock(ctx, "quota|a"); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			note("first ends")
+			return nil
+		})
+	}()
+	<-locked
+	second := make(chan error, 1)
+	go func() {
+		second <- s.Update(ctx, func(tx appconfig.Tx) error {
+			if err := tx.Lock(ctx, "quota|a"); err != nil {
+				return err
+			}
+			note("second holds")
+			return nil
+		})
+	}()
+	// Give the second transaction time to reach its Lock (if it got the
+	// lock anyway, it would note before the first ends).
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(order) != "[first ends second holds]" {
+		t.Fatalf("order %v: the second transaction held the lock while the first did", order)
+	}
+	if err := s.Update(ctx, func(tx appconfig.Tx) error { return tx.Lock(ctx, "quota|b") }); err != nil {
+		t.Fatal(err)
 	}
 }
 
