@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/testutil/motoserver"
 )
 
 // moto's default account for any credentials that are not 12 digits.
@@ -41,47 +39,6 @@ func awsTargetsTestConfig(hc aws.HTTPClient) aws.Config {
 		cfg.HTTPClient = hc
 	}
 	return cfg
-}
-
-// startMotoForAWSTargets runs moto_server on a free loopback port in its own
-// process group (moto_server is a pyenv shim in front of python) and stops
-// that group when the test ends.
-func startMotoForAWSTargets(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("moto_server (needed for the AWS target tests): %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-exited:
-			t.Fatal("moto_server exited before answering")
-		case <-tick.C:
-		}
-	}
-	t.Fatal("moto_server did not start within 60 s")
-	return ""
 }
 
 // countingTransport counts requests per X-Amz-Target (JSON protocols) so
@@ -117,7 +74,11 @@ func newTestSQS(endpoint, region string) *sqs.Client {
 func createTestQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string) (url, arn string) {
 	t.Helper()
 	ctx := context.Background()
-	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	all := map[string]string{"VisibilityTimeout": "0"} // see receiveBodies
+	for k, v := range attrs {
+		all[k] = v
+	}
+	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: all})
 	if err != nil {
 		t.Fatalf("CreateQueue %s: %v", name, err)
 	}
@@ -130,12 +91,16 @@ func createTestQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]
 	return *out.QueueUrl, at.Attributes["QueueArn"]
 }
 
-// receiveBodies long-polls the queue until it has n messages (or 10 s
-// pass) and returns the bodies it got.
+// receiveBodies long-polls the queue until it has n messages (or 30 s
+// pass) and returns the bodies it got, deleting each. Messages come from
+// queues with a zero visibility timeout and are told apart by MessageId: a
+// receive whose answer is lost (and retried by the SDK) must not hide a
+// message for moto's default 30 s (createTestQueue sets the timeout).
 func receiveBodies(t *testing.T, c *sqs.Client, url string, n int) []string {
 	t.Helper()
 	var bodies []string
-	deadline := time.Now().Add(10 * time.Second)
+	seen := map[string]bool{}
+	deadline := time.Now().Add(30 * time.Second)
 	for len(bodies) < n && time.Now().Before(deadline) {
 		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
@@ -144,7 +109,10 @@ func receiveBodies(t *testing.T, c *sqs.Client, url string, n int) []string {
 			t.Fatalf("ReceiveMessage: %v", err)
 		}
 		for _, m := range out.Messages {
-			bodies = append(bodies, aws.ToString(m.Body))
+			if id := aws.ToString(m.MessageId); !seen[id] {
+				seen[id] = true
+				bodies = append(bodies, aws.ToString(m.Body))
+			}
 			if _, err := c.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{
 				QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle,
 			}); err != nil {
@@ -159,7 +127,7 @@ func receiveBodies(t *testing.T, c *sqs.Client, url string, n int) []string {
 const awsTargetsTestBody = `{"InvocationId":"a1b2c3d","Type":"OnDeploymentComplete","Description":"héllo <&> \"quoted\" \\ tab\t☃","DeploymentNumber":3}`
 
 func TestAWSTargetsSQS(t *testing.T) {
-	moto := startMotoForAWSTargets(t)
+	moto := motoserver.Start(t)
 	ctx := context.Background()
 	east, west := newTestSQS(moto, "us-east-1"), newTestSQS(moto, "eu-west-1")
 	url, arn := createTestQueue(t, east, "appconfig-events", nil)
@@ -250,7 +218,7 @@ func TestAWSTargetsSQS(t *testing.T) {
 }
 
 func TestAWSTargetsSNS(t *testing.T) {
-	moto := startMotoForAWSTargets(t)
+	moto := motoserver.Start(t)
 	ctx := context.Background()
 	sqsc := newTestSQS(moto, "us-east-1")
 	snsc := sns.NewFromConfig(awsTargetsTestConfig(nil), func(o *sns.Options) {
@@ -311,7 +279,7 @@ func TestAWSTargetsSNS(t *testing.T) {
 }
 
 func TestAWSTargetsEventBridge(t *testing.T) {
-	moto := startMotoForAWSTargets(t)
+	moto := motoserver.Start(t)
 	ctx := context.Background()
 	sqsc := newTestSQS(moto, "us-east-1")
 	url, queueArn := createTestQueue(t, sqsc, "bus-sink", nil)
