@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: generated code up to date, vet,
 # every Go test with the race detector (integration tests drive real
-# servers with the Go SDK, boto3 and the aws CLI), then each fuzz target
-# briefly. Needs: go, python3 with boto3 and the aws CLI.
+# servers with the Go SDK, boto3, the aws CLI and the JavaScript SDK), then
+# each fuzz target briefly. Needs: go, python3 with boto3 and the aws CLI,
+# moto_server, node and npm (the JavaScript SDK comes from the npm
+# registry, pinned by test/compat/js/package-lock.json), and PostgreSQL's
+# initdb/pg_ctl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +37,9 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
 go vet -tags inprocess ./bench/...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+echo "== JavaScript SDK for the compat tests (npm ci)"
+npm ci --prefix test/compat/js --no-audit --no-fund --loglevel=error
 
 echo "== go test -race ./..."
 go test -race -count=1 -timeout 30m ./...

@@ -111,16 +111,43 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*netTCPAddr).Port
 }
 
+// repoRoot is the repository's top directory.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
 // RunPython runs a python test script against a server URL.
 func RunPython(t *testing.T, script, url string, env ...string) {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	cmd := exec.Command("python3", filepath.Join(root, script))
+	cmd := exec.Command("python3", filepath.Join(repoRoot(), script))
+	runClient(t, cmd, script, url, env)
+}
+
+// RunNode runs the node:test files in a directory of test/compat against a
+// server URL. The directory's npm packages must be installed (the test
+// script does it with `npm ci`); their absence is a failure, not a skip.
+func RunNode(t *testing.T, dir, url string, env ...string) {
+	t.Helper()
+	abs := filepath.Join(repoRoot(), dir)
+	if _, err := os.Stat(filepath.Join(abs, "node_modules")); err != nil {
+		t.Fatalf("%s has no node_modules: run `npm ci --prefix %s` (scripts/test.sh does)", dir, dir)
+	}
+	files, err := filepath.Glob(filepath.Join(abs, "*.test.mjs"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no *.test.mjs files in %s", dir)
+	}
+	cmd := exec.Command("node", append([]string{"--test", "--test-reporter=spec"}, files...)...)
+	cmd.Dir = abs
+	runClient(t, cmd, dir, url, env)
+}
+
+func runClient(t *testing.T, cmd *exec.Cmd, what, url string, env []string) {
+	t.Helper()
 	cmd.Env = append(append(os.Environ(), "APPCONFIGD_URL="+url, "AWS_EC2_METADATA_DISABLED=true"), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("%s failed: %v\n%s", script, err, out)
+		t.Fatalf("%s failed: %v\n%s", what, err, out)
 	}
-	t.Logf("%s:\n%s", script, out)
+	t.Logf("%s:\n%s", what, out)
 }

@@ -14,3 +14,9 @@ func TestCompatDataPlaneBoto3AndCLI(t *testing.T) {
 	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
 	RunPython(t, "test/compat/dataplane_test.py", p.URL, "APPCONFIGD_TIME_SCALE=600")
 }
+
+// The AWS SDK for JavaScript v3, control and data plane.
+func TestCompatJavaScriptSDK(t *testing.T) {
+	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
+	RunNode(t, "test/compat/js", p.URL, "APPCONFIGD_TIME_SCALE=600")
+}

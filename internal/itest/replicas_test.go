@@ -256,13 +256,15 @@ func TestReplicasDeliverEachEventOnce(t *testing.T) {
 	}
 }
 
-// TestCompatOnPostgres runs the boto3 and aws CLI suites against a
-// server on PostgreSQL.
+// TestCompatOnPostgres runs the boto3, aws CLI and JavaScript SDK suites
+// against servers on PostgreSQL.
 func TestCompatOnPostgres(t *testing.T) {
 	p := replica(t, pgtest.FreshDatabase(t))
 	RunPython(t, "test/compat/controlplane_test.py", p.URL)
 	q := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600")
 	RunPython(t, "test/compat/dataplane_test.py", q.URL, "APPCONFIGD_TIME_SCALE=600")
+	r := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600")
+	RunNode(t, "test/compat/js", r.URL, "APPCONFIGD_TIME_SCALE=600")
 	resp, err := http.Get(q.URL + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("readyz on postgres: %v %v", resp, err)
