@@ -261,6 +261,19 @@ func TestConfigurationProfiles(t *testing.T) {
 	_, err = c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("x"), LocationUri: aws.String("hosted"),
 		Validators: []types.Validator{{Type: "XML", Content: aws.String("")}}})
 	WantError(t, err, "BadRequestException", 400)
+	// A LAMBDA validator must name a function the invoker can call.
+	for _, bad := range []string{"arn:aws:lambda:us-east-1:123456789012:layer:f", "arn:aws:lambda:us-east-1:12345:function:f", "arn:aws:sqs:us-east-1:123456789012:lambda:f"} {
+		_, err = c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("x"), LocationUri: aws.String("hosted"),
+			Validators: []types.Validator{{Type: "LAMBDA", Content: aws.String(bad)}}})
+		WantError(t, err, "BadRequestException", 400)
+		if !strings.Contains(err.Error(), "function:NAME") {
+			t.Errorf("LAMBDA validator %q: message %q should give the expected form", bad, err)
+		}
+	}
+	if _, err = c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("lambda-checked"), LocationUri: aws.String("hosted"),
+		Validators: []types.Validator{{Type: "LAMBDA", Content: aws.String("arn:aws:lambda:us-east-1:123456789012:function:check:live")}}}); err != nil {
+		t.Fatalf("qualified function ARN refused: %v", err)
+	}
 
 	// Update: omitted validators kept, empty list clears, KMS removed with "".
 	upd, err := c.UpdateConfigurationProfile(ctx, &sdk.UpdateConfigurationProfileInput{ApplicationId: aws.String(app), ConfigurationProfileId: free.Id, Description: aws.String("d")})

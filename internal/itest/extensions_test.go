@@ -165,6 +165,21 @@ func TestExtensionOperations(t *testing.T) {
 	if err != nil || aws.ToString(sqs.ExtensionArn) != awsArn {
 		t.Fatalf("AWS-authored association %+v %v", sqs, err)
 	}
+	// The notification target's ARN is checked when the association is
+	// made or changed, not at the first event.
+	for _, bad := range []string{"arn:aws:sns:us-east-1:123456789012:q", "arn:aws:sqs:us-east-1::q", "my-queue"} {
+		_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("AWS.AppConfig.DeploymentNotificationsToSqs"),
+			ResourceIdentifier: aws.String(appArn), Parameters: map[string]string{"queueArn": bad}})
+		WantError(t, err, "BadRequestException", 400)
+		if msg := err.Error(); !strings.Contains(msg, "queueArn") || !strings.Contains(msg, "arn:aws:sqs:REGION:ACCOUNT:NAME") {
+			t.Errorf("bad queueArn %q: message %q should name the parameter and the expected form", bad, msg)
+		}
+	}
+	_, err = c.UpdateExtensionAssociation(ctx, &sdk.UpdateExtensionAssociationInput{ExtensionAssociationId: sqs.Id, Parameters: map[string]string{"queueArn": "arn:aws:sqs:us-east-1:123456789012"}})
+	WantError(t, err, "BadRequestException", 400)
+	_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("AWS.AppConfig.DeploymentNotificationsToSns"),
+		ResourceIdentifier: aws.String(appArn), Parameters: map[string]string{"topicArn": "arn:aws:sqs:us-east-1:123456789012:q"}})
+	WantError(t, err, "BadRequestException", 400)
 	upAssoc, err := c.UpdateExtensionAssociation(ctx, &sdk.UpdateExtensionAssociationInput{ExtensionAssociationId: assoc.Id, Parameters: map[string]string{"channel": "#dev"}})
 	if err != nil || upAssoc.Parameters["channel"] != "#dev" {
 		t.Fatalf("update association %+v %v", upAssoc, err)

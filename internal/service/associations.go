@@ -58,7 +58,29 @@ func checkAssociationParameters(e appconfig.Extension, params map[string]string)
 		sort.Strings(missing)
 		return appconfig.BadRequest("Extension %s requires the parameter(s) %s.", e.Name, strings.Join(missing, ", "))
 	}
+	// The AWS-authored notification extensions take the target's ARN: it
+	// is checked here, by the parser delivery uses, rather than failing
+	// every event later.
+	if e.AWSAuthored {
+		for name, kind := range awsParameterARNs[e.ID] {
+			v := params[name]
+			if v == "" {
+				continue
+			}
+			if _, err := appconfig.ParseTargetARN(v, kind); err != nil {
+				ae := err.(*appconfig.ARNError)
+				return appconfig.BadRequest("Parameter %s is not a valid %s ARN: %s. Use %s.", name, kind.What(), ae.Reason, kind.Form())
+			}
+		}
+	}
 	return nil
+}
+
+// awsParameterARNs: the AWS-authored extensions' parameters that name an
+// AWS resource, and its kind.
+var awsParameterARNs = map[string]map[string]appconfig.ARNKind{
+	ExtSQS: {"queueArn": appconfig.ARNSQS},
+	ExtSNS: {"topicArn": appconfig.ARNSNS},
 }
 
 // AssociationInput creates an extension association.

@@ -70,8 +70,11 @@ func (s *Service) checkValidators(vs []appconfig.Validator) error {
 				return appconfig.BadRequest("Validator %d: %v", i+1, err)
 			}
 		case "LAMBDA":
-			if !strings.HasPrefix(v.Content, "arn:") || !strings.Contains(v.Content, ":lambda:") {
-				return appconfig.BadRequest("Validator %d: the content of a LAMBDA validator must be the ARN of a Lambda function", i+1)
+			// The parser the invoker uses, so an accepted validator can run.
+			if _, err := appconfig.ParseTargetARN(v.Content, appconfig.ARNLambda); err != nil {
+				ae := err.(*appconfig.ARNError)
+				return appconfig.BadRequest("Validator %d: the content of a LAMBDA validator must be the ARN of a Lambda function: %s. Use %s.",
+					i+1, ae.Reason, appconfig.ARNLambda.Form())
 			}
 		}
 	}
