@@ -27,12 +27,19 @@ type Store interface {
 	// Wipe deletes every record except those of the kinds kept.
 	Wipe(ctx context.Context, keep ...string) error
 	// Subscribe delivers the topics passed to Tx.Notify by committed
-	// transactions of any process sharing the store, until ctx ends.
+	// transactions of any process sharing the store, until ctx ends. A
+	// store that may have missed other processes' topics (a notification
+	// connection lost and remade) delivers TopicReset.
 	Subscribe(ctx context.Context) <-chan string
 	// Ping checks that the store is reachable and migrated.
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// TopicReset tells subscribers that any record may have changed without
+// its own topic: everything was wiped, or topics may have been missed.
+// Caches drop everything; loops look for due work at once.
+const TopicReset = "reset"
 
 // Key identifies a record.
 type Key struct {

@@ -123,7 +123,7 @@ func (r *Runner) Run(ctx context.Context) {
 	topics := r.cfg.Store.Subscribe(ctx)
 	go func() {
 		for t := range topics {
-			if strings.HasPrefix(t, "env|") {
+			if strings.HasPrefix(t, "env|") || t == appconfig.TopicReset {
 				r.Kick()
 			}
 		}

@@ -51,7 +51,7 @@ func (x *Extensions) Run(ctx context.Context) {
 	sub := x.cfg.Store.Subscribe(ctx)
 	go func() {
 		for topic := range sub {
-			if topic == outboxTopic {
+			if topic == outboxTopic || topic == appconfig.TopicReset {
 				x.Kick()
 			}
 		}

@@ -77,8 +77,8 @@ func (c *versionCache) drop(k versionCacheKey) {
 	}
 }
 
-// ResetTopic announces that all data was wiped.
-const ResetTopic = "reset"
+// ResetTopic announces that all data was wiped (or topics were missed).
+const ResetTopic = appconfig.TopicReset
 
 // versionTopic announces the deletion of a hosted version.
 func versionTopic(sc appconfig.Scope, app, prof string, number int) string {

@@ -285,8 +285,8 @@ func (l *listener) connect(ctx context.Context) (*pgx.Conn, error) {
 
 // run listens on conn until ctx ends, reconnecting with exponential
 // backoff when the connection fails. Notifications committed while no
-// connection listens are lost; the subscribers' own periodic refreshes
-// (data-plane cache age, runner and outbox polls) cover that gap.
+// connection listens are lost, so after a reconnect subscribers get
+// appconfig.TopicReset: caches drop everything, loops look for due work.
 func (l *listener) run(ctx context.Context, conn *pgx.Conn) {
 	defer close(l.done)
 	backoff := minBackoff
@@ -320,6 +320,7 @@ func (l *listener) run(ctx context.Context, conn *pgx.Conn) {
 			continue
 		}
 		l.log.Info("postgres store: notification listener reconnected")
+		l.deliver(appconfig.TopicReset)
 	}
 }
 

@@ -364,16 +364,25 @@ func TestListenerReconnects(t *testing.T) {
 		t.Fatalf("terminated %d listener sessions, want the 2 stores'", killed)
 	}
 	// Notifications sent before the listener is back are lost: keep
-	// sending until one arrives.
+	// sending until one arrives. The reconnect itself is announced first
+	// with TopicReset, so caches drop what they may have missed.
 	deadline := time.After(20 * time.Second)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	reset := false
 	for i := 0; ; i++ {
 		notify(t, b, fmt.Sprint("after-", i))
 		select {
 		case topic := <-subA:
+			if topic == appconfig.TopicReset && !reset {
+				reset = true
+				continue
+			}
 			if !strings.HasPrefix(topic, "after-") {
 				t.Fatalf("unexpected topic %q", topic)
+			}
+			if !reset {
+				t.Fatalf("topic %q arrived before the reconnect's %q", topic, appconfig.TopicReset)
 			}
 			t.Logf("listener back after %d notifications", i+1)
 			return
