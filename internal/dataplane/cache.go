@@ -26,6 +26,10 @@ type content struct {
 	label       string
 	version     string
 	fingerprint uint64
+	// ion is the Ion form of a feature-flag configuration with a
+	// multi-variant flag, for callers that accept it (the AppConfig
+	// Agent); nil otherwise.
+	ion *content
 }
 
 // entry is the cached answer for one servedKey.
@@ -149,26 +153,41 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 			return nil
 		}
 		body, ctype := sc.Data, sc.ContentType
+		var ion []byte
 		if flags {
-			// Feature flags are served in their client form.
+			// Feature flags are served in their client form: JSON, and
+			// Ion with the variants for callers that ask for it.
 			if view, err := featureflag.ClientView(sc.Data); err == nil {
 				body, ctype = view, "application/json"
 			}
+			if view, ok, err := featureflag.IonView(sc.Data); err == nil && ok {
+				ion = view
+			}
 		}
-		h := fnv.New64a()
-		h.Write([]byte(sc.Version))
-		h.Write([]byte{0})
-		h.Write([]byte(ctype))
-		h.Write([]byte{0})
-		h.Write(body)
-		fp := h.Sum64()
-		if fp == 0 {
-			fp = 1
+		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
+		if ion != nil {
+			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
+				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}
 		}
-		return &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fp}
+		return c
 	}
 	e.new, e.prev = conv(served.New), conv(served.Previous)
 	return e
+}
+
+// fingerprint identifies what a client holds: the version and the exact
+// representation (never 0, which means nothing).
+func fingerprint(version, ctype string, body []byte) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(version))
+	h.Write([]byte{0})
+	h.Write([]byte(ctype))
+	h.Write([]byte{0})
+	h.Write(body)
+	if fp := h.Sum64(); fp != 0 {
+		return fp
+	}
+	return 1
 }
 
 // invalidate drops what is cached for an environment

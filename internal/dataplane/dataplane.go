@@ -14,6 +14,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/wire"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/dataapi"
@@ -152,6 +153,9 @@ func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLate
 			ReferencedBy: map[string]string{"ConfigurationToken": "EnvironmentIdentifier=" + tok.Env + ",ConfigurationProfileIdentifier=" + tok.Profile}}
 	}
 	s.touch(e, key, now)
+	if c.ion != nil && featureflag.AcceptsIon(wire.HeaderFrom(ctx).Get("Accept")) {
+		c = c.ion // the Agent evaluates variants itself
+	}
 
 	interval := int64(defaultPollInterval)
 	minPoll := int64(defaultMinPoll)

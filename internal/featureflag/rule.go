@@ -384,9 +384,11 @@ type expr struct {
 	kind  exprKind
 	pos   int
 	lit   value            // eLit
+	text  string           // eLit: source text
 	name  string           // eRef: context key; eCall: operator
 	args  []*expr          // eCall positional operands; eList items
 	named map[string]*expr // eCall named operands
+	order []string         // eCall: named operands in source order
 	re    *regexp.Regexp   // matches
 	limit float64          // split: buckets below this match (pct×100)
 }
@@ -501,7 +503,7 @@ func (p *parser) operand() (*expr, error) {
 	case tLBrack:
 		return p.list()
 	case tLiteral:
-		return &expr{kind: eLit, pos: t.pos, lit: t.val}, p.advance()
+		return &expr{kind: eLit, pos: t.pos, lit: t.val, text: t.text}, p.advance()
 	case tRef:
 		return &expr{kind: eRef, pos: t.pos, name: t.name}, p.advance()
 	case tIdent:
@@ -576,6 +578,7 @@ func (p *parser) call() (*expr, error) {
 				e.named = map[string]*expr{}
 			}
 			e.named[name] = arg
+			e.order = append(e.order, name)
 		default:
 			if allowed != nil {
 				return nil, p.errAt(p.tok.pos, "%s takes only named arguments (name::value)", op)

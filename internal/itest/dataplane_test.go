@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/appconfig"
 	"github.com/aws/aws-sdk-go-v2/service/appconfig/types"
+
+	"github.com/appconfigd/appconfigd/internal/featureflag"
 )
 
 // The Go SDK's appconfigdata client is not available here, so the data
@@ -53,7 +55,20 @@ func startSession(t *testing.T, base, app, env, prof string, minInterval int) (s
 
 func getLatest(t *testing.T, base, token string) poll {
 	t.Helper()
-	resp, err := http.Get(base + "/configuration?configuration_token=" + url.QueryEscape(token))
+	return getLatestAccepting(t, base, token, "")
+}
+
+// getLatestAccepting polls with an Accept header (none when empty).
+func getLatestAccepting(t *testing.T, base, token, accept string) poll {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/configuration?configuration_token="+url.QueryEscape(token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,6 +364,63 @@ func TestFeatureFlagsEndToEnd(t *testing.T) {
 	WantError(t, err, "BadRequestException", 400)
 	if !strings.Contains(err.Error(), "Feature flag configurations must be accessed via AWS AppConfig Data's GetLatestConfiguration API.") {
 		t.Fatalf("message: %v", err)
+	}
+}
+
+// A configuration with a multi-variant flag: SDK callers get JSON with the
+// default variants; a caller that accepts the Agent's Ion type gets the
+// variants and their rules to evaluate itself.
+func TestMultiVariantFlagsAsIonForTheAgent(t *testing.T) {
+	s, fake := fakeServer(t)
+	c := s.Client()
+	app := aws.ToString(mustApp(t, c, "mv-app").Id)
+	env, _ := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(app), Name: aws.String("prod")})
+	prof, err := c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("flags"),
+		LocationUri: aws.String("hosted"), Type: aws.String("AWS.AppConfig.FeatureFlags")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"version":"1","flags":{"button":{"name":"Button","attributes":{"color":{"constraints":{"type":"string"}}}},"simple":{"name":"Simple"}},` +
+		`"values":{"simple":{"enabled":true},"button":{"enabled":true,"_variants":[` +
+		`{"name":"Beta","enabled":true,"rule":"(contains $userId \"beta\")","attributeValues":{"color":"blue"}},` +
+		`{"name":"default","enabled":true,"attributeValues":{"color":"green"}}]}}}`
+	if _, err := c.CreateHostedConfigurationVersion(ctx, &sdk.CreateHostedConfigurationVersionInput{ApplicationId: aws.String(app), ConfigurationProfileId: prof.Id,
+		Content: []byte(doc), ContentType: aws.String("application/json"), VersionLabel: aws.String("mv1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof.Id,
+		DeploymentStrategyId: aws.String("AppConfig.AllAtOnce"), ConfigurationVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, s, fake, 0)
+
+	wantJSON := `{"button":{"color":"green","enabled":true},"simple":{"enabled":true}}`
+	wantIon := `'button'::[
+  [(contains $userId "beta"), '''{"_variant":"Beta","color":"blue","enabled":true}'''],
+  '''{"_variant":"default","color":"green","enabled":true}'''
+]
+'simple'::'''{"enabled":true}'''
+`
+	tok, _ := startSession(t, s.URL, "mv-app", "prod", "flags", 0)
+	p := getLatest(t, s.URL, tok)
+	if p.status != 200 || p.ctype != "application/json" || string(p.body) != wantJSON {
+		t.Fatalf("SDK poll: %d %s %s", p.status, p.ctype, p.body)
+	}
+	tok, _ = startSession(t, s.URL, "mv-app", "prod", "flags", 0)
+	p = getLatestAccepting(t, s.URL, tok, "application/ion;type=AWS.AppConfig.FeatureFlags;q=1.0,*/*;q=0.1")
+	if p.status != 200 || p.ctype != featureflag.IonContentType || string(p.body) != wantIon || p.label != "mv1" {
+		t.Fatalf("Agent poll: %d %q %q\n%s", p.status, p.ctype, p.label, p.body)
+	}
+	// Nothing new for the same representation; the other one is new.
+	fake.Advance(15 * time.Second)
+	p = getLatestAccepting(t, s.URL, p.token, featureflag.IonContentType)
+	if p.status != 200 || len(p.body) != 0 {
+		t.Fatalf("second Agent poll: %d %s", p.status, p.body)
+	}
+	fake.Advance(15 * time.Second)
+	p = getLatest(t, s.URL, p.token)
+	if p.status != 200 || string(p.body) != wantJSON {
+		t.Fatalf("poll without Accept after Ion: %d %s", p.status, p.body)
 	}
 }
 

@@ -95,15 +95,34 @@ const (
 	requestIDKey
 )
 
+// requestMeta is what a request's context carries for the handlers: the
+// authenticated scope and the request's headers (for those that are not
+// modeled, such as Accept).
+type requestMeta struct {
+	sc     appconfig.Scope
+	header http.Header
+}
+
 // ScopeFrom returns the authenticated scope of a request's context.
 func ScopeFrom(ctx context.Context) appconfig.Scope {
-	sc, _ := ctx.Value(scopeKey).(appconfig.Scope)
-	return sc
+	if m, _ := ctx.Value(scopeKey).(*requestMeta); m != nil {
+		return m.sc
+	}
+	return appconfig.Scope{}
+}
+
+// HeaderFrom returns the headers of the request a context belongs to (nil
+// outside a request).
+func HeaderFrom(ctx context.Context) http.Header {
+	if m, _ := ctx.Value(scopeKey).(*requestMeta); m != nil {
+		return m.header
+	}
+	return nil
 }
 
 // WithScope returns ctx carrying sc (for tests and internal callers).
 func WithScope(ctx context.Context, sc appconfig.Scope) context.Context {
-	return context.WithValue(ctx, scopeKey, sc)
+	return context.WithValue(ctx, scopeKey, &requestMeta{sc: sc})
 }
 
 // RequestIDFrom returns the request id of a request's context.
@@ -178,7 +197,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.Status, info.ErrorCode = h.writeError(w, service, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
 		return
 	}
-	ctx = context.WithValue(ctx, scopeKey, sc)
+	ctx = context.WithValue(ctx, scopeKey, &requestMeta{sc: sc, header: r.Header})
 
 	req := &shape.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}
 	var resp *shape.Response

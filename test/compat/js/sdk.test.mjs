@@ -1,5 +1,6 @@
 // The AWS SDK for JavaScript v3 (@aws-sdk/client-appconfig and
-// @aws-sdk/client-appconfigdata, unmodified) against appconfigd.
+// @aws-sdk/client-appconfigdata, unmodified) against appconfigd; Ion
+// answers are read with the Amazon Ion reader (ion-js).
 //
 // Run by internal/itest/compat_test.go with `node --test` against the
 // binary started with --time-scale 600 (a minute of service time is 0.1 s);
@@ -32,6 +33,7 @@ import {
   ResourceNotFoundException as DataResourceNotFound,
   StartConfigurationSessionCommand,
 } from "@aws-sdk/client-appconfigdata";
+import * as ion from "ion-js";
 
 const URL = process.env.APPCONFIGD_URL;
 assert.ok(URL, "APPCONFIGD_URL must name a running appconfigd");
@@ -280,4 +282,93 @@ test("data plane: modeled errors", async () => {
     assert.equal(err.Details.InvalidParameters.ConfigurationToken.Problem, "Corrupted");
     return true;
   });
+});
+
+test("data plane: multi-variant flags as JSON for SDK callers and as Ion for the Agent", async () => {
+  const mv = (
+    await ac.send(
+      new CreateConfigurationProfileCommand({
+        ApplicationId: app,
+        Name: "mv-flags",
+        LocationUri: "hosted",
+        Type: "AWS.AppConfig.FeatureFlags",
+      }),
+    )
+  ).Id;
+  const doc = {
+    version: "1",
+    flags: {
+      colorway: { name: "Colorway", attributes: { background: { constraints: { type: "string" } } } },
+      simple: { name: "Simple" },
+    },
+    values: {
+      simple: { enabled: true },
+      colorway: {
+        enabled: true,
+        _variants: [
+          { name: "BetaTesters", enabled: true, rule: '(contains $userId "beta")', attributeValues: { background: "blue" } },
+          { name: "Listed", enabled: true, rule: '(in $country ["FR" "DE"])', attributeValues: { background: "red" } },
+          { name: "Hidden", enabled: false, rule: "(split by::$userId pct::10)" },
+          { name: "default", enabled: true, attributeValues: { background: "green" } },
+        ],
+      },
+    },
+  };
+  const v = await putVersion(mv, JSON.stringify(doc));
+  const n = await deploy(mv, now, v.VersionNumber);
+  await waitFor(async () => (await deploymentState(n)) === "COMPLETE", "the multi-variant deployment to complete");
+
+  // An SDK caller gets JSON: each multi-variant flag as its default variant.
+  const plain = await data.send(new GetLatestConfigurationCommand({ ConfigurationToken: await session("mv-flags") }));
+  assert.equal(plain.ContentType, "application/json");
+  assert.deepEqual(JSON.parse(body(plain)), { colorway: { enabled: true, background: "green" }, simple: { enabled: true } });
+
+  // A client that accepts the Agent's type gets Ion, read here by the
+  // Amazon Ion reader: flags annotated with their keys, a basic flag as
+  // its JSON string, a multi-variant flag as [rule, content] pairs and
+  // then its default content.
+  const agent = new AppConfigDataClient(opts);
+  agent.middlewareStack.add(
+    (next) => (args) => {
+      args.request.headers["accept"] = "application/ion;type=AWS.AppConfig.FeatureFlags";
+      return next(args);
+    },
+    { step: "build", name: "acceptIon" },
+  );
+  const r = await agent.send(new GetLatestConfigurationCommand({ ConfigurationToken: await session("mv-flags") }));
+  assert.match(r.ContentType, /^application\/ion;\s*type=AWS\.AppConfig\.FeatureFlags$/);
+  const values = ion.loadAll(r.Configuration);
+  assert.deepEqual(
+    values.map((x) => x.getAnnotations()),
+    [["colorway"], ["simple"]],
+  );
+  const [colorway, simple] = values;
+  assert.equal(simple.getType(), ion.IonTypes.STRING);
+  assert.deepEqual(JSON.parse(simple.stringValue()), { enabled: true });
+
+  assert.equal(colorway.getType(), ion.IonTypes.LIST);
+  const items = colorway.elements();
+  assert.equal(items.length, 4);
+  const rules = items.slice(0, 3).map((pair) => {
+    assert.equal(pair.getType(), ion.IonTypes.LIST);
+    assert.equal(pair.get(0).getType(), ion.IonTypes.SEXP);
+    return [ion.dumpText(pair.get(0)), JSON.parse(pair.get(1).stringValue())];
+  });
+  assert.deepEqual(rules, [
+    ['(contains $userId "beta")', { _variant: "BetaTesters", enabled: true, background: "blue" }],
+    ['(in $country ["FR","DE"])', { _variant: "Listed", enabled: true, background: "red" }],
+    ["(split by::$userId pct::10)", { _variant: "Hidden", enabled: false }],
+  ]);
+  // The operator and the context reference are Ion symbols, the list an
+  // Ion list: what the Agent evaluates.
+  const inRule = items[1].get(0);
+  assert.equal(inRule.get(0).getType(), ion.IonTypes.SYMBOL);
+  assert.equal(inRule.get(0).stringValue(), "in");
+  assert.equal(inRule.get(1).stringValue(), "$country");
+  assert.equal(inRule.get(2).getType(), ion.IonTypes.LIST);
+  const split = items[2].get(0);
+  assert.deepEqual(split.get(1).getAnnotations(), ["by"]);
+  assert.deepEqual(split.get(2).getAnnotations(), ["pct"]);
+  assert.equal(Number(split.get(2).numberValue()), 10);
+  assert.deepEqual(JSON.parse(items[3].stringValue()), { _variant: "default", enabled: true, background: "green" });
 });
