@@ -1,12 +1,14 @@
 package featureflag
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func seedDocuments() [][]byte {
@@ -101,6 +103,9 @@ func FuzzParseRule(f *testing.F) {
 		if r.String() != src {
 			t.Fatalf("String() = %q, want %q", r.String(), src)
 		}
+		if ionText := r.root.appendIon(nil); !utf8.Valid(ionText) || len(ionText) == 0 {
+			t.Fatalf("Ion text of %q is %q", src, ionText)
+		}
 		for _, ctx := range contexts {
 			a, err1 := r.Eval(ctx, "flag")
 			b, err2 := r.Eval(ctx, "flag")
@@ -121,6 +126,9 @@ func FuzzClientView(f *testing.F) {
 		ctx, err := ParseContextHeaders([]string{header})
 		if err != nil {
 			ctx = nil
+		}
+		if out, ok, err := IonView(data); err == nil && ok && (!utf8.Valid(out) || !bytes.HasPrefix(out, []byte("'"))) {
+			t.Fatalf("IonView output is not UTF-8 annotated values: %q", out)
 		}
 		for _, view := range []func() ([]byte, error){
 			func() ([]byte, error) { return ClientView(data) },
