@@ -30,6 +30,9 @@ type content struct {
 	// multi-variant flag, for callers that accept it (the AppConfig
 	// Agent); nil otherwise.
 	ion *content
+	// flagDoc is the stored feature-flag document (shared with the
+	// entry's service.Served), for evaluation with a caller's context.
+	flagDoc []byte
 }
 
 // entry is the cached answer for one servedKey.
@@ -165,6 +168,9 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 			}
 		}
 		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
+		if flags {
+			c.flagDoc = sc.Data
+		}
 		if ion != nil {
 			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
 				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}

@@ -485,3 +485,104 @@ func TestReadsFeedDeletionProtection(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The AppConfig Agent's local API on the same port: plain GETs without
+// client_id, flags evaluated with the Context headers, ?flag= narrowing.
+func TestAgentLocalAPI(t *testing.T) {
+	s, fake := fakeServer(t)
+	c := s.Client()
+	app := aws.ToString(mustApp(t, c, "agent-app").Id)
+	env, _ := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(app), Name: aws.String("prod")})
+	profile := func(name, typ string) *string {
+		in := &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String(name), LocationUri: aws.String("hosted")}
+		if typ != "" {
+			in.Type = aws.String(typ)
+		}
+		p, err := c.CreateConfigurationProfile(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Id
+	}
+	deploy := func(prof *string, body, label string) {
+		if _, err := c.CreateHostedConfigurationVersion(ctx, &sdk.CreateHostedConfigurationVersionInput{ApplicationId: aws.String(app), ConfigurationProfileId: prof,
+			Content: []byte(body), ContentType: aws.String("application/json"), VersionLabel: aws.String(label)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof,
+			DeploymentStrategyId: aws.String("AppConfig.AllAtOnce"), ConfigurationVersion: aws.String("1")}); err != nil {
+			t.Fatal(err)
+		}
+		advance(t, s, fake, 0)
+		advance(t, s, fake, 10*time.Minute)
+	}
+	deploy(profile("cfg", ""), `{"retries":3}`, "cfg-v1")
+	deploy(profile("flags", "AWS.AppConfig.FeatureFlags"), `{"version":"1","flags":{"button":{"name":"Button","attributes":{"color":{"constraints":{"type":"string"}}}},"simple":{"name":"Simple"}},`+
+		`"values":{"simple":{"enabled":true},"button":{"enabled":true,"_variants":[`+
+		`{"name":"Beta","enabled":true,"rule":"(and (contains $userId \"beta\") (eq $country \"FR\"))","attributeValues":{"color":"blue"}},`+
+		`{"name":"default","enabled":true,"attributeValues":{"color":"green"}}]}}}`, "flags-v1")
+
+	get := func(path string, context ...string) (int, http.Header, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range context {
+			req.Header.Add("Context", c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	base := "/applications/agent-app/environments/prod/configurations/"
+
+	st, h, body := get(base + "cfg")
+	if st != 200 || body != `{"retries":3}` || h.Get("Content-Type") != "application/json" || h.Get("Configuration-Version") != "1" || h.Get("Version-Label") != "cfg-v1" {
+		t.Fatalf("plain configuration: %d %v %s", st, h, body)
+	}
+	if st, _, body := get(base + "cfg?flag=x"); st != 400 {
+		t.Fatalf("?flag on a freeform profile: %d %s", st, body)
+	}
+
+	const def = `{"button":{"_variant":"default","color":"green","enabled":true},"simple":{"enabled":true}}`
+	const beta = `{"button":{"_variant":"Beta","color":"blue","enabled":true},"simple":{"enabled":true}}`
+	for _, tc := range []struct {
+		context []string
+		want    string
+	}{
+		{nil, def},
+		{[]string{"userId=beta-7"}, def},
+		{[]string{"userId=beta-7,country=FR"}, beta},
+		{[]string{"userId=beta-7", "country=FR"}, beta},
+		{[]string{"userId=alpha", "country=FR"}, def},
+	} {
+		st, h, body := get(base+"flags", tc.context...)
+		if st != 200 || body != tc.want || h.Get("Content-Type") != "application/json" || h.Get("Version-Label") != "flags-v1" {
+			t.Errorf("flags with context %q: %d %s, want %s", tc.context, st, body, tc.want)
+		}
+	}
+	if st, _, body := get(base+"flags?flag=button", "userId=beta-1,country=FR"); st != 200 || body != `{"_variant":"Beta","color":"blue","enabled":true}` {
+		t.Errorf("one flag: %d %s", st, body)
+	}
+	if st, _, body := get(base + "flags?flag=simple&flag=button"); st != 200 || body != def {
+		t.Errorf("two flags: %d %s", st, body)
+	}
+	if st, _, body := get(base + "flags?flag=nope"); st != 404 || !strings.Contains(body, "nope") {
+		t.Errorf("unknown flag: %d %s", st, body)
+	}
+	if st, _, body := get(base+"flags", "no-equals-sign"); st != 400 {
+		t.Errorf("bad context: %d %s", st, body)
+	}
+	if st, _, body := get("/applications/nope/environments/prod/configurations/cfg"); st != 404 || !strings.Contains(body, "ResourceNotFoundException") {
+		t.Errorf("unknown application: %d %s", st, body)
+	}
+	// With client_id it is still the deprecated GetConfiguration.
+	if st, _, body := get(base + "flags?client_id=c1"); st != 400 || !strings.Contains(body, "GetLatestConfiguration") {
+		t.Errorf("deprecated GetConfiguration on flags: %d %s", st, body)
+	}
+}

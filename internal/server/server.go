@@ -231,6 +231,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	api := wire.New(wire.Config{
 		ControlPlane: controlplane.New(s.svc, s.data),
 		DataPlane:    s.data,
+		Agent:        s.data,
 		Auth:         authn,
 		Logger:       s.log,
 		Observer:     s.metrics,

@@ -62,6 +62,25 @@ type Config struct {
 	// (burst RateBurst); excess requests get ThrottlingException.
 	RateLimit float64
 	RateBurst int
+	// Agent, when set, answers the AppConfig Agent's local API on the
+	// same port: GET /applications/{a}/environments/{e}/configurations/{c}
+	// without the client_id that the deprecated GetConfiguration requires.
+	Agent AgentHandler
+}
+
+// AgentHandler serves the AppConfig Agent's local HTTP API: the
+// configuration an environment serves, feature flags evaluated with the
+// caller's Context headers and narrowed to the ?flag= keys asked for.
+type AgentHandler interface {
+	AgentConfiguration(ctx context.Context, app, env, profile string, flags, context []string) (AgentAnswer, error)
+}
+
+// AgentAnswer is what the Agent's API returns.
+type AgentAnswer struct {
+	Content     []byte
+	ContentType string
+	Version     string
+	Label       string
 }
 
 // Handler is the http.Handler of both AWS APIs.
@@ -199,7 +218,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = context.WithValue(ctx, scopeKey, &requestMeta{sc: sc, header: r.Header})
 
-	req := &shape.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}
+	query := r.URL.Query()
+	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" && !query.Has("client_id") {
+		info.Operation = "AgentGetConfiguration"
+		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))
+		if err != nil {
+			info.Err = err
+			info.Status, info.ErrorCode = h.writeError(w, service, err)
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Content-Type", a.ContentType)
+		hdr.Set("Configuration-Version", a.Version)
+		if a.Label != "" {
+			hdr.Set("Version-Label", a.Label)
+		}
+		hdr.Set("Content-Length", strconv.Itoa(len(a.Content)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(a.Content)
+		info.Status = http.StatusOK
+		return
+	}
+	req := &shape.Request{Labels: labels, Query: query, Header: r.Header, Body: body}
 	var resp *shape.Response
 	if service == "appconfig" {
 		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req)
