@@ -126,6 +126,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	sqsEndpoint := fs.String("sqs-endpoint", "", "`URL` of SQS for extension deliveries (default: AWS)")
 	snsEndpoint := fs.String("sns-endpoint", "", "`URL` of SNS for extension deliveries (default: AWS)")
 	ebEndpoint := fs.String("eventbridge-endpoint", "", "`URL` of EventBridge for extension deliveries (default: AWS)")
+	s3Endpoint := fs.String("s3-endpoint", "", "`URL` of S3 for configurations stored there (default: AWS)")
+	ssmEndpoint := fs.String("ssm-endpoint", "", "`URL` of Systems Manager for Parameter Store and SSM document configurations (default: AWS)")
+	smEndpoint := fs.String("secretsmanager-endpoint", "", "`URL` of Secrets Manager for configurations stored there (default: AWS)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: appconfigd serve [flags]\n\nRuns the AppConfig and AppConfig Data APIs on one port.\nEvery flag can also be set with APPCONFIGD_<FLAG>, e.g. APPCONFIGD_LISTEN=127.0.0.1:8080.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -177,6 +180,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		CloudWatchEndpoint: *cwEndpoint, CloudWatchProtocol: *cwProtocol,
 		ExtensionAllowHosts: *allowHosts, ExtensionTargetsFile: *targetsFile,
 		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
+		S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
 		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,

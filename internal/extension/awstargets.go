@@ -28,6 +28,7 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/awsclients"
 )
 
 // AWSTargets delivers extension invocations to AWS services with the AWS SDK
@@ -47,10 +48,10 @@ type AWSTargets struct {
 	EventBridgeEndpoint string
 
 	mu          sync.Mutex // guards queueURLs
-	lambdaByReg regionClients[*lambda.Client]
-	sqsByReg    regionClients[*sqs.Client]
-	snsByReg    regionClients[*sns.Client]
-	ebByReg     regionClients[*eventbridge.Client]
+	lambdaByReg awsclients.PerRegion[*lambda.Client]
+	sqsByReg    awsclients.PerRegion[*sqs.Client]
+	snsByReg    awsclients.PerRegion[*sns.Client]
+	ebByReg     awsclients.PerRegion[*eventbridge.Client]
 	queueURLs   map[string]string // queue ARN → queue URL
 }
 
@@ -240,64 +241,34 @@ func awsTargetsDedupID(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Client cache: one SDK client per service and region, made on first use.
-
-type regionClients[C any] struct {
-	mu sync.Mutex
-	m  map[string]C
-}
-
-func (r *regionClients[C]) get(region string, make func(region string) C) C {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.m[region]; ok {
-		return c
-	}
-	c := make(region)
-	if r.m == nil {
-		r.m = map[string]C{}
-	}
-	r.m[region] = c
-	return c
-}
-
-// endpointOrNil is the BaseEndpoint for a configured endpoint: nil (the
-// SDK's own resolution) when none is set.
-func endpointOrNil(endpoint string) *string {
-	if endpoint == "" {
-		return nil
-	}
-	return aws.String(endpoint)
-}
-
 func (a *AWSTargets) lambdaClient(region string) *lambda.Client {
-	return a.lambdaByReg.get(region, func(region string) *lambda.Client {
+	return a.lambdaByReg.Get(region, func(region string) *lambda.Client {
 		return lambda.NewFromConfig(a.AWS, func(o *lambda.Options) {
-			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.LambdaEndpoint)
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, awsclients.Endpoint(a.LambdaEndpoint)
 		}, awsTargetsLambdaProtocol)
 	})
 }
 
 func (a *AWSTargets) sqsClient(region string) *sqs.Client {
-	return a.sqsByReg.get(region, func(region string) *sqs.Client {
+	return a.sqsByReg.Get(region, func(region string) *sqs.Client {
 		return sqs.NewFromConfig(a.AWS, func(o *sqs.Options) {
-			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.SQSEndpoint)
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, awsclients.Endpoint(a.SQSEndpoint)
 		}, awsTargetsSQSProtocol)
 	})
 }
 
 func (a *AWSTargets) snsClient(region string) *sns.Client {
-	return a.snsByReg.get(region, func(region string) *sns.Client {
+	return a.snsByReg.Get(region, func(region string) *sns.Client {
 		return sns.NewFromConfig(a.AWS, func(o *sns.Options) {
-			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.SNSEndpoint)
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, awsclients.Endpoint(a.SNSEndpoint)
 		}, awsTargetsSNSProtocol)
 	})
 }
 
 func (a *AWSTargets) eventBridgeClient(region string) *eventbridge.Client {
-	return a.ebByReg.get(region, func(region string) *eventbridge.Client {
+	return a.ebByReg.Get(region, func(region string) *eventbridge.Client {
 		return eventbridge.NewFromConfig(a.AWS, func(o *eventbridge.Options) {
-			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, endpointOrNil(a.EventBridgeEndpoint)
+			o.Region, o.RetryMaxAttempts, o.BaseEndpoint = region, awsTargetsMaxAttempts, awsclients.Endpoint(a.EventBridgeEndpoint)
 		}, awsTargetsEventBridgeProtocol)
 	})
 }

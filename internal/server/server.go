@@ -27,6 +27,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/metrics"
 	"github.com/appconfigd/appconfigd/internal/seed"
 	"github.com/appconfigd/appconfigd/internal/service"
+	"github.com/appconfigd/appconfigd/internal/source"
 	"github.com/appconfigd/appconfigd/internal/store/postgres"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 	"github.com/appconfigd/appconfigd/internal/wire"
@@ -61,6 +62,11 @@ type Config struct {
 	SQSEndpoint          string
 	SNSEndpoint          string
 	EventBridgeEndpoint  string
+
+	// Configuration sources other than the hosted store (empty: AWS).
+	S3Endpoint             string
+	SSMEndpoint            string
+	SecretsManagerEndpoint string
 
 	// Operations.
 	AllowReset      bool          // POST /_appconfigd/reset wipes all data
@@ -191,7 +197,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second)})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		s.log.Warn("no AWS configuration for CloudWatch monitors and extension deliveries", "err", err)
+		s.log.Warn("no AWS configuration for CloudWatch monitors, extension deliveries and configuration sources", "err", err)
 	}
 	allow, err := extension.ParseAllowList(cfg.ExtensionAllowHosts)
 	if err != nil {
@@ -211,6 +217,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Lease: lease(time.Minute)})
 	s.svc.SetHooks(s.ext.ServiceHooks())
 	s.svc.SetLambda(s.ext)
+	s.svc.SetSources(&source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint})
 	s.runner = deploy.NewRunner(deploy.Config{
 		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,

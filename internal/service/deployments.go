@@ -129,7 +129,7 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 			return err
 		}
 		if prof.LocationURI != appconfig.LocationHosted {
-			return appconfig.BadRequest("appconfigd serves hosted configurations only; configuration profile %s uses %q.", prof.ID, prof.LocationURI)
+			return nil // read from its source below, outside the transaction
 		}
 		version, err = s.findVersion(ctx, tx, sc, app.ID, prof.ID, in.ConfigurationVersion)
 		return err
@@ -137,17 +137,28 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 	if err != nil {
 		return appconfig.Deployment{}, err
 	}
+	versionRef := itoa(version.VersionNumber)
+	if prof.LocationURI != appconfig.LocationHosted {
+		// A snapshot of the source's content at this version: the
+		// deployment record keeps it, as a hosted version's content.
+		f, err := s.fetchSource(ctx, sc, prof, in.ConfigurationVersion)
+		if err != nil {
+			return appconfig.Deployment{}, err
+		}
+		version = appconfig.HostedConfigurationVersion{Content: f.Content, ContentType: f.ContentType}
+		versionRef = f.Version
+	}
 	if err := s.checkSize(len(version.Content)); err != nil {
 		return appconfig.Deployment{}, err
 	}
-	if err := s.RunValidators(ctx, sc, prof, itoa(version.VersionNumber), version.Content); err != nil {
+	if err := s.RunValidators(ctx, sc, prof, versionRef, version.Content); err != nil {
 		return appconfig.Deployment{}, err
 	}
 	now := s.clock.Now()
 	d := appconfig.Deployment{
 		ApplicationID: app.ID, EnvironmentID: env.ID,
 		ConfigurationProfileID: prof.ID, ConfigurationName: prof.Name, ConfigurationLocationURI: prof.LocationURI,
-		ConfigurationVersion: itoa(version.VersionNumber), VersionLabel: version.VersionLabel, ContentType: version.ContentType,
+		ConfigurationVersion: versionRef, VersionLabel: version.VersionLabel, ContentType: version.ContentType,
 		DeploymentStrategyID: strategy.ID, DeploymentDurationInMinutes: strategy.DeploymentDurationInMinutes,
 		GrowthType: strategy.GrowthType, GrowthFactor: strategy.GrowthFactor, FinalBakeTimeInMinutes: strategy.FinalBakeTimeInMinutes,
 		Description: in.Description, State: appconfig.DeploymentDeploying, StartedAt: now,

@@ -53,6 +53,22 @@ type LambdaInvoker interface {
 	ValidateWithLambda(ctx context.Context, sc appconfig.Scope, functionArn string, event LambdaValidationEvent) error
 }
 
+// SourceFetcher reads a configuration kept outside the hosted store (S3,
+// Parameter Store, SSM documents, Secrets Manager) at the version
+// StartDeployment or ValidateConfiguration names. Errors are domain
+// errors (NotFound for a missing configuration or version).
+type SourceFetcher interface {
+	Fetch(ctx context.Context, sc appconfig.Scope, locationURI, version string) (FetchedConfiguration, error)
+}
+
+// FetchedConfiguration is one version of a configuration read from its
+// source.
+type FetchedConfiguration struct {
+	Content     []byte
+	ContentType string
+	Version     string
+}
+
 // LambdaValidationEvent is what a LAMBDA validator receives.
 type LambdaValidationEvent struct {
 	ApplicationID          string `json:"applicationId"`
@@ -70,6 +86,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Lambda runs LAMBDA validators; nil refuses them with a clear error.
 	Lambda LambdaInvoker
+	// Sources reads non-hosted configurations; nil refuses deploying them
+	// with a clear error.
+	Sources SourceFetcher
 	// UsageFlushInterval batches data-plane usage marks (default 10s).
 	UsageFlushInterval time.Duration
 }
@@ -81,6 +100,7 @@ type Service struct {
 	quotas   Quotas
 	log      *slog.Logger
 	lambda   LambdaInvoker
+	sources  SourceFetcher
 	schemas  *schemaCache
 	versions *versionCache
 	assocs   *assocIndex
@@ -116,6 +136,7 @@ func New(cfg Config) *Service {
 		quotas:   cfg.Quotas.WithDefaults(),
 		log:      cfg.Logger,
 		lambda:   cfg.Lambda,
+		sources:  cfg.Sources,
 		schemas:  newSchemaCache(),
 		versions: newVersionCache(64 << 20),
 		assocs:   newAssocIndex(),
@@ -132,6 +153,9 @@ func (s *Service) SetRunner(r *deploy.Runner) { s.runner = r }
 
 // SetLambda installs the LAMBDA validator runner.
 func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }
+
+// SetSources sets the reader of non-hosted configurations.
+func (s *Service) SetSources(f SourceFetcher) { s.sources = f }
 
 // updateAssociations runs a transaction that may change a scope's
 // associations, then drops the scope's cached index (also on failure: a

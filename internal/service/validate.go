@@ -21,7 +21,7 @@ func (s *Service) ValidateConfiguration(ctx context.Context, sc appconfig.Scope,
 			return err
 		}
 		if prof.LocationURI != appconfig.LocationHosted {
-			return appconfig.BadRequest("appconfigd can only validate hosted configurations; configuration profile %s uses %q.", prof.ID, prof.LocationURI)
+			return nil // read from its source below, outside the transaction
 		}
 		v, err = s.findVersion(ctx, tx, sc, app.ID, prof.ID, version)
 		return err
@@ -29,7 +29,22 @@ func (s *Service) ValidateConfiguration(ctx context.Context, sc appconfig.Scope,
 	if err != nil {
 		return err
 	}
+	if prof.LocationURI != appconfig.LocationHosted {
+		f, err := s.fetchSource(ctx, sc, prof, version)
+		if err != nil {
+			return err
+		}
+		return s.RunValidators(ctx, sc, prof, f.Version, f.Content)
+	}
 	return s.RunValidators(ctx, sc, prof, strconv.Itoa(v.VersionNumber), v.Content)
+}
+
+// fetchSource reads a non-hosted profile's configuration at a version.
+func (s *Service) fetchSource(ctx context.Context, sc appconfig.Scope, prof appconfig.ConfigurationProfile, version string) (FetchedConfiguration, error) {
+	if s.sources == nil {
+		return FetchedConfiguration{}, appconfig.BadRequest("This server reads hosted configurations only; configuration profile %s uses %q.", prof.ID, prof.LocationURI)
+	}
+	return s.sources.Fetch(ctx, sc, prof.LocationURI, version)
 }
 
 // RunValidators checks content with every validator of the profile, in
