@@ -72,19 +72,43 @@ func flagView(key string, entry *node, ctx map[string]string, evaluate bool) *no
 	if chosen == nil {
 		return view
 	}
-	enabled, _ := chosen.get("enabled").boolValue()
+	return variantView(chosen, evaluate)
+}
+
+// variantView is what a caller gets for a variant: "enabled", its
+// attribute values when enabled, and with named its name as "_variant".
+func variantView(v *node, named bool) *node {
+	view := newObject()
+	enabled, _ := v.get("enabled").boolValue()
 	view.set("enabled", newBool(enabled))
-	if values := chosen.get("attributeValues"); enabled && values != nil && values.kind == kindObject {
+	if values := v.get("attributeValues"); enabled && values != nil && values.kind == kindObject {
 		for i, k := range values.keys {
 			if servable(k) {
 				view.set(k, values.vals[i])
 			}
 		}
 	}
-	if name := chosen.get("name"); evaluate && name != nil && name.kind == kindString {
+	if name := v.get("name"); named && name != nil && name.kind == kindString {
 		view.set("_variant", name)
 	}
 	return view
+}
+
+// variantRule returns a variant's parsed rule; nil for the default
+// variant and for a rule that does not parse (which never matches).
+func variantRule(v *node) *Rule {
+	if v.kind != kindObject || !hasRule(v) {
+		return nil
+	}
+	src := v.get("rule")
+	if src.kind != kindString {
+		return nil
+	}
+	r, err := ParseRule(src.s)
+	if err != nil {
+		return nil
+	}
+	return r
 }
 
 // copyServed copies enabled and, when enabled, the attribute values of a
@@ -114,15 +138,8 @@ func servable(k string) bool {
 func chooseVariant(flagKey string, variants []*node, ctx map[string]string, evaluate bool) *node {
 	if evaluate {
 		for _, v := range variants {
-			if v.kind != kindObject || !hasRule(v) {
-				continue
-			}
-			src := v.get("rule")
-			if src.kind != kindString {
-				continue
-			}
-			r, err := ParseRule(src.s)
-			if err != nil {
+			r := variantRule(v)
+			if r == nil {
 				continue
 			}
 			if ok, err := r.Eval(ctx, flagKey); err == nil && ok {

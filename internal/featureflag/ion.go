@@ -80,27 +80,20 @@ func IonView(doc []byte) (out []byte, ok bool, err error) {
 			n++
 		}
 		for _, v := range variants {
-			if v.kind != kindObject || !hasRule(v) {
-				continue
-			}
-			src := v.get("rule")
-			if src.kind != kindString {
-				continue
-			}
-			r, err := ParseRule(src.s)
-			if err != nil {
+			r := variantRule(v)
+			if r == nil {
 				continue
 			}
 			item()
 			b = append(b, '[')
 			b = r.root.appendIon(b)
 			b = append(b, ", "...)
-			b = appendIonLongString(b, variantContent(v))
+			b = appendIonLongString(b, variantView(v, true).encode(nil))
 			b = append(b, ']')
 		}
 		if def := chooseVariant(key, variants, nil, false); def != nil {
 			item()
-			b = appendIonLongString(b, variantContent(def))
+			b = appendIonLongString(b, variantView(def, true).encode(nil))
 		}
 		b = append(b, "\n]"...)
 	}
@@ -117,25 +110,6 @@ func variantsOf(entry *node) []*node {
 		return nil
 	}
 	return vs.items
-}
-
-// variantContent is what a caller gets for a variant: "_variant", "enabled"
-// and, when enabled, its attribute values.
-func variantContent(v *node) []byte {
-	view := newObject()
-	enabled, _ := v.get("enabled").boolValue()
-	view.set("enabled", newBool(enabled))
-	if values := v.get("attributeValues"); enabled && values != nil && values.kind == kindObject {
-		for i, k := range values.keys {
-			if servable(k) {
-				view.set(k, values.vals[i])
-			}
-		}
-	}
-	if name := v.get("name"); name != nil && name.kind == kindString {
-		view.set("_variant", name)
-	}
-	return view.encode(nil)
 }
 
 var (
