@@ -313,26 +313,28 @@ func (r *Runner) checkMonitors(ctx context.Context, sc appconfig.Scope, d appcon
 func (r *Runner) apply(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, d appconfig.Deployment, now time.Time, obs Observation) error {
 	sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
 	next, added := Advance(d, now, obs)
-	return Persist(ctx, tx, r.cfg.Hooks, sc, rec, d.State, next, added, now)
+	return Persist(ctx, tx, r.cfg.Hooks, sc, rec, d.State, &next, added, now)
 }
 
 // Persist writes a deployment after a transition: it runs the hooks of
 // the added events, stores the record with its next wake-up, moves the
 // environment's state along, and notifies the data plane. The service
 // uses it for starts, stops and reverts; the runner for everything else.
-func Persist(ctx context.Context, tx appconfig.Tx, hooks Hooks, sc appconfig.Scope, rec appconfig.Record, prevState appconfig.DeploymentState, d appconfig.Deployment, added int, now time.Time) error {
+// The hooks may add to d (the invocations of its events): on return d is
+// what was stored.
+func Persist(ctx context.Context, tx appconfig.Tx, hooks Hooks, sc appconfig.Scope, rec appconfig.Record, prevState appconfig.DeploymentState, d *appconfig.Deployment, added int, now time.Time) error {
 	if hooks != nil {
 		for i := len(d.EventLog) - added; i < len(d.EventLog); i++ {
 			ev := &d.EventLog[i]
 			if p := PointFor(ev.EventType); p != "" {
-				if err := hooks.OnEvent(ctx, tx, sc, &d, ev, p); err != nil {
+				if err := hooks.OnEvent(ctx, tx, sc, d, ev, p); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	rec.Body = encodeDeployment(d)
-	rec.DueAt = NextWake(&d, now)
+	rec.Body = encodeDeployment(*d)
+	rec.DueAt = NextWake(d, now)
 	if !d.LeaseUntil.IsZero() && d.LeaseUntil.After(rec.DueAt) && d.State.Active() {
 		rec.DueAt = d.LeaseUntil
 	}
@@ -342,7 +344,7 @@ func Persist(ctx context.Context, tx appconfig.Tx, hooks Hooks, sc appconfig.Sco
 	// The environment's state moves only with the deployment's; what
 	// clients are served moves with every event (a new percentage).
 	if d.State != prevState {
-		if err := setEnvironmentState(ctx, tx, sc, d); err != nil {
+		if err := setEnvironmentState(ctx, tx, sc, *d); err != nil {
 			return err
 		}
 	}

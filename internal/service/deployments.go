@@ -42,6 +42,17 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // activeDeployment returns the environment's deployment in progress, if any.
 func activeDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (*appconfig.Deployment, error) {
+	d, err := newestDeployment(ctx, tx, sc, appID, envID)
+	if err != nil || d == nil || !d.State.Active() {
+		return nil, err
+	}
+	return d, nil
+}
+
+// newestDeployment returns the environment's newest deployment (nil when
+// there is none): the only one that can be active, and the one whose
+// number the next deployment follows.
+func newestDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (*appconfig.Deployment, error) {
 	q := query(sc, appconfig.KindDeployment, appconfig.DeploymentParent(appID, envID))
 	q.Desc, q.Limit = true, 1
 	recs, err := tx.List(ctx, q)
@@ -49,10 +60,23 @@ func activeDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 		return nil, err
 	}
 	d, err := deploy.DecodeDeployment(recs[0])
-	if err != nil || !d.State.Active() {
+	if err != nil {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// servedBeforeGiven is servedBefore when the environment's newest
+// deployment is already known: it answers without a read when that one is
+// of the profile.
+func servedBeforeGiven(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, newest *appconfig.Deployment, appID, envID, profID string) (*appconfig.Deployment, error) {
+	if newest == nil {
+		return nil, nil
+	}
+	if newest.ConfigurationProfileID == profID {
+		return newest, nil
+	}
+	return servedBefore(ctx, tx, sc, appID, envID, profID)
 }
 
 // activeDeploymentProfile returns the profile of the environment's
@@ -63,17 +87,6 @@ func (s *Service) activeDeploymentProfile(ctx context.Context, tx appconfig.Tx, 
 		return "", err
 	}
 	return d.ConfigurationProfileID, nil
-}
-
-func latestDeploymentNumber(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (int, error) {
-	q := query(sc, appconfig.KindDeployment, appconfig.DeploymentParent(appID, envID))
-	q.Desc, q.Limit = true, 1
-	recs, err := tx.List(ctx, q)
-	if err != nil || len(recs) == 0 {
-		return 0, err
-	}
-	d, err := deploy.DecodeDeployment(recs[0])
-	return d.DeploymentNumber, err
 }
 
 // servedBefore finds what the environment serves for a profile when no
@@ -189,20 +202,24 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 		if _, err := tx.Get(ctx, appconfig.EnvironmentKey(sc, app.ID, env.ID), true, false); err != nil {
 			return err
 		}
-		if active, err := activeDeployment(ctx, tx, sc, app.ID, env.ID); err != nil {
-			return err
-		} else if active != nil {
-			return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before starting another.", active.DeploymentNumber, env.ID)
-		}
-		latest, err := latestDeploymentNumber(ctx, tx, sc, app.ID, env.ID)
+		// One read of the newest deployment answers: is one active, what
+		// number comes next, and (when it is of this profile) what is served.
+		newest, err := newestDeployment(ctx, tx, sc, app.ID, env.ID)
 		if err != nil {
 			return err
+		}
+		latest := 0
+		if newest != nil {
+			if newest.State.Active() {
+				return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before starting another.", newest.DeploymentNumber, env.ID)
+			}
+			latest = newest.DeploymentNumber
 		}
 		if in.LatestDeploymentNumber != nil && *in.LatestDeploymentNumber != latest {
 			return appconfig.Conflict("LatestDeploymentNumber %d does not match the latest deployment number %d of environment %s.", *in.LatestDeploymentNumber, latest, env.ID)
 		}
 		d.DeploymentNumber = latest + 1
-		prev, err := servedBefore(ctx, tx, sc, app.ID, env.ID, prof.ID)
+		prev, err := servedBeforeGiven(ctx, tx, sc, newest, app.ID, env.ID, prof.ID)
 		if err != nil {
 			return err
 		}
@@ -233,15 +250,8 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 			}
 			return err
 		}
-		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, "", d, 1, now); err != nil {
-			return err
-		}
-		// Persist stored the event's invocations; read them back for the answer.
-		stored, err := tx.Get(ctx, rec.Key, false, false)
-		if err != nil {
-			return err
-		}
-		if d, err = deploy.DecodeDeployment(stored); err != nil {
+		// Persist adds the event's invocations to d, as stored.
+		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, "", &d, 1, now); err != nil {
 			return err
 		}
 		return s.putTags(ctx, tx, sc, appconfig.DeploymentParent(app.ID, env.ID), DeploymentARN(sc, app.ID, env.ID, d.DeploymentNumber), in.Tags)
@@ -329,12 +339,14 @@ func (s *Service) StopDeployment(ctx context.Context, sc appconfig.Scope, appIde
 			if now.Sub(d.CompletedAt) > revertWindow {
 				return appconfig.BadRequest("Deployment %d completed more than 72 hours ago and can no longer be reverted.", number)
 			}
-			if active, err := activeDeployment(ctx, tx, sc, d.ApplicationID, d.EnvironmentID); err != nil {
+			newest, err := newestDeployment(ctx, tx, sc, d.ApplicationID, d.EnvironmentID)
+			if err != nil {
 				return err
-			} else if active != nil {
-				return appconfig.Conflict("Deployment number %d is in progress in environment %s; deployment %d cannot be reverted now.", active.DeploymentNumber, d.EnvironmentID, number)
 			}
-			latest, err := servedBefore(ctx, tx, sc, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
+			if newest != nil && newest.State.Active() {
+				return appconfig.Conflict("Deployment number %d is in progress in environment %s; deployment %d cannot be reverted now.", newest.DeploymentNumber, d.EnvironmentID, number)
+			}
+			latest, err := servedBeforeGiven(ctx, tx, sc, newest, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
 			if err != nil {
 				return err
 			}
@@ -346,15 +358,11 @@ func (s *Service) StopDeployment(ctx context.Context, sc appconfig.Scope, appIde
 		default:
 			return appconfig.BadRequest("Deployment %d is %s and cannot be stopped.", number, d.State)
 		}
-		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, prev, d, 1, now); err != nil {
+		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, prev, &d, 1, now); err != nil {
 			return err
 		}
-		stored, err := tx.Get(ctx, rec.Key, false, false)
-		if err != nil {
-			return err
-		}
-		out, err = deploy.DecodeDeployment(stored)
-		return err
+		out = d
+		return nil
 	})
 	if err == nil && s.runner != nil {
 		s.runner.Kick()
