@@ -114,6 +114,7 @@ func variantsOf(entry *node) []*node {
 
 var (
 	ionIdentifier = regexp.MustCompile(`^[$_A-Za-z][$_A-Za-z0-9]*$`)
+	ionSymbolID   = regexp.MustCompile(`^\$[0-9]+$`) // $10 is symbol ID 10, not a name
 	ionInt        = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
 	ionNumber     = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 	yearMonth     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}$`)
@@ -175,7 +176,7 @@ func (e *expr) appendIon(b []byte) []byte {
 // appendIonSymbol writes a symbol, bare when Ion allows it (always quoted
 // when quote is set, as AWS writes flag-key annotations).
 func appendIonSymbol(b []byte, s string, quote bool) []byte {
-	if !quote && ionIdentifier.MatchString(s) && !ionKeywords[s] {
+	if !quote && ionIdentifier.MatchString(s) && !ionKeywords[s] && !ionSymbolID.MatchString(s) {
 		return append(b, s...)
 	}
 	b = append(b, '\'')

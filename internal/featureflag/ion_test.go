@@ -58,7 +58,8 @@ func TestIonEscapes(t *testing.T) {
 			t.Errorf("long string %q = %s, want %s", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"$ok_1": "$ok_1", "$a-b": `'$a-b'`, "null": `'null'`, "it's": `'it\'s'`} {
+	// $123 alone would be symbol ID 123 (and $1 the system symbol $ion).
+	for in, want := range map[string]string{"$ok_1": "$ok_1", "$a-b": `'$a-b'`, "null": `'null'`, "it's": `'it\'s'`, "$123": `'$123'`, "$1": `'$1'`, "$1a": "$1a"} {
 		if got := string(appendIonSymbol(nil, in, false)); got != want {
 			t.Errorf("symbol %q = %s, want %s", in, got, want)
 		}
@@ -67,11 +68,12 @@ func TestIonEscapes(t *testing.T) {
 
 func TestIonNumbers(t *testing.T) {
 	for rule, want := range map[string]string{
-		`(eq $n 007)`:               `(eq $n 7)`,
-		`(eq $n 1.5)`:               `(eq $n 1.5)`,
-		`(eq $n 01.5)`:              `(eq $n 1.5e+00)`,
-		`(eq $n 2e3)`:               `(eq $n 2e3)`,
-		`(lt $t 2024-01-02T03:04Z)`: `(lt $t 2024-01-02T03:04Z)`,
+		`(eq $n 007)`:                    `(eq $n 7)`,
+		`(eq $n 1.5)`:                    `(eq $n 1.5)`,
+		`(eq $n 01.5)`:                   `(eq $n 1.5e+00)`,
+		`(eq $n 2e3)`:                    `(eq $n 2e3)`,
+		`(lt $t 2024-01-02T03:04Z)`:      `(lt $t 2024-01-02T03:04Z)`,
+		`(lt $t 2024-01-02T03:04-23:59)`: `(lt $t 2024-01-02T03:04-23:59)`,
 	} {
 		r, err := ParseRule(rule)
 		if err != nil {

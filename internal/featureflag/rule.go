@@ -366,7 +366,17 @@ func parseTimestamp(s string) (time.Time, bool) {
 		layout = "2006-01-02T15:04Z07:00"
 	}
 	t, err := time.Parse(layout, s)
-	return t, err == nil
+	if err != nil || t.Year() < 1 {
+		return time.Time{}, false // Ion, which rules are, has no year 0
+	}
+	// Offsets beyond ±23:59, which time.Parse takes, are not Ion either.
+	if n := len(s); layout != "2006-01" && layout != "2006-01-02" && s[n-1] != 'Z' {
+		h, m := s[n-5:n-3], s[n-2:]
+		if h > "23" || m > "59" {
+			return time.Time{}, false
+		}
+	}
+	return t, true
 }
 
 // ---- parser ----
