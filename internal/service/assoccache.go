@@ -15,11 +15,13 @@ import (
 // Writers drop the scope after their transaction commits (and announce
 // assocTopic so other processes drop it too). A generation per scope
 // keeps a reader that loaded before such a drop from storing what it
-// read.
+// read; epoch does the same for a reset, which concerns every scope,
+// cached or being loaded.
 type assocIndex struct {
 	mu     sync.Mutex
 	scopes map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation
 	gens   map[appconfig.Scope]uint64
+	epoch  uint64
 }
 
 func newAssocIndex() *assocIndex {
@@ -38,9 +40,7 @@ func (x *assocIndex) drop(sc appconfig.Scope) {
 func (x *assocIndex) onTopic(topic string) {
 	if topic == ResetTopic {
 		x.mu.Lock()
-		for sc := range x.scopes {
-			x.gens[sc]++
-		}
+		x.epoch++
 		clear(x.scopes)
 		x.mu.Unlock()
 		return
@@ -56,7 +56,7 @@ func (x *assocIndex) onTopic(topic string) {
 func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
 	x.mu.Lock()
 	idx, ok := x.scopes[sc]
-	gen := x.gens[sc]
+	gen, epoch := x.gens[sc], x.epoch
 	x.mu.Unlock()
 	if ok {
 		return idx[arn], nil
@@ -74,7 +74,7 @@ func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope
 		idx[a.ResourceArn] = append(idx[a.ResourceArn], a)
 	}
 	x.mu.Lock()
-	if x.gens[sc] == gen {
+	if x.gens[sc] == gen && x.epoch == epoch {
 		x.scopes[sc] = idx
 	}
 	x.mu.Unlock()
