@@ -126,6 +126,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	sqsEndpoint := fs.String("sqs-endpoint", "", "`URL` of SQS for extension deliveries (default: AWS)")
 	snsEndpoint := fs.String("sns-endpoint", "", "`URL` of SNS for extension deliveries (default: AWS)")
 	ebEndpoint := fs.String("eventbridge-endpoint", "", "`URL` of EventBridge for extension deliveries (default: AWS)")
+	sources := fs.String("configuration-sources", "auto", "read profiles stored in S3, Parameter Store, SSM documents and Secrets Manager with this server's AWS credentials: on, off, or auto (on only with --auth open, where every caller is trusted)")
 	s3Endpoint := fs.String("s3-endpoint", "", "`URL` of S3 for configurations stored there (default: AWS)")
 	ssmEndpoint := fs.String("ssm-endpoint", "", "`URL` of Systems Manager for Parameter Store and SSM document configurations (default: AWS)")
 	smEndpoint := fs.String("secretsmanager-endpoint", "", "`URL` of Secrets Manager for configurations stored there (default: AWS)")
@@ -180,7 +181,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		CloudWatchEndpoint: *cwEndpoint, CloudWatchProtocol: *cwProtocol,
 		ExtensionAllowHosts: *allowHosts, ExtensionTargetsFile: *targetsFile,
 		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
-		S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
+		ConfigurationSources: *sources, S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
 		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,

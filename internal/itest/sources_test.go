@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/server"
 )
 
@@ -54,6 +55,9 @@ func TestConfigurationSources(t *testing.T) {
 			Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/db"), Value: aws.String("host=db"), Type: ssmtypes.ParameterTypeString}); err != nil {
+		t.Fatal(err)
 	}
 	// An SSM document in JSON.
 	if _, err := ssmc.CreateDocument(ctx, &ssm.CreateDocumentInput{Name: aws.String("app-doc"), Content: aws.String(`{"schemaVersion":"2.2","from":"document"}`),
@@ -108,6 +112,7 @@ func TestConfigurationSources(t *testing.T) {
 		{"s3", "s3://cfg-bucket/app/settings.json", s3v1, `{"from":"s3","v":1}`, "application/json"},
 		{"param", "ssm-parameter:///app/limits", "2", "limit=20", "text/plain"},
 		{"param-arn", "arn:aws:ssm:us-east-1:123456789012:parameter/app/limits", "1", "limit=10", "text/plain"},
+		{"slash-arn", "arn:aws:ssm:us-east-1:123456789012:parameter/db", "1", "host=db", "text/plain"}, // the name is /db
 		{"doc", "ssm-document://app-doc", "1", `{"schemaVersion":"2.2","from":"document"}`, "application/json"},
 		{"secret", "secretsmanager://app-secret", aws.ToString(secret.VersionId), `{"token":"s3cr3t"}`, "text/plain"},
 	} {
@@ -169,6 +174,64 @@ func TestConfigurationSources(t *testing.T) {
 	// A pipeline's configurations are not deployed with StartDeployment.
 	_, err = deploy(profile("pipeline", "codepipeline://my-pipeline"), "1")
 	WantError(t, err, "BadRequestException", 400)
+
+	// Over the configuration size limit (2 MB): refused before it is read.
+	big, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("cfg-bucket"), Key: aws.String("big.json"),
+		Body: strings.NewReader(strings.Repeat("x", 3<<20)), ContentType: aws.String("text/plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigProf := profile("big", "s3://cfg-bucket/big.json")
+	_, err = deploy(bigProf, aws.ToString(big.VersionId))
+	WantError(t, err, "PayloadTooLargeException", 413)
+	_, err = c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: aws.String(app), ConfigurationProfileId: aws.String(bigProf),
+		ConfigurationVersion: aws.String(aws.ToString(big.VersionId))})
+	WantError(t, err, "PayloadTooLargeException", 413)
+}
+
+// Sources are read with the server's own credentials: with --auth sigv4
+// (several accounts) they are off unless turned on, so no caller can read
+// what those credentials reach through a profile.
+func TestConfigurationSourcesOffUnderSigV4ByDefault(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	for _, tc := range []struct {
+		mode, setting string
+		on            bool
+	}{
+		{"sigv4", "auto", false},
+		{"sigv4", "off", false},
+		{"open", "off", false},
+		{"open", "auto", true},
+	} {
+		s := Start(t, func(c *server.Config) {
+			c.ConfigurationSources = tc.setting
+			c.S3Endpoint = "http://127.0.0.1:1" // never reached when off
+			if tc.mode == "sigv4" {
+				c.Auth, c.CredentialsFile = auth.ModeSigV4, writeCreds(t)
+			}
+		})
+		c := s.Client()
+		if tc.mode == "sigv4" {
+			c = s.ClientIn("us-east-1", "AKIAALICE0000000000", "alice-secret")
+		}
+		app := aws.ToString(mustApp(t, c, "a").Id)
+		p, err := c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("s"),
+			LocationUri: aws.String("s3://bucket/key.json")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: aws.String(app), ConfigurationProfileId: p.Id, ConfigurationVersion: aws.String("v1")})
+		if tc.on {
+			// Read, and S3 is unreachable: a fault on the way, a 500.
+			WantError(t, err, "InternalServerException", 500)
+		} else {
+			WantError(t, err, "BadRequestException", 400)
+			if !strings.Contains(err.Error(), "--configuration-sources") {
+				t.Errorf("--auth %s --configuration-sources %s: %v should say sources are off", tc.mode, tc.setting, err)
+			}
+		}
+	}
 }
 
 // profileID finds a profile of an application by name.

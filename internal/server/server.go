@@ -63,7 +63,12 @@ type Config struct {
 	SNSEndpoint          string
 	EventBridgeEndpoint  string
 
-	// Configuration sources other than the hosted store (empty: AWS).
+	// Configuration sources other than the hosted store. They are read
+	// with the server's own AWS credentials, so any caller that can create
+	// a profile could read what those credentials reach: ConfigurationSources
+	// is "on", "off", or "auto" (the default: on only with --auth open,
+	// where every caller is trusted). Endpoints: empty means AWS.
+	ConfigurationSources   string
 	S3Endpoint             string
 	SSMEndpoint            string
 	SecretsManagerEndpoint string
@@ -153,6 +158,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if !auth.IsAccountID(cfg.Account) {
 		return nil, fmt.Errorf("--account %q is not a 12-digit AWS account id", cfg.Account)
 	}
+	sourcesOn := false
+	switch cfg.ConfigurationSources {
+	case "", "auto":
+		sourcesOn = cfg.Auth == auth.ModeOpen
+	case "on":
+		sourcesOn = true
+	case "off":
+	default:
+		return nil, fmt.Errorf("--configuration-sources %q: want auto, on or off", cfg.ConfigurationSources)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	if cfg.TimeScale <= 0 {
 		return nil, fmt.Errorf("--time-scale must be positive, got %v", cfg.TimeScale)
@@ -217,7 +232,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Lease: lease(time.Minute)})
 	s.svc.SetHooks(s.ext.ServiceHooks())
 	s.svc.SetLambda(s.ext)
-	s.svc.SetSources(&source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint})
+	if sourcesOn {
+		s.svc.SetSources(&source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint})
+	}
 	s.runner = deploy.NewRunner(deploy.Config{
 		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,

@@ -58,7 +58,9 @@ type LambdaInvoker interface {
 // StartDeployment or ValidateConfiguration names. Errors are domain
 // errors (NotFound for a missing configuration or version).
 type SourceFetcher interface {
-	Fetch(ctx context.Context, sc appconfig.Scope, locationURI, version string) (FetchedConfiguration, error)
+	// Fetch reads at most a little over maxBytes of content (the caller
+	// refuses more) or refuses a larger configuration itself.
+	Fetch(ctx context.Context, sc appconfig.Scope, locationURI, version string, maxBytes int) (FetchedConfiguration, error)
 }
 
 // FetchedConfiguration is one version of a configuration read from its

@@ -42,9 +42,13 @@ func (s *Service) ValidateConfiguration(ctx context.Context, sc appconfig.Scope,
 // fetchSource reads a non-hosted profile's configuration at a version.
 func (s *Service) fetchSource(ctx context.Context, sc appconfig.Scope, prof appconfig.ConfigurationProfile, version string) (FetchedConfiguration, error) {
 	if s.sources == nil {
-		return FetchedConfiguration{}, appconfig.BadRequest("This server reads hosted configurations only; configuration profile %s uses %q.", prof.ID, prof.LocationURI)
+		return FetchedConfiguration{}, appconfig.BadRequest("This server reads hosted configurations only (see --configuration-sources); configuration profile %s uses %q.", prof.ID, prof.LocationURI)
 	}
-	return s.sources.Fetch(ctx, sc, prof.LocationURI, version)
+	f, err := s.sources.Fetch(ctx, sc, prof.LocationURI, version, s.quotas.HostedConfigurationKB*1024)
+	if err != nil {
+		return f, err
+	}
+	return f, s.checkSize(len(f.Content))
 }
 
 // RunValidators checks content with every validator of the profile, in

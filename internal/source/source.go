@@ -49,8 +49,10 @@ type Location struct {
 // ParseLocation splits a non-hosted LocationUri: s3://BUCKET/KEY,
 // ssm-parameter://NAME, ssm-document://NAME, secretsmanager://NAME,
 // codepipeline://NAME, or a Parameter Store or SSM document ARN
-// (arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME; a hierarchical name
-// such as /app/db is parameter/app/db in its ARN).
+// (arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME). A parameter ARN is
+// kept whole as the name: Parameter Store resolves it, including a name
+// with a leading slash (/db is parameter/db in its ARN) and a parameter
+// shared from another account.
 func ParseLocation(uri string) (Location, error) {
 	for _, kind := range []string{KindS3, KindSSMParameter, KindSSMDocument, KindSecretsManager, KindCodePipeline} {
 		rest, ok := strings.CutPrefix(uri, kind+"://")
@@ -74,10 +76,7 @@ func ParseLocation(uri string) (Location, error) {
 		if name != "" {
 			switch typ {
 			case "parameter":
-				if strings.Contains(name, "/") {
-					name = "/" + name
-				}
-				return Location{Kind: KindSSMParameter, Name: name, Region: parts[3]}, nil
+				return Location{Kind: KindSSMParameter, Name: uri, Region: parts[3]}, nil
 			case "document":
 				return Location{Kind: KindSSMDocument, Name: name, Region: parts[3]}, nil
 			}
@@ -102,7 +101,7 @@ type Fetcher struct {
 // StartDeployment's ConfigurationVersion names for that kind of source:
 // the S3 object's version ID, the parameter's or document's version
 // number, the secret's version ID.
-func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version string) (service.FetchedConfiguration, error) {
+func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version string, maxBytes int) (service.FetchedConfiguration, error) {
 	loc, err := ParseLocation(uri)
 	if err != nil {
 		return service.FetchedConfiguration{}, appconfig.BadRequest("%v.", err)
@@ -114,7 +113,7 @@ func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version st
 	var out service.FetchedConfiguration
 	switch loc.Kind {
 	case KindS3:
-		out, err = f.fromS3(ctx, region, loc, version)
+		out, err = f.fromS3(ctx, region, loc, version, int64(maxBytes))
 	case KindSSMParameter:
 		out, err = f.fromParameter(ctx, region, loc, version)
 	case KindSSMDocument:
@@ -130,7 +129,7 @@ func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version st
 	return out, nil
 }
 
-func (f *Fetcher) fromS3(ctx context.Context, region string, loc Location, version string) (service.FetchedConfiguration, error) {
+func (f *Fetcher) fromS3(ctx context.Context, region string, loc Location, version string, maxBytes int64) (service.FetchedConfiguration, error) {
 	c := f.s3ByReg.Get(region, func(region string) *s3.Client {
 		return s3.NewFromConfig(f.AWS, func(o *s3.Options) {
 			o.Region, o.BaseEndpoint = region, awsclients.Endpoint(f.S3Endpoint)
@@ -145,7 +144,13 @@ func (f *Fetcher) fromS3(ctx context.Context, region string, loc Location, versi
 		return service.FetchedConfiguration{}, err
 	}
 	defer obj.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(obj.Body, maxContent+1))
+	if n := aws.ToInt64(obj.ContentLength); n > maxBytes {
+		return service.FetchedConfiguration{}, &appconfig.Error{Kind: appconfig.KindPayloadTooLarge,
+			Message: fmt.Sprintf("The configuration at s3://%s/%s is %d bytes, over the limit of %d KB.", loc.Bucket, loc.Key, n, maxBytes/1024),
+			Measure: "KILOBYTES", Limit: float64(maxBytes / 1024), Size: float64(n) / 1024}
+	}
+	// One byte over the limit is enough for the caller to refuse it.
+	body, err := io.ReadAll(io.LimitReader(obj.Body, maxBytes+1))
 	if err != nil {
 		return service.FetchedConfiguration{}, err
 	}
@@ -206,10 +211,6 @@ func (f *Fetcher) fromSecret(ctx context.Context, region string, loc Location, v
 	return service.FetchedConfiguration{Content: out.SecretBinary, ContentType: "application/octet-stream", Version: version}, nil
 }
 
-// maxContent bounds what is read from a source; the service refuses
-// anything over its own configuration size limit.
-const maxContent = 64 << 20
-
 // notFoundCodes are the sources' answers for a missing object, version,
 // parameter, document or secret.
 var notFoundCodes = map[string]bool{
@@ -218,9 +219,17 @@ var notFoundCodes = map[string]bool{
 	"ResourceNotFoundException": true,
 }
 
-// sourceError turns a source's answer into the client's: a missing
-// configuration or version is a 404, anything else a 400 naming the
-// source and its error.
+// throttlingCodes are the sources' answers for too many requests.
+var throttlingCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true, "TooManyRequestsException": true,
+	"RequestLimitExceeded": true, "SlowDown": true,
+}
+
+// sourceError turns a source's answer into the client's, naming the
+// source: a missing configuration or version is a 404; throttling is a
+// ThrottlingException and a fault of the source or of the way to it a
+// 500, both of which the SDKs retry; anything else (access denied, a
+// malformed name) is a 400.
 func sourceError(uri, version string, err error) error {
 	var ae *appconfig.Error
 	if errors.As(err, &ae) {
@@ -228,10 +237,16 @@ func sourceError(uri, version string, err error) error {
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		if notFoundCodes[api.ErrorCode()] {
-			return appconfig.NotFound("Configuration", "Version %q of the configuration at %s was not found (%s: %s).", version, uri, api.ErrorCode(), api.ErrorMessage())
+		code := api.ErrorCode()
+		switch {
+		case notFoundCodes[code]:
+			return appconfig.NotFound("Configuration", "Version %q of the configuration at %s was not found (%s: %s).", version, uri, code, api.ErrorMessage())
+		case throttlingCodes[code]:
+			return &appconfig.Error{Kind: appconfig.KindThrottled, Message: fmt.Sprintf("Reading the configuration at %s was throttled (%s: %s).", uri, code, api.ErrorMessage())}
+		case api.ErrorFault() == smithy.FaultServer:
+			return appconfig.Internal(err, "reading the configuration at %s failed: %s: %s", uri, code, api.ErrorMessage())
 		}
-		return appconfig.BadRequest("Could not read version %q of the configuration at %s: %s: %s", version, uri, api.ErrorCode(), api.ErrorMessage())
+		return appconfig.BadRequest("Could not read version %q of the configuration at %s: %s: %s", version, uri, code, api.ErrorMessage())
 	}
-	return appconfig.BadRequest("Could not read version %q of the configuration at %s: %v", version, uri, err)
+	return appconfig.Internal(err, "reading the configuration at %s failed: %v", uri, err)
 }

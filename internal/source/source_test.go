@@ -15,8 +15,8 @@ func TestParseLocation(t *testing.T) {
 		"ssm-document://doc":                                  {Kind: KindSSMDocument, Name: "doc"},
 		"secretsmanager://s":                                  {Kind: KindSecretsManager, Name: "s"},
 		"codepipeline://p":                                    {Kind: KindCodePipeline, Name: "p"},
-		"arn:aws:ssm:eu-west-1:123456789012:parameter/plain":  {Kind: KindSSMParameter, Name: "plain", Region: "eu-west-1"},
-		"arn:aws:ssm:eu-west-1:123456789012:parameter/app/db": {Kind: KindSSMParameter, Name: "/app/db", Region: "eu-west-1"},
+		"arn:aws:ssm:eu-west-1:123456789012:parameter/plain":  {Kind: KindSSMParameter, Name: "arn:aws:ssm:eu-west-1:123456789012:parameter/plain", Region: "eu-west-1"},
+		"arn:aws:ssm:eu-west-1:123456789012:parameter/app/db": {Kind: KindSSMParameter, Name: "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db", Region: "eu-west-1"},
 		"arn:aws:ssm:us-east-1:123456789012:document/doc":     {Kind: KindSSMDocument, Name: "doc", Region: "us-east-1"},
 	} {
 		got, err := ParseLocation(uri)
@@ -39,7 +39,7 @@ func TestFetchRefusesWhatItCannotRead(t *testing.T) {
 		"s3://bucket":          appconfig.KindBadRequest,
 		"ssm-parameter://name": appconfig.KindBadRequest, // version "v1" is not a number
 	} {
-		_, err := f.Fetch(context.Background(), sc, uri, "v1")
+		_, err := f.Fetch(context.Background(), sc, uri, "v1", 2<<20)
 		if appconfig.KindOf(err) != kind {
 			t.Errorf("Fetch(%q) = %v, want kind %v", uri, err, kind)
 		}
