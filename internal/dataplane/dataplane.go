@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -153,7 +154,7 @@ func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLate
 			ReferencedBy: map[string]string{"ConfigurationToken": "EnvironmentIdentifier=" + tok.Env + ",ConfigurationProfileIdentifier=" + tok.Profile}}
 	}
 	s.touch(e, key, now)
-	if c.ion != nil && featureflag.AcceptsIon(wire.HeaderFrom(ctx).Get("Accept")) {
+	if c.ion != nil && featureflag.AcceptsIon(strings.Join(wire.HeaderFrom(ctx).Values("Accept"), ",")) {
 		c = c.ion // the Agent evaluates variants itself
 	}
 

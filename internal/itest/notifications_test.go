@@ -77,9 +77,29 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 			}
 		}
 	}
-	// Queues with a zero visibility timeout, messages deduplicated by
-	// MessageId and deleted: a receive answer lost and retried by the SDK
-	// must not hide a message for moto's default 30 s.
+	// Queues with a zero visibility timeout, messages deduplicated and
+	// deleted: a receive answer lost and retried by the SDK must not hide a
+	// message for moto's default 30 s. Delivery is at least once, so an
+	// event sent twice (appconfigd's send retried) counts once: messages
+	// are told apart by the event's InvocationId (in the body, or in an
+	// EventBridge event's detail), else by MessageId.
+	eventKey := func(m string, messageID string) string {
+		var ev struct {
+			InvocationID string `json:"InvocationId"`
+			Detail       struct {
+				InvocationID string `json:"InvocationId"`
+			} `json:"detail"`
+		}
+		if json.Unmarshal([]byte(m), &ev) == nil {
+			if ev.InvocationID != "" {
+				return ev.InvocationID
+			}
+			if ev.Detail.InvocationID != "" {
+				return ev.Detail.InvocationID
+			}
+		}
+		return messageID
+	}
 	receive := func(url string, want int) []string {
 		var bodies []string
 		seen := map[string]bool{}
@@ -90,7 +110,7 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, m := range out.Messages {
-				if id := aws.ToString(m.MessageId); !seen[id] {
+				if id := eventKey(aws.ToString(m.Body), aws.ToString(m.MessageId)); !seen[id] {
 					seen[id] = true
 					bodies = append(bodies, aws.ToString(m.Body))
 				}

@@ -228,6 +228,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		hdr := w.Header()
+		if a.ContentType == "" {
+			a.ContentType = "application/octet-stream"
+		}
 		hdr.Set("Content-Type", a.ContentType)
 		hdr.Set("Configuration-Version", a.Version)
 		if a.Label != "" {

@@ -59,6 +59,13 @@ func Start(t testing.TB) string {
 		// server it was opened to.
 		if resp, err := client.Get(url + "/moto-api/"); err == nil {
 			resp.Body.Close()
+			// An answer from a moto that has exited came from another
+			// process that took the port: not ours.
+			select {
+			case <-exited:
+				t.Fatalf("moto_server exited (port %d taken?):\n%s", port, log.tail(4<<10))
+			default:
+			}
 			if resp.StatusCode == http.StatusOK {
 				return url
 			}
