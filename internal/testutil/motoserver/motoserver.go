@@ -1,19 +1,19 @@
 // Package motoserver starts moto_server for tests that talk to the AWS
-// services appconfigd calls (CloudWatch, SQS, SNS, EventBridge).
+// services appconfigd calls (CloudWatch, SQS, SNS, EventBridge, S3, SSM,
+// Secrets Manager).
 //
-// Each call starts its own server on a loopback port in its own process
-// group and stops the whole group when the test ends. The server's log
-// (one line per request with its status, and any traceback) is kept and
-// printed when the test fails, so a failure that comes from moto rather
-// than from appconfigd can be told apart.
+// Each call starts its own server, on a loopback port that moto picks, in
+// its own process group, and stops the whole group when the test ends.
+// The server's log (one line per request with its status, and any
+// traceback) is kept and printed when the test fails, so a failure that
+// comes from moto rather than from appconfigd can be told apart.
 package motoserver
 
 import (
 	"bytes"
-	"fmt"
-	"net"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,15 +24,10 @@ import (
 // Start runs moto_server and returns its base URL once it answers.
 func Start(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
 	log := &lockedBuffer{}
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	// Port 0: moto binds a free port itself and prints it, so no other
+	// process can take the port between choosing and binding it.
+	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", "0")
 	cmd.Stdout, cmd.Stderr = log, log
 	// moto_server may be a shim in front of python: stop the whole group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -49,25 +44,23 @@ func Start(t testing.TB) string {
 		}
 	})
 
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(60 * time.Second)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	url := ""
 	for time.Now().Before(deadline) {
-		// No keep-alive: a pooled connection must not outlive the
-		// server it was opened to.
-		if resp, err := client.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			// An answer from a moto that has exited came from another
-			// process that took the port: not ours.
-			select {
-			case <-exited:
-				t.Fatalf("moto_server exited (port %d taken?):\n%s", port, log.tail(4<<10))
-			default:
+		if url == "" {
+			if m := runningOn.FindStringSubmatch(log.String()); m != nil {
+				url = m[1]
 			}
-			if resp.StatusCode == http.StatusOK {
-				return url
+		}
+		if url != "" {
+			if resp, err := client.Get(url + "/moto-api/"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return url
+				}
 			}
 		}
 		select {
@@ -80,6 +73,9 @@ func Start(t testing.TB) string {
 	return ""
 }
 
+// runningOn finds the address in werkzeug's start-up line.
+var runningOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:[0-9]+)`)
+
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -89,6 +85,12 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (b *lockedBuffer) tail(n int) string {
