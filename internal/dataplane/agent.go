@@ -2,9 +2,7 @@ package dataplane
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -30,27 +28,14 @@ import (
 // deployment it moves to the new content at one step and stays there.
 func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, flags, contextHeaders []string) (wire.AgentAnswer, error) {
 	sc := wire.ScopeFrom(ctx)
-	t, err := s.svc.ResolveSession(ctx, sc, app, env, prof, [3]string{"Application", "Environment", "Configuration"})
-	if err != nil {
-		var e *appconfig.Error
-		if appconfig.IsNotFound(err) && errors.As(err, &e) {
-			return wire.AgentAnswer{}, appconfig.NotFound(e.ResourceType, "%s", e.Message)
-		}
-		return wire.AgentAnswer{}, err
-	}
-	key := servedKey{sc: sc, app: t.Application.ID, env: t.Environment.ID, profile: t.Profile.ID}
-	e, err := s.cache.get(ctx, key)
+	t, err := s.resolveSessionless(ctx, sc, app, env, prof)
 	if err != nil {
 		return wire.AgentAnswer{}, err
 	}
-	sum := sha256.Sum256([]byte("agent/" + t.Application.ID + "/" + t.Environment.ID + "/" + t.Profile.ID))
-	var id [16]byte
-	copy(id[:], sum[:])
-	c := e.pick(bucket(id))
-	if c == nil {
-		return wire.AgentAnswer{}, appconfig.NotFound("Deployment", "No configuration has been deployed to environment %s for configuration profile %s yet.", t.Environment.ID, t.Profile.ID)
+	c, err := s.servedSessionless(ctx, sc, t, "")
+	if err != nil {
+		return wire.AgentAnswer{}, err
 	}
-	s.touch(e, key, s.clock.Now())
 	out := wire.AgentAnswer{Content: c.body, ContentType: c.contentType, Version: c.version, Label: c.label}
 	if c.flagDoc == nil {
 		if len(flags) > 0 {
