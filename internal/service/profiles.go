@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -39,21 +38,14 @@ type CreateProfileInput struct {
 	Tags                                             map[string]string
 }
 
-var locationForms = []*regexp.Regexp{
-	regexp.MustCompile(`^hosted$`),
-	regexp.MustCompile(`^ssm-parameter://.+`),
-	regexp.MustCompile(`^ssm-document://.+`),
-	regexp.MustCompile(`^s3://[^/]+/.+`),
-	regexp.MustCompile(`^secretsmanager://.+`),
-	regexp.MustCompile(`^codepipeline://.+`),
-	regexp.MustCompile(`^arn:[^:]+:ssm:[^:]*:[^:]*:(parameter|document)/.+`),
-}
-
+// checkLocation accepts hosted and what appconfig.ParseLocation (the
+// parser deployments read sources with) accepts.
 func checkLocation(uri string) error {
-	for _, re := range locationForms {
-		if re.MatchString(uri) {
-			return nil
-		}
+	if uri == appconfig.LocationHosted {
+		return nil
+	}
+	if _, err := appconfig.ParseLocation(uri); err == nil {
+		return nil
 	}
 	return appconfig.BadRequest("LocationUri %q is not supported. Use hosted, ssm-parameter://<name>, ssm-document://<name>, s3://<bucket>/<key>, secretsmanager://<name>, codepipeline://<name>, or a Parameter Store or SSM document ARN.", uri)
 }

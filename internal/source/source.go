@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -27,63 +26,6 @@ import (
 	"github.com/appconfigd/appconfigd/internal/awsclients"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
-
-// Kinds of location.
-const (
-	KindS3             = "s3"
-	KindSSMParameter   = "ssm-parameter"
-	KindSSMDocument    = "ssm-document"
-	KindSecretsManager = "secretsmanager"
-	KindCodePipeline   = "codepipeline"
-)
-
-// Location is a parsed LocationUri.
-type Location struct {
-	Kind   string
-	Bucket string // s3
-	Key    string // s3
-	Name   string // parameter, document, secret or pipeline name
-	Region string // from an ARN; empty: the request's region
-}
-
-// ParseLocation splits a non-hosted LocationUri: s3://BUCKET/KEY,
-// ssm-parameter://NAME, ssm-document://NAME, secretsmanager://NAME,
-// codepipeline://NAME, or a Parameter Store or SSM document ARN
-// (arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME). A parameter ARN is
-// kept whole as the name: Parameter Store resolves it, including a name
-// with a leading slash (/db is parameter/db in its ARN) and a parameter
-// shared from another account.
-func ParseLocation(uri string) (Location, error) {
-	for _, kind := range []string{KindS3, KindSSMParameter, KindSSMDocument, KindSecretsManager, KindCodePipeline} {
-		rest, ok := strings.CutPrefix(uri, kind+"://")
-		if !ok {
-			continue
-		}
-		if rest == "" {
-			return Location{}, fmt.Errorf("LocationUri %q names no %s", uri, kind)
-		}
-		if kind != KindS3 {
-			return Location{Kind: kind, Name: rest}, nil
-		}
-		bucket, key, _ := strings.Cut(rest, "/")
-		if bucket == "" || key == "" {
-			return Location{}, fmt.Errorf("LocationUri %q is not s3://<bucket>/<objectKey>", uri)
-		}
-		return Location{Kind: kind, Bucket: bucket, Key: key}, nil
-	}
-	if parts := strings.SplitN(uri, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[2] == "ssm" {
-		typ, name, _ := strings.Cut(parts[5], "/")
-		if name != "" {
-			switch typ {
-			case "parameter":
-				return Location{Kind: KindSSMParameter, Name: uri, Region: parts[3]}, nil
-			case "document":
-				return Location{Kind: KindSSMDocument, Name: name, Region: parts[3]}, nil
-			}
-		}
-	}
-	return Location{}, fmt.Errorf("LocationUri %q is not a configuration source appconfigd can read", uri)
-}
 
 // Fetcher implements service.SourceFetcher.
 type Fetcher struct {
@@ -102,7 +44,7 @@ type Fetcher struct {
 // the S3 object's version ID, the parameter's or document's version
 // number, the secret's version ID.
 func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version string, maxBytes int) (service.FetchedConfiguration, error) {
-	loc, err := ParseLocation(uri)
+	loc, err := appconfig.ParseLocation(uri)
 	if err != nil {
 		return service.FetchedConfiguration{}, appconfig.BadRequest("%v.", err)
 	}
@@ -112,13 +54,13 @@ func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version st
 	}
 	var out service.FetchedConfiguration
 	switch loc.Kind {
-	case KindS3:
+	case appconfig.LocationS3:
 		out, err = f.fromS3(ctx, region, loc, version, int64(maxBytes))
-	case KindSSMParameter:
+	case appconfig.LocationSSMParameter:
 		out, err = f.fromParameter(ctx, region, loc, version)
-	case KindSSMDocument:
+	case appconfig.LocationSSMDocument:
 		out, err = f.fromDocument(ctx, region, loc, version)
-	case KindSecretsManager:
+	case appconfig.LocationSecretsManager:
 		out, err = f.fromSecret(ctx, region, loc, version)
 	default:
 		return out, appconfig.BadRequest("Configurations from %s are deployed by the pipeline, not by StartDeployment; appconfigd does not run CodePipeline.", uri)
@@ -129,7 +71,7 @@ func (f *Fetcher) Fetch(ctx context.Context, sc appconfig.Scope, uri, version st
 	return out, nil
 }
 
-func (f *Fetcher) fromS3(ctx context.Context, region string, loc Location, version string, maxBytes int64) (service.FetchedConfiguration, error) {
+func (f *Fetcher) fromS3(ctx context.Context, region string, loc appconfig.Location, version string, maxBytes int64) (service.FetchedConfiguration, error) {
 	c := f.s3ByReg.Get(region, func(region string) *s3.Client {
 		return s3.NewFromConfig(f.AWS, func(o *s3.Options) {
 			o.Region, o.BaseEndpoint = region, awsclients.Endpoint(f.S3Endpoint)
@@ -169,7 +111,7 @@ func (f *Fetcher) ssmClient(region string) *ssm.Client {
 	})
 }
 
-func (f *Fetcher) fromParameter(ctx context.Context, region string, loc Location, version string) (service.FetchedConfiguration, error) {
+func (f *Fetcher) fromParameter(ctx context.Context, region string, loc appconfig.Location, version string) (service.FetchedConfiguration, error) {
 	if _, err := strconv.ParseInt(version, 10, 64); err != nil {
 		return service.FetchedConfiguration{}, appconfig.BadRequest("ConfigurationVersion %q: a Parameter Store configuration is deployed by its version number.", version)
 	}
@@ -180,7 +122,7 @@ func (f *Fetcher) fromParameter(ctx context.Context, region string, loc Location
 	return service.FetchedConfiguration{Content: []byte(aws.ToString(out.Parameter.Value)), ContentType: "text/plain", Version: version}, nil
 }
 
-func (f *Fetcher) fromDocument(ctx context.Context, region string, loc Location, version string) (service.FetchedConfiguration, error) {
+func (f *Fetcher) fromDocument(ctx context.Context, region string, loc appconfig.Location, version string) (service.FetchedConfiguration, error) {
 	out, err := f.ssmClient(region).GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(loc.Name), DocumentVersion: aws.String(version)})
 	if err != nil {
 		return service.FetchedConfiguration{}, err
@@ -195,7 +137,7 @@ func (f *Fetcher) fromDocument(ctx context.Context, region string, loc Location,
 	return service.FetchedConfiguration{Content: []byte(aws.ToString(out.Content)), ContentType: ctype, Version: version}, nil
 }
 
-func (f *Fetcher) fromSecret(ctx context.Context, region string, loc Location, version string) (service.FetchedConfiguration, error) {
+func (f *Fetcher) fromSecret(ctx context.Context, region string, loc appconfig.Location, version string) (service.FetchedConfiguration, error) {
 	c := f.smByReg.Get(region, func(region string) *secretsmanager.Client {
 		return secretsmanager.NewFromConfig(f.AWS, func(o *secretsmanager.Options) {
 			o.Region, o.BaseEndpoint = region, awsclients.Endpoint(f.SecretsManagerEndpoint)
