@@ -227,19 +227,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			info.Status, info.ErrorCode = h.writeError(w, service, err)
 			return
 		}
-		hdr := w.Header()
-		if a.ContentType == "" {
-			a.ContentType = "application/octet-stream"
+		hdr := http.Header{"Configuration-Version": {a.Version}}
+		if a.ContentType != "" {
+			hdr.Set("Content-Type", a.ContentType)
 		}
-		hdr.Set("Content-Type", a.ContentType)
-		hdr.Set("Configuration-Version", a.Version)
 		if a.Label != "" {
 			hdr.Set("Version-Label", a.Label)
 		}
-		hdr.Set("Content-Length", strconv.Itoa(len(a.Content)))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(a.Content)
-		info.Status = http.StatusOK
+		info.Status = writeResponse(w, &shape.Response{Status: http.StatusOK, Header: hdr, Body: a.Content})
 		return
 	}
 	req := &shape.Request{Labels: labels, Query: query, Header: r.Header, Body: body}
