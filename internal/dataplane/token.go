@@ -38,6 +38,15 @@ const (
 
 var errCorrupt = errors.New("corrupted token")
 
+// tokenEncoding is the one spelling of a token. Strict: the unused low
+// bits of the last character must be zero, so no two strings decode to
+// the same token (a single-use token cannot be reused under another
+// spelling). Decoding also refuses padding, newlines and any character
+// outside the URL alphabet; the decoder skips \r and \n, so open also
+// requires the string to be exactly as long as the encoding of what it
+// decoded to.
+var tokenEncoding = base64.RawURLEncoding.Strict()
+
 type tokenCodec struct {
 	key []byte
 	// macs pools keyed HMACs: building one per seal and open was a
@@ -82,15 +91,15 @@ func (c tokenCodec) seal(t *token) string {
 		b = appendString(b, s)
 	}
 	b = append(b, c.tag(b)...)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return tokenEncoding.EncodeToString(b)
 }
 
 func (c tokenCodec) open(s string) (*token, error) {
 	if len(s) == 0 || len(s) > maxTokenLen {
 		return nil, errCorrupt
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) < 1+16+4+8+8+4+8+5+tagLen || raw[0] != tokenVersion {
+	raw, err := tokenEncoding.DecodeString(s)
+	if err != nil || len(s) != tokenEncoding.EncodedLen(len(raw)) || len(raw) < 1+16+4+8+8+4+8+5+tagLen || raw[0] != tokenVersion {
 		return nil, errCorrupt
 	}
 	body, tag := raw[:len(raw)-tagLen], raw[len(raw)-tagLen:]

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,8 +51,42 @@ func TestTokenTamperingIsDetected(t *testing.T) {
 	}
 }
 
+const urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+// A token has exactly one spelling: every other character at any place
+// (including the last one, whose low bits carry no data) is refused, so
+// a used token cannot be spent again under another spelling.
+func TestTokenHasOneSpelling(t *testing.T) {
+	s := codec.seal(sample())
+	for i := range s {
+		for _, c := range []byte(urlAlphabet + "=+/. \n") {
+			if c == s[i] {
+				continue
+			}
+			v := s[:i] + string(c) + s[i+1:]
+			if _, err := codec.open(v); err == nil {
+				t.Fatalf("character %d changed from %q to %q still opens", i, s[i], c)
+			}
+		}
+	}
+	for _, v := range []string{s + "=", s + "==", s + "\n", "\n" + s, s[:10] + "\r\n" + s[10:]} {
+		if _, err := codec.open(v); err == nil {
+			t.Fatalf("%q opens", v)
+		}
+	}
+}
+
+// lastCharTwin is s with its last character replaced by the one whose
+// unused low bits differ: the spelling a non-strict decoder accepted.
+func lastCharTwin(s string) string {
+	i := strings.IndexByte(urlAlphabet, s[len(s)-1])
+	return s[:len(s)-1] + string(urlAlphabet[i^1])
+}
+
 func FuzzTokenOpen(f *testing.F) {
 	f.Add(codec.seal(sample()))
+	f.Add(lastCharTwin(codec.seal(sample())))
+	f.Add(codec.seal(sample()) + "=")
 	f.Add("")
 	f.Add("AQ")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -59,10 +94,15 @@ func FuzzTokenOpen(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Anything that opens must re-seal to a token that opens the same.
-		again, err := codec.open(codec.seal(tok))
+		// Anything that opens must re-seal to a token that opens the same,
+		// and to the very string that opened (one spelling per token).
+		resealed := codec.seal(tok)
+		again, err := codec.open(resealed)
 		if err != nil || *again != *tok {
 			t.Fatalf("re-sealed token differs: %v", err)
+		}
+		if resealed != s {
+			t.Fatalf("%q opens but the token's spelling is %q", s, resealed)
 		}
 	})
 }

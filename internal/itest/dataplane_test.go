@@ -586,3 +586,41 @@ func TestAgentLocalAPI(t *testing.T) {
 		t.Errorf("deprecated GetConfiguration on flags: %d %s", st, body)
 	}
 }
+
+// A poll token has exactly one spelling: every one-character change of a
+// real token, unused or already used, is refused through the data plane
+// (before the change, the last character's unused bits could be flipped
+// to spend a single-use token again).
+func TestTokenVariantsRefused(t *testing.T) {
+	s, _ := fakeServer(t)
+	f := newFixture(t, s.Client())
+	f.complete(t, s, "1")
+	tok, p := startSession(t, s.URL, "app", "prod", "cfg", 0)
+	if p.status != 201 {
+		t.Fatalf("start: %d %s", p.status, p.body)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	variants := func(s string) []string {
+		var out []string
+		for i := range s {
+			j := strings.IndexByte(alphabet, s[i])
+			out = append(out, s[:i]+string(alphabet[j^1])+s[i+1:])
+		}
+		return out
+	}
+	check := func(what string, vs []string) {
+		t.Helper()
+		for i, v := range vs {
+			if r := getLatest(t, s.URL, v); r.status != 400 || r.errType != "BadRequestException" {
+				t.Fatalf("%s token with character %d changed: %d %s", what, i, r.status, r.body)
+			}
+		}
+	}
+	check("unused", variants(tok))
+	// The refusals did not spend the token.
+	first := getLatest(t, s.URL, tok)
+	if first.status != 200 || string(first.body) != `{"v":1}` {
+		t.Fatalf("first poll: %d %s", first.status, first.body)
+	}
+	check("used", variants(tok))
+}
