@@ -57,6 +57,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add("AWS4-HMAC-SHA256 Credential=,,,,=", "a=%zz&&=", "/%", "2015")
 	f.Add("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=;, Signature=", "", "//../", "20150830T123600Z")
 	f.Add("", "", "/", "")
+	// Issue 15's holes: a scope naming another service, and a bad escape.
+	f.Add("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31", "", "/", "20150830T123600Z")
+	f.Add("", "next_token=%ZZ", "/applications", "20150830T123600Z")
 
 	v := suiteVerifier()
 	f.Fuzz(func(t *testing.T, authz, rawQuery, path, amzDate string) {

@@ -42,6 +42,7 @@ func startVerifyServer(t *testing.T, now time.Time) string {
 	v := &Verifier{
 		Credentials: NewStaticCredentials(Credential{AccessKeyID: sdkKeyID, SecretAccessKey: sdkSecret, Account: sdkAccount}),
 		Now:         func() time.Time { return now },
+		Service:     sdkService,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -286,18 +287,58 @@ func TestSDKSignedRequestsRejected(t *testing.T) {
 	}
 }
 
-// TestSDKUnsignedPayload: a client that declares UNSIGNED-PAYLOAD gives up
-// body integrity on purpose, and is accepted whatever the body.
+// TestSDKUnsignedPayload: AppConfig is not S3, so the body is always
+// hashed. A request declaring UNSIGNED-PAYLOAD is refused, whether or not
+// its body was swapped after signing (before, it was verified without the
+// body, so a signed request's body could be replaced).
 func TestSDKUnsignedPayload(t *testing.T) {
+	for _, swap := range []bool{false, true} {
+		base := startVerifyServer(t, signTime)
+		req := sdkRequest(t, base, "POST", "/applications", `{"a":1}`)
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		if err := v4.NewSigner().SignHTTP(context.Background(), goodCreds, req, "UNSIGNED-PAYLOAD", sdkService, sdkRegion, signTime); err != nil {
+			t.Fatal(err)
+		}
+		if swap {
+			req.Body = io.NopCloser(strings.NewReader(`{"b":2}`))
+		}
+		res := send(t, req)
+		if res.err == nil {
+			t.Fatalf("swap=%v: accepted as %+v", swap, res.id)
+		}
+		if res.err.Code != CodeInvalidSignature || res.err.Status != 403 {
+			t.Fatalf("swap=%v: got %s %d (%s)", swap, res.err.Code, res.err.Status, res.err.Message)
+		}
+	}
+}
+
+// TestSDKScopedToAnotherService: both AppConfig models sign as
+// "appconfig"; a signature a real signer made for another service (valid
+// for that service) is refused with AWS's InvalidSignatureException.
+func TestSDKScopedToAnotherService(t *testing.T) {
+	for _, svc := range []string{"s3", "appconfigdata", "service"} {
+		base := startVerifyServer(t, signTime)
+		req := sdkRequest(t, base, "GET", "/applications", "")
+		if err := v4.NewSigner().SignHTTP(context.Background(), goodCreds, req, emptySHA256, svc, sdkRegion, signTime); err != nil {
+			t.Fatal(err)
+		}
+		res := send(t, req)
+		if res.err == nil {
+			t.Fatalf("%s: accepted as %+v", svc, res.id)
+		}
+		want := "Credential should be scoped to correct service: 'appconfig'."
+		if res.err.Code != CodeInvalidSignature || res.err.Status != 403 || res.err.Message != want {
+			t.Fatalf("%s: got %s %d (%s)", svc, res.err.Code, res.err.Status, res.err.Message)
+		}
+	}
+	// The same request signed for appconfig passes, so the refusal is the scope's.
 	base := startVerifyServer(t, signTime)
-	req := sdkRequest(t, base, "POST", "/applications", `{"a":1}`)
-	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	if err := v4.NewSigner().SignHTTP(context.Background(), goodCreds, req, "UNSIGNED-PAYLOAD", sdkService, sdkRegion, signTime); err != nil {
+	req := sdkRequest(t, base, "GET", "/applications", "")
+	if err := v4.NewSigner().SignHTTP(context.Background(), goodCreds, req, emptySHA256, sdkService, sdkRegion, signTime); err != nil {
 		t.Fatal(err)
 	}
-	req.Body = io.NopCloser(strings.NewReader(`{"b":2}`))
 	if res := send(t, req); res.err != nil {
-		t.Fatalf("rejected: %+v", res.err)
+		t.Fatalf("appconfig scope rejected: %+v", res.err)
 	}
 }
 

@@ -73,6 +73,11 @@ type Verifier struct {
 	Now func() time.Time
 	// MaxSkew is the allowed clock difference; DefaultMaxSkew when zero.
 	MaxSkew time.Duration
+	// Service, when set, is the only service name a credential scope may
+	// carry. Both AppConfig models sign as "appconfig", so a signature made
+	// for another service (s3, say) is not one made for this server. Empty
+	// accepts any name (the AWS test vectors sign as "service").
+	Service string
 
 	mu   sync.Mutex
 	keys map[signingKeyID][]byte
@@ -147,6 +152,9 @@ func (v *Verifier) Verify(r *http.Request, payloadSHA256 string) (Identity, erro
 	if aerr != nil {
 		return Identity{}, aerr
 	}
+	if v.Service != "" && a.scope.service != v.Service {
+		return Identity{}, errInvalidSignature("Credential should be scoped to correct service: '%s'.", v.Service)
+	}
 	cred, ok := v.Credentials.Lookup(a.scope.accessKeyID)
 	if !ok {
 		return Identity{}, errUnrecognizedClient()
@@ -191,20 +199,25 @@ func (v *Verifier) Verify(r *http.Request, payloadSHA256 string) (Identity, erro
 	}, nil
 }
 
+// emptySHA256 is the hex SHA-256 of an empty body.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 // payloadCandidates returns the payload hashes the client may have signed,
 // most likely first, and whether a signed X-Amz-Content-Sha256 disagrees
 // with the body the server read.
+
 func payloadCandidates(a *authInfo, payloadSHA256 string) (hashes []string, mismatch bool) {
 	if a.hasContentSHA256 {
+		// AppConfig is not S3: the body is always hashed, so a declared
+		// UNSIGNED-PAYLOAD (which would let a signed request's body be
+		// swapped) disagrees with the body like any other wrong hash.
 		c := a.contentSHA256
-		if c != unsignedPayload && !strings.EqualFold(c, payloadSHA256) {
-			mismatch = true
-		}
-		return []string{c}, mismatch
+		return []string{c}, !strings.EqualFold(c, payloadSHA256)
 	}
-	if a.presigned {
-		// Presigned URLs normally leave the body unsigned; a client that
-		// presigned with the real body hash is accepted too.
+	if a.presigned && payloadSHA256 == emptySHA256 {
+		// Presigned URLs normally leave the body unsigned; with no body there
+		// is nothing to swap. A client that presigned with the real body hash
+		// is accepted too, and a presigned request with a body must have.
 		return []string{unsignedPayload, payloadSHA256}, false
 	}
 	return []string{payloadSHA256}, false

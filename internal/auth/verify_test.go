@@ -230,8 +230,6 @@ func TestVerifyMalformed(t *testing.T) {
 	}
 }
 
-const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
 // TestVerifyDateHeader covers clients that sign the HTTP Date header instead
 // of X-Amz-Date: the string to sign then carries the Date in ISO 8601 basic
 // form. The expected canonical request is written out by hand.

@@ -200,7 +200,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			st.Close()
 			return nil, err
 		}
-		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now}
+		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now, Service: "appconfig"}
 	}
 	// Background pacing is meant in wall time: scale it with the clock.
 	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.TimeScale) }
