@@ -3,6 +3,7 @@ package itest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -391,5 +392,45 @@ func TestGracefulShutdownMidDeployment(t *testing.T) {
 	}
 	if v, err := f2.c.GetHostedConfigurationVersion(ctx, &sdk.GetHostedConfigurationVersionInput{ApplicationId: aws.String(f.app), ConfigurationProfileId: aws.String(f.prof), VersionNumber: aws.Int32(3)}); err != nil || string(v.Content) != `{"v":3}` {
 		t.Fatalf("the drained request's version: %v", err)
+	}
+}
+
+// Malformed input is the client's error: a bad escape in the query is not
+// an absent parameter, and a name with a byte that is not UTF-8 is not
+// stored under a replacement character.
+func TestMalformedInputRefused(t *testing.T) {
+	s := Start(t)
+	c := s.Client("123456789012")
+	ctx := context.Background()
+	for _, target := range []string{"/applications?next_token=%ZZ", "/applications?max_results=5&x=%"} {
+		resp, err := http.Get(s.URL + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-ErrorType") != "BadRequestException" {
+			t.Fatalf("%s: %d %s %s", target, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
+		}
+	}
+	resp, err := http.Post(s.URL+"/applications", "application/json", strings.NewReader("{\"Name\":\"caf\xe9\"}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-ErrorType") != "BadRequestException" {
+		t.Fatalf("invalid UTF-8 name: %d %s %s", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
+	}
+	list, err := c.ListApplications(ctx, &sdk.ListApplicationsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 0 {
+		t.Fatalf("stored %d applications, first %q", len(list.Items), aws.ToString(list.Items[0].Name))
+	}
+	// The same name, valid, is accepted: the refusal was the byte's.
+	if _, err := c.CreateApplication(ctx, &sdk.CreateApplicationInput{Name: aws.String("café")}); err != nil {
+		t.Fatal(err)
 	}
 }

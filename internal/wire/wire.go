@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -218,7 +219,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = context.WithValue(ctx, scopeKey, &requestMeta{sc: sc, header: r.Header})
 
-	query := r.URL.Query()
+	// url.URL.Query drops a pair it cannot unescape; a bad escape such as
+	// next_token=%ZZ is the client's error, not an absent parameter.
+	query, qerr := url.ParseQuery(r.URL.RawQuery)
+	if qerr != nil {
+		info.Status, info.ErrorCode = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
+		return
+	}
 	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" && !query.Has("client_id") {
 		info.Operation = "AgentGetConfiguration"
 		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))

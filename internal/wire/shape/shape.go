@@ -335,10 +335,27 @@ func DecodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD, so a name sent with
+	// a bad byte would be stored as another name: refuse it instead.
+	if !utf8.Valid(body) {
+		return &BindError{Message: fmt.Sprintf("Invalid request body: not valid UTF-8 at offset %d", invalidUTF8At(body))}
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return DecodeError(err)
 	}
 	return nil
+}
+
+// invalidUTF8At is the offset of the first byte that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // DecodeError turns a JSON decoding error into a BindError with a message
