@@ -78,6 +78,11 @@ type DeploymentEvent struct {
 	Description       string             `json:"description"`
 	OccurredAt        time.Time          `json:"occurredAt"`
 	ActionInvocations []ActionInvocation `json:"actionInvocations,omitempty"`
+	// Percentage is the share of clients a PERCENTAGE_UPDATED event moved
+	// the deployment to, fixed at the event: when the engine takes several
+	// steps at once, each step's extension payload carries its own share,
+	// not the deployment's current one. Engine bookkeeping, not on the wire.
+	Percentage *float64 `json:"percentage,omitempty"`
 }
 
 // AppliedExtension is an extension association in force for a deployment.

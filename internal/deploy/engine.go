@@ -160,6 +160,8 @@ func Advance(d appconfig.Deployment, now time.Time, obs Observation) (appconfig.
 		d.Step++
 		d.PercentageComplete = p.Percents[d.Step-1]
 		emit(appconfig.EventPercentageUpdated, appconfig.TriggeredByAppConfig, fmt.Sprintf("Configuration available to %.2f%% of clients", d.PercentageComplete))
+		pct := d.PercentageComplete
+		d.EventLog[len(d.EventLog)-1].Percentage = &pct
 	}
 	if d.State == appconfig.DeploymentDeploying && d.Step == len(p.Percents) && !now.Before(d.StartedAt.Add(p.BakeAt)) {
 		d.State = appconfig.DeploymentBaking

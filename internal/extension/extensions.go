@@ -257,7 +257,11 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 			DeploymentNumber: intPtr(d.DeploymentNumber), Description: d.Description, ConfigurationVersion: d.ConfigurationVersion,
 			EventType: ev.EventType, TriggeredBy: ev.TriggeredBy}
 		if point == deploy.OnDeploymentStep {
-			p.PercentageComplete = percent(d.PercentageComplete)
+			pct := d.PercentageComplete
+			if ev.Percentage != nil {
+				pct = *ev.Percentage // its own step's, when several were taken at once
+			}
+			p.PercentageComplete = percent(pct)
 		}
 		body, _ := json.Marshal(p)
 		ev.ActionInvocations = append(ev.ActionInvocations, invocation(b, id))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -694,5 +695,39 @@ func TestAssociationChangesTakeEffectAtOnce(t *testing.T) {
 	deploy("1", 3)
 	if got := len(rcv.types()); got != 1 {
 		t.Fatalf("%d deliveries after the association was deleted", got)
+	}
+}
+
+// When the engine takes several steps at once (a late timer, a restart, a
+// loaded machine), each ON_DEPLOYMENT_STEP delivery carries its own step's
+// percentage, fixed at its event, not the deployment's current one.
+func TestStepPayloadsCarryTheirOwnStep(t *testing.T) {
+	s, fake := fakeServer(t, allowLoopback)
+	c := s.Client()
+	f := newFixture(t, c)
+	rcv := newReceiver(t, func(map[string]any) (int, any) { return 200, nil })
+	envArn := fmt.Sprintf("arn:aws:appconfig:us-east-1:123456789012:application/%s/environment/%s", f.app, f.env)
+	associate(t, c, "steps", map[string][]types.Action{"ON_DEPLOYMENT_STEP": action("step", rcv.URL)}, envArn, nil, nil)
+	// Linear 25 % over 4 minutes: steps at 25, 50, 75 and 100 %.
+	if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), ConfigurationProfileId: aws.String(f.prof),
+		DeploymentStrategyId: aws.String(f.strategy(t, 4, types.GrowthTypeLinear, 25, 0)), ConfigurationVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	// One jump past every step: the engine takes them all in one round.
+	advance(t, s, fake, 10*time.Minute)
+	if _, err := s.Extensions().DeliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rcv.mu.Lock()
+	var got []string
+	for _, ev := range rcv.events {
+		if ev["Type"] == "OnDeploymentStep" {
+			got = append(got, fmt.Sprint(ev["PercentageComplete"]))
+		}
+	}
+	rcv.mu.Unlock()
+	sort.Strings(got) // delivery order is not promised; each step's share is
+	if strings.Join(got, " ") != "100.0 25.0 50.0 75.0" {
+		t.Fatalf("step payloads carried %v", got)
 	}
 }
