@@ -7,11 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/appconfigd/appconfigd/internal/testutil"
 )
 
 var (
@@ -112,27 +113,34 @@ func freePort(t testing.TB) int {
 }
 
 // repoRoot is the repository's top directory.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+func repoRoot() string { return testutil.RepoRoot() }
 
-// RunPython runs a python test script against a server URL.
+// RunPython runs a python test script against a server URL. The scripts
+// drive boto3 and the aws CLI; without them the test skips (fails when
+// CI=true).
 func RunPython(t *testing.T, script, url string, env ...string) {
 	t.Helper()
+	NeedPython(t)
 	cmd := exec.Command("python3", filepath.Join(repoRoot(), script))
 	runClient(t, cmd, script, url, env)
 }
 
-// RunNode runs the node:test files in a directory of test/compat against a
-// server URL. The directory's npm packages must be installed (the test
-// script does it with `npm ci`); their absence is a failure, not a skip.
+// NeedPython skips t (fails it when CI=true) unless python3 with boto3
+// and the aws CLI, which the python compat scripts drive, are installed.
+func NeedPython(t testing.TB) { t.Helper(); testutil.Need(t, testutil.Boto3, "aws") }
+
+// NeedNode skips t (fails it when CI=true) unless node and the
+// JavaScript SDK (npm ci --prefix test/compat/js) are installed.
+func NeedNode(t testing.TB) { t.Helper(); testutil.Need(t, testutil.JSSDK) }
+
+// RunNode runs the node:test files in test/compat/js against a server
+// URL. The directory's npm packages must be installed (scripts/test.sh
+// and `make test-compat` run npm ci); without them or node the test
+// skips, or fails when CI=true.
 func RunNode(t *testing.T, dir, url string, env ...string) {
 	t.Helper()
+	NeedNode(t)
 	abs := filepath.Join(repoRoot(), dir)
-	if _, err := os.Stat(filepath.Join(abs, "node_modules")); err != nil {
-		t.Fatalf("%s has no node_modules: run `npm ci --prefix %s` (scripts/test.sh does)", dir, dir)
-	}
 	files, err := filepath.Glob(filepath.Join(abs, "*.test.mjs"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *.test.mjs files in %s", dir)

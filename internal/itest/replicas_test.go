@@ -259,6 +259,8 @@ func TestReplicasDeliverEachEventOnce(t *testing.T) {
 // TestCompatOnPostgres runs the boto3, aws CLI and JavaScript SDK suites
 // against servers on PostgreSQL.
 func TestCompatOnPostgres(t *testing.T) {
+	NeedPython(t)
+	NeedNode(t)
 	p := replica(t, pgtest.FreshDatabase(t))
 	RunPython(t, "test/compat/controlplane_test.py", p.URL)
 	q := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600")

@@ -19,11 +19,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/appconfigd/appconfigd/internal/testutil"
 )
 
 // Start runs moto_server and returns its base URL once it answers.
 func Start(t testing.TB) string {
 	t.Helper()
+	testutil.Need(t, "moto_server")
 	log := &lockedBuffer{}
 	// Port 0: moto binds a free port itself and prints it, so no other
 	// process can take the port between choosing and binding it.

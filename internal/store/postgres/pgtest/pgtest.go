@@ -1,7 +1,8 @@
 // Package pgtest gives tests a fresh PostgreSQL database on the server
 // named by APPCONFIGD_TEST_POSTGRES (scripts/pg.sh starts a throwaway
-// one; scripts/test.sh does it for the whole suite). Without it, tests
-// fail with the instructions — they are never skipped.
+// one; scripts/test.sh and `make test-pg` do it for you). Without it the
+// tests skip, naming what is missing, or fail when CI=true (see
+// testutil.Need).
 package pgtest
 
 import (
@@ -11,33 +12,20 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/appconfigd/appconfigd/internal/testutil"
 	"github.com/jackc/pgx/v5"
 )
 
 // EnvDSN names the test server.
-const EnvDSN = "APPCONFIGD_TEST_POSTGRES"
-
-var explainOnce sync.Once
+const EnvDSN = testutil.EnvPostgres
 
 // ServerDSN returns the test server's DSN.
 func ServerDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(EnvDSN)
-	if dsn == "" {
-		explained := true
-		explainOnce.Do(func() { explained = false })
-		if explained {
-			t.Fatal(EnvDSN + " is not set (see the first failure for how to start a server)")
-		}
-		t.Fatal(EnvDSN + ` is not set: the PostgreSQL tests need a PostgreSQL 15 server. Start a throwaway one with
-	eval "$(scripts/pg.sh start /tmp/appconfigd-pg)"
-(from the repository root; it prints the export line), run the tests again, and stop it with
-	scripts/pg.sh stop /tmp/appconfigd-pg`)
-	}
-	return dsn
+	testutil.Need(t, testutil.Postgres)
+	return os.Getenv(EnvDSN)
 }
 
 // FreshDatabase creates an empty database for t, dropped when t ends, and
