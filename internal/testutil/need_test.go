@@ -17,7 +17,25 @@ func (r *recorder) Helper()                           {}
 func (r *recorder) Skip(args ...any)                  { r.skipped = fmt.Sprint(args...) }
 func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
 
+// notShort makes Need behave as without -short for the rest of t.
+func notShort(t *testing.T) {
+	short = func() bool { return false }
+	t.Cleanup(func() { short = testing.Short })
+}
+
+func TestNeedSkipsEverythingUnderShort(t *testing.T) {
+	short = func() bool { return true }
+	t.Cleanup(func() { short = testing.Short })
+	t.Setenv("CI", "true")
+	r := &recorder{TB: t}
+	Need(r, "go", Postgres)
+	if r.failed != "" || !strings.Contains(r.skipped, "-short") || !strings.Contains(r.skipped, Postgres) {
+		t.Fatalf("-short: skipped=%q failed=%q, want a skip naming postgres and -short even with CI=true and go present", r.skipped, r.failed)
+	}
+}
+
 func TestNeedMissingToolSkipsOrFailsUnderCI(t *testing.T) {
+	notShort(t)
 	const tool = "appconfigd-no-such-tool"
 	t.Setenv("CI", "")
 	r := &recorder{TB: t}
@@ -35,6 +53,7 @@ func TestNeedMissingToolSkipsOrFailsUnderCI(t *testing.T) {
 }
 
 func TestNeedPresentToolPasses(t *testing.T) {
+	notShort(t)
 	t.Setenv("CI", "true")
 	r := &recorder{TB: t}
 	Need(r, "go") // the one tool every test run has
@@ -44,6 +63,7 @@ func TestNeedPresentToolPasses(t *testing.T) {
 }
 
 func TestNeedPostgresNamesTheVariable(t *testing.T) {
+	notShort(t)
 	t.Setenv("CI", "")
 	t.Setenv(EnvPostgres, "")
 	r := &recorder{TB: t}

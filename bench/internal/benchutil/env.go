@@ -21,6 +21,7 @@ type Machine struct {
 	Commit       string `json:"commit"`
 	LoadAvgStart string `json:"loadavgStart"`
 	LoadAvgEnd   string `json:"loadavgEnd"`
+	Pinning      string `json:"pinning,omitempty"`
 }
 
 // DescribeMachine reads the machine facts and the tree's commit; call
@@ -29,6 +30,7 @@ func DescribeMachine() Machine {
 	return Machine{
 		Date: time.Now().UTC().Format(time.RFC3339), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version(),
 		CPUModel: CPUModel(), Commit: GitState(), LoadAvgStart: LoadAvg(),
+		Pinning: Pinning(),
 	}
 }
 
@@ -37,7 +39,11 @@ func (m *Machine) End() { m.LoadAvgEnd = LoadAvg() }
 
 // String is the one-line summary printed under a report's title.
 func (m Machine) String() string {
-	return fmt.Sprintf("commit %s · nproc %d (%s) · %s · loadavg %s → %s", orNA(m.Commit), m.NumCPU, m.CPUModel, m.GoVersion, m.LoadAvgStart, m.LoadAvgEnd)
+	s := fmt.Sprintf("commit %s · nproc %d (%s) · %s · loadavg %s → %s", orNA(m.Commit), m.NumCPU, m.CPUModel, m.GoVersion, m.LoadAvgStart, m.LoadAvgEnd)
+	if m.Pinning != "" {
+		s += " · " + m.Pinning
+	}
+	return s
 }
 
 func orNA(s string) string {

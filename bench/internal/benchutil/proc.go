@@ -43,6 +43,7 @@ func StartProc(name, logPath string, env []string, argv ...string) (*Proc, error
 	if err != nil {
 		return nil, err
 	}
+	argv = pinned(argv)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = childAttr()
@@ -60,6 +61,38 @@ func StartProc(name, logPath string, env []string, argv ...string) (*Proc, error
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// EnvServerCPUs names the CPU list (taskset -c syntax, e.g. "1") the
+// servers under test are pinned to; scripts/bench.sh sets it and runs the
+// tool itself on the other CPUs. Empty: no pinning.
+const EnvServerCPUs = "APPCONFIGD_BENCH_SERVER_CPUS"
+
+// Pinning describes how the servers are pinned, for the report header:
+// "servers on CPUs 1" or "" when they are not.
+func Pinning() string {
+	cpus := os.Getenv(EnvServerCPUs)
+	if cpus == "" {
+		return ""
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return "not pinned (" + EnvServerCPUs + "=" + cpus + " but no taskset on PATH)"
+	}
+	return "servers on CPUs " + cpus
+}
+
+// pinned prefixes argv with taskset when EnvServerCPUs asks for pinning
+// and taskset exists (taskset execs the command, so the pid is the
+// server's).
+func pinned(argv []string) []string {
+	cpus := os.Getenv(EnvServerCPUs)
+	if cpus == "" {
+		return argv
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return argv
+	}
+	return append([]string{"taskset", "-c", cpus}, argv...)
 }
 
 // Pid is the child's process id.

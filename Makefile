@@ -1,0 +1,48 @@
+# The test loop in tiers (CONTRIBUTING.md explains each). `make test` is
+# what CI runs (.ci/run → scripts/test.sh); the other targets are the
+# faster pieces of it.
+GO ?= go
+RACE ?= -race
+
+.PHONY: build install test-unit test-pg test-compat test gen lint bench bench-micro bench-smoke fuzz
+
+build: ## compile every package and the server binary into bin/
+	$(GO) build ./...
+	$(GO) build -o bin/appconfigd ./cmd/appconfigd
+
+install: ## go install the server
+	$(GO) install ./cmd/appconfigd
+
+test-unit: ## Go alone, race detector: tests that need another tool skip (-short)
+	$(GO) test $(RACE) -short -count=1 ./...
+
+test-pg: ## the PostgreSQL store and replica tests on a throwaway cluster
+	CI=true ./scripts/with-pg.sh sh -c '$(GO) test $(RACE) -count=1 ./internal/store/... && $(GO) test $(RACE) -count=1 -run Replica ./internal/itest'
+
+test-compat: ## real clients (boto3, aws CLI, JavaScript SDK, moto) against real servers
+	npm ci --prefix test/compat/js --no-audit --no-fund --loglevel=error
+	CI=true ./scripts/with-pg.sh $(GO) test $(RACE) -count=1 -timeout 30m ./internal/itest ./internal/extension
+
+test: ## everything, as CI runs it
+	./scripts/test.sh
+
+gen: ## regenerate the wire code from the AWS models
+	$(GO) generate ./internal/wire/gen
+
+lint: ## gofmt, go vet, staticcheck, function length
+	./scripts/lint.sh
+
+bench-micro: ## the testing.B benchmarks (BENCH=regexp, COUNT=n)
+	$(GO) test -run '^$$' -bench '$(or $(BENCH),.)' -benchmem -count $(or $(COUNT),5) ./...
+
+bench-smoke: ## each harness once with tiny durations (CI runs this)
+	./scripts/bench.sh smoke
+
+bench: bench-micro ## testing.B benchmarks, then every harness (ROUNDS, default 3) pinned
+	./scripts/bench.sh $(or $(ROUNDS),3)
+
+fuzz: ## each fuzz target for FUZZTIME (default 100000x)
+	./scripts/fuzz.sh
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
