@@ -46,7 +46,7 @@ fi
 if [ "$mode" = smoke ]; then
   set -x
   "$tmp/controlplane" -appconfigd-bin "$tmp/appconfigd" -servers "$cp_servers" \
-    -warmup 100ms -duration 300ms -pause 0 -workers 2 >/dev/null
+    -warmup 200ms -duration 1s -pause 0 -workers 2 >/dev/null
   "$tmp/dataplane" -appconfigd-bin "$tmp/appconfigd" -warmup 100ms -duration 300ms -pause 0 \
     -workers 2 -sessions 20 -pool 8000 -mem-sessions 200 -mem-base 10 -mem-idle 100ms >/dev/null
   "$tmp/deployments" -appconfigd-bin "$tmp/appconfigd" -n 4 -duration 1 -bake 0 \

@@ -61,7 +61,51 @@ func logf(format string, args ...any) { benchutil.Logf(format, args...) }
 func main() { os.Exit(realMain()) }
 
 func realMain() int {
-	var o options
+	o, code := parseFlags()
+	if code != 0 {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ws, err := benchutil.NewWorkspace("appconfigd-bench-", o.keep)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	defer ws.Close()
+	env := describeEnv(o)
+	targets, err := startTargets(ctx, o, ws, &env)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	results, code := runAll(ctx, o, targets)
+	if code != 0 {
+		return code
+	}
+	env.LoadAvgEnd = benchutil.LoadAvg()
+
+	report(os.Stdout, o, env, results)
+	if o.explain {
+		for _, t := range targets {
+			if t.store == "postgres" && t.name == "appconfigd" {
+				explainCreate(ctx, os.Stdout, t.dsn, o)
+			}
+		}
+	}
+	if err := writeJSON(o.jsonOut, env, results); err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if failedErrorRates(o, results) {
+		return 1
+	}
+	return 0
+}
+
+// parseFlags reads the command line; code is 2 for bad flags.
+func parseFlags() (o options, code int) {
 	var regions, ops, servers, store string
 	flag.IntVar(&o.workers, "workers", 16, "concurrent closed-loop workers (one keep-alive connection each)")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up period per operation and server (not measured)")
@@ -93,49 +137,46 @@ func realMain() int {
 		o.stores = []string{"sqlite", "postgres"}
 	default:
 		logf("unknown -store %q (want sqlite, postgres, both)", store)
-		return 2
+		return o, 2
 	}
+	if err := o.validate(); err != nil {
+		logf("%v", err)
+		return o, 2
+	}
+	return o, 0
+}
+
+func (o options) validate() error {
 	if o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.accounts < 1 || len(o.regions) == 0 || o.payloadSize < 1 {
-		logf("bad flags")
-		return 2
+		return errors.New("bad flags")
 	}
 	if o.inProcess && !inProcessBuilt {
 		_, err := startAppconfigdInProcess(context.Background(), "", "", nil)
-		logf("%v", err)
-		return 2
+		return err
 	}
 	for _, op := range o.ops {
 		if op != "create" && op != "get" {
-			logf("unknown operation %q (want create, get)", op)
-			return 2
+			return fmt.Errorf("unknown operation %q (want create, get)", op)
 		}
 	}
 	for _, s := range o.servers {
 		if s != "appconfigd" && s != "moto" {
-			logf("unknown server %q (want appconfigd, moto)", s)
-			return 2
+			return fmt.Errorf("unknown server %q (want appconfigd, moto)", s)
 		}
 	}
+	return nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	ws, err := benchutil.NewWorkspace("appconfigd-bench-", o.keep)
-	if err != nil {
-		logf("%v", err)
-		return 1
-	}
-	defer ws.Close()
-	tmp := ws.Dir
-	var targets []*target
+// startTargets starts the PostgreSQL cluster when a PostgreSQL store is
+// asked for, builds appconfigd unless given, and starts every server;
+// the workspace stops them all.
+func startTargets(ctx context.Context, o options, ws *benchutil.Workspace, env *envInfo) ([]*target, error) {
 	var pg *benchutil.Postgres
-
-	env := describeEnv(o)
+	var err error
 	withAppconfigd := slices.Contains(o.servers, "appconfigd")
 	if withAppconfigd && slices.Contains(o.stores, "postgres") {
 		if pg, err = benchutil.StartPostgres(ctx, o.keep); err != nil {
-			logf("%v", err)
-			return 1
+			return nil, err
 		}
 		ws.Defer(pg.Stop) // after the servers that use it
 		env.PostgresVersion, env.PostgresSettings = pg.Version, pg.Settings
@@ -143,31 +184,20 @@ func realMain() int {
 	bin := o.appconfigdBin
 	if withAppconfigd && !o.inProcess && bin == "" {
 		logf("building appconfigd")
-		if bin, err = benchutil.BuildAppconfigd(tmp); err != nil {
-			logf("%v", err)
-			return 1
+		if bin, err = benchutil.BuildAppconfigd(ws.Dir); err != nil {
+			return nil, err
 		}
 	}
+	var targets []*target
 	for _, s := range o.servers {
 		kinds := []string{""}
 		if s == "appconfigd" {
 			kinds = o.stores
 		}
 		for _, store := range kinds {
-			var t *target
-			switch s {
-			case "appconfigd":
-				if o.inProcess {
-					t, err = startAppconfigdInProcess(ctx, tmp, store, pg)
-				} else {
-					t, err = startAppconfigd(ctx, tmp, bin, store, pg)
-				}
-			case "moto":
-				t, err = startMoto(ctx, tmp, o.motoCmd)
-			}
+			t, err := startTarget(ctx, o, ws.Dir, bin, s, store, pg)
 			if err != nil {
-				logf("start %s %s: %v", s, store, err)
-				return 1
+				return nil, fmt.Errorf("start %s %s: %w", s, store, err)
 			}
 			logf("%s ready at %s", t.label(), t.base)
 			targets = append(targets, t)
@@ -177,7 +207,24 @@ func realMain() int {
 			})
 		}
 	}
+	return targets, nil
+}
 
+func startTarget(ctx context.Context, o options, tmp, bin, server, store string, pg *benchutil.Postgres) (*target, error) {
+	switch {
+	case server == "moto":
+		return startMoto(ctx, tmp, o.motoCmd)
+	case o.inProcess:
+		return startAppconfigdInProcess(ctx, tmp, store, pg)
+	default:
+		return startAppconfigd(ctx, tmp, bin, store, pg)
+	}
+}
+
+// runAll runs every operation against every target, in that order;
+// code is non-zero when the tool must stop (1: a run failed, 130:
+// interrupted).
+func runAll(ctx context.Context, o options, targets []*target) ([]result, int) {
 	sig := benchutil.NewSigner(time.Now())
 	content := payload(o.payloadSize)
 	var results []result
@@ -192,46 +239,45 @@ func realMain() int {
 					break
 				}
 				logf("%s on %s: %v", opName(op), t.label(), err)
-				return 1
+				return nil, 1
 			}
 			results = append(results, r)
 			if t.proc != nil && t.proc.Exited() {
 				logf("%s exited during the run; log tail:\n%s", t.label(), t.proc.LogTail(20))
-				return 1
+				return nil, 1
 			}
 			benchutil.Sleep(ctx, o.pause)
 		}
 	}
 	if ctx.Err() != nil {
 		logf("interrupted")
-		return 130
+		return nil, 130
 	}
-	env.LoadAvgEnd = benchutil.LoadAvg()
+	return results, 0
+}
 
-	report(os.Stdout, o, env, results)
-	if o.explain {
-		for _, t := range targets {
-			if t.store == "postgres" && t.name == "appconfigd" {
-				explainCreate(ctx, os.Stdout, t.dsn, o)
-			}
-		}
+// writeJSON writes the results as JSON to path ("-": stdout; "": nothing).
+func writeJSON(path string, env envInfo, results []result) error {
+	if path == "" {
+		return nil
 	}
-	if o.jsonOut != "" {
-		out := struct {
-			Env     envInfo      `json:"environment"`
-			Results []result     `json:"results"`
-			Ratios  []ratio      `json:"ratios"`
-			Stores  []storeRatio `json:"postgresVsSqlite,omitempty"`
-		}{env, results, ratios(results), storeRatios(results)}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		b = append(b, '\n')
-		if o.jsonOut == "-" {
-			os.Stdout.Write(b)
-		} else if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
-			logf("%v", err)
-			return 1
-		}
+	out := struct {
+		Env     envInfo      `json:"environment"`
+		Results []result     `json:"results"`
+		Ratios  []ratio      `json:"ratios"`
+		Stores  []storeRatio `json:"postgresVsSqlite,omitempty"`
+	}{env, results, ratios(results), storeRatios(results)}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	b = append(b, '\n')
+	if path == "-" {
+		_, err := os.Stdout.Write(b)
+		return err
 	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// failedErrorRates logs every run whose error rate is above the limit.
+func failedErrorRates(o options, results []result) bool {
 	failed := false
 	for _, r := range results {
 		if r.Supported && r.errorRate() > o.maxErrRate {
@@ -240,10 +286,7 @@ func realMain() int {
 			failed = true
 		}
 	}
-	if failed {
-		return 1
-	}
-	return 0
+	return failed
 }
 
 func opName(op string) string {

@@ -321,48 +321,108 @@ func startServer(ctx context.Context, dir, bin string, timeScale float64) (*benc
 	return p, base, nil
 }
 
+// oneRun is the state of one run (one N, one fresh server) as it goes
+// through its phases.
+type oneRun struct {
+	o      options
+	n      int
+	pl     plan
+	r      runResult
+	proc   *benchutil.Proc
+	client *http.Client
+	sig    benchutil.Signer
+	base   string
+	envs   []*envRef
+	smp    *sampler
+
+	firstSent, lastAnswered time.Time
+	minStart, maxStart      time.Time // service time
+	offset                  float64   // wall = offset + service/S, in seconds
+}
+
+func (x *oneRun) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / x.o.timeScale)
+}
+
+// wallOf converts a service time of this run to wall time.
+func (x *oneRun) wallOf(t time.Time) time.Time {
+	return time.Unix(0, int64((x.offset+float64(t.UnixNano())/1e9/x.o.timeScale)*1e9))
+}
+
 func runOne(ctx context.Context, o options, ws *benchutil.Workspace, bin string, n int) (runResult, error) {
-	tmp := ws.Dir
-	pl := planFor(o.durationMin, o.growth, o.bakeMin)
-	r := runResult{N: n, TimeScale: o.timeScale, ByType: map[string]dist{}, States: map[string]int{},
-		Strategy: fmt.Sprintf("%d min, LINEAR %g %% (%d steps), bake %d min", o.durationMin, o.growth, len(pl.steps), o.bakeMin)}
-	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / o.timeScale) }
-	r.ScheduleSeconds = scale(pl.done).Seconds()
-	dir := filepath.Join(tmp, "n"+strconv.Itoa(n))
+	x := &oneRun{o: o, n: n, pl: planFor(o.durationMin, o.growth, o.bakeMin)}
+	x.r = runResult{N: n, TimeScale: o.timeScale, ByType: map[string]dist{}, States: map[string]int{},
+		Strategy: fmt.Sprintf("%d min, LINEAR %g %% (%d steps), bake %d min", o.durationMin, o.growth, len(x.pl.steps), o.bakeMin)}
+	x.r.ScheduleSeconds = x.scale(x.pl.done).Seconds()
+	dir := filepath.Join(ws.Dir, "n"+strconv.Itoa(n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return r, err
+		return x.r, err
 	}
 	proc, base, err := startServer(ctx, dir, bin, o.timeScale)
 	if err != nil {
-		return r, err
+		return x.r, err
 	}
 	ws.Defer(proc.Stop)
 	defer proc.Stop()
-	logf("N=%d: appconfigd at %s, --time-scale %g; strategy %s = %.1f s of wall time", n, base, o.timeScale, r.Strategy, r.ScheduleSeconds)
+	x.proc, x.base = proc, base
+	logf("N=%d: appconfigd at %s, --time-scale %g; strategy %s = %.1f s of wall time", n, base, o.timeScale, x.r.Strategy, x.r.ScheduleSeconds)
 
 	client, _ := benchutil.NewClient(o.workers)
 	defer client.CloseIdleConnections()
-	sig := benchutil.NewSigner(time.Now())
+	x.client, x.sig = client, benchutil.NewSigner(time.Now())
 
-	// Setup: accounts × applications × environments, one hosted profile
-	// with version 1 per application, one custom strategy per account.
+	if err := x.setup(ctx); err != nil {
+		return x.r, fmt.Errorf("setup: %w", err)
+	}
+	x.measureIdle(ctx)
+	sctx, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	x.smp = &sampler{}
+	x.r.RSSBefore = x.smp.take(proc.Pid()).rss
+	go x.smp.run(sctx, proc.Pid(), 50*time.Millisecond)
+
+	if err := x.startAll(ctx); err != nil {
+		return x.r, fmt.Errorf("starting deployments: %w", err)
+	}
+	done, err := x.waitDone(ctx)
+	if err != nil {
+		return x.r, fmt.Errorf("reading deployments: %w", err)
+	}
+	stopSampling()
+	x.figures(done)
+	if proc.Exited() {
+		return x.r, errors.New("appconfigd exited:\n" + proc.LogTail(20))
+	}
+	r := x.r
+	logf("N=%d: lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms; total %.2f s (ideal %.2f s); CPU %.2f s; peak RSS %.1f MiB",
+		n, r.All.P50, r.All.P99, r.All.Max, r.TotalWallSeconds, r.IdealWallSeconds, r.CPUTotalSeconds, mib(r.PeakRSS))
+	return r, nil
+}
+
+// appJob is one application to create in setup, with its environments.
+type appJob struct {
+	api  *benchutil.API
+	idx  int
+	envs int
+}
+
+// setup creates accounts × applications × environments, one hosted
+// profile with version 1 per application and one custom strategy per
+// account, and lists the environments in start order.
+func (x *oneRun) setup(ctx context.Context) error {
+	o, n := x.o, x.n
 	t0 := time.Now()
 	perAccount := o.envsPerApp * o.appsPerAccount
-	r.Accounts = (n + perAccount - 1) / perAccount
-	type appJob struct {
-		api  *benchutil.API
-		idx  int
-		envs int
-	}
+	x.r.Accounts = (n + perAccount - 1) / perAccount
 	var jobs []appJob
-	strategies := make([]string, r.Accounts)
-	for a := range r.Accounts {
-		api := &benchutil.API{Base: base, Client: client, Signer: sig, Account: strconv.Itoa(200000000000 + a), Region: "us-east-1"}
+	strategies := make([]string, x.r.Accounts)
+	for a := range x.r.Accounts {
+		api := &benchutil.API{Base: x.base, Client: x.client, Signer: x.sig, Account: strconv.Itoa(200000000000 + a), Region: "us-east-1"}
 		id, err := api.Create(ctx, "/deploymentstrategies", map[string]any{
 			"Name": "bench", "DeploymentDurationInMinutes": o.durationMin, "GrowthType": "LINEAR",
 			"GrowthFactor": o.growth, "FinalBakeTimeInMinutes": o.bakeMin, "ReplicateTo": "NONE"})
 		if err != nil {
-			return r, fmt.Errorf("setup: %w", err)
+			return err
 		}
 		strategies[a] = id
 		left := min(n-a*perAccount, perAccount)
@@ -372,9 +432,30 @@ func runOne(ctx context.Context, o options, ws *benchutil.Workspace, bin string,
 			left -= k
 		}
 	}
-	r.Applications = len(jobs)
+	x.r.Applications = len(jobs)
+	envsOf, err := createApps(ctx, jobs, strategies, o.workers)
+	if err != nil {
+		return err
+	}
+	// Interleave accounts and applications so that concurrent starts do
+	// not queue on one application.
+	for k := 0; len(x.envs) < n; k++ {
+		for _, es := range envsOf {
+			if k < len(es) {
+				x.envs = append(x.envs, es[k])
+			}
+		}
+	}
+	x.r.SetupSeconds = time.Since(t0).Seconds()
+	logf("N=%d: setup: %d accounts, %d applications, %d environments in %.1f s", n, x.r.Accounts, x.r.Applications, len(x.envs), x.r.SetupSeconds)
+	return nil
+}
+
+// createApps creates each job's application, hosted profile and
+// environments; the result lists each job's environments.
+func createApps(ctx context.Context, jobs []appJob, strategies []string, workers int) ([][]*envRef, error) {
 	envsOf := make([][]*envRef, len(jobs))
-	err = benchutil.Parallel(ctx, len(jobs), o.workers, func(i int) error {
+	err := benchutil.Parallel(ctx, len(jobs), workers, func(i int) error {
 		j := jobs[i]
 		h, err := j.api.CreateHosted(ctx, "bench-"+strconv.Itoa(j.idx), []byte(`{"v":1}`), "application/json")
 		if err != nil {
@@ -390,41 +471,26 @@ func runOne(ctx context.Context, o options, ws *benchutil.Workspace, bin string,
 		}
 		return nil
 	})
-	if err != nil {
-		return r, fmt.Errorf("setup: %w", err)
-	}
-	// Interleave accounts and applications so that concurrent starts do
-	// not queue on one application.
-	var envs []*envRef
-	for k := 0; len(envs) < n; k++ {
-		for _, es := range envsOf {
-			if k < len(es) {
-				envs = append(envs, es[k])
-			}
-		}
-	}
-	r.SetupSeconds = time.Since(t0).Seconds()
-	logf("N=%d: setup: %d accounts, %d applications, %d environments in %.1f s", n, r.Accounts, r.Applications, len(envs), r.SetupSeconds)
+	return envsOf, err
+}
 
-	// Idle CPU at this time scale (background loops run S times faster).
-	c0, _ := benchutil.ProcCPU(proc.Pid())
+// measureIdle reads the server's idle CPU at this time scale (background
+// loops run S times faster).
+func (x *oneRun) measureIdle(ctx context.Context) {
+	c0, _ := benchutil.ProcCPU(x.proc.Pid())
 	w0 := time.Now()
 	benchutil.Sleep(ctx, 2*time.Second)
-	c1, _ := benchutil.ProcCPU(proc.Pid())
-	r.IdleCores = (c1 - c0).Seconds() / time.Since(w0).Seconds()
+	c1, _ := benchutil.ProcCPU(x.proc.Pid())
+	x.r.IdleCores = (c1 - c0).Seconds() / time.Since(w0).Seconds()
+}
 
-	sctx, stopSampling := context.WithCancel(ctx)
-	defer stopSampling()
-	smp := &sampler{}
-	before := smp.take(proc.Pid())
-	r.RSSBefore = before.rss
-	go smp.run(sctx, proc.Pid(), 50*time.Millisecond)
-
-	// Start every deployment as fast as the workers can.
-	logf("N=%d: starting %d deployments with %d workers", n, len(envs), o.workers)
-	firstSent := time.Now()
-	err = benchutil.Parallel(ctx, len(envs), o.workers, func(i int) error {
-		e := envs[i]
+// startAll starts every deployment as fast as the workers can, then
+// derives the start figures and the service-to-wall time offset.
+func (x *oneRun) startAll(ctx context.Context) error {
+	logf("N=%d: starting %d deployments with %d workers", x.n, len(x.envs), x.o.workers)
+	x.firstSent = time.Now()
+	err := benchutil.Parallel(ctx, len(x.envs), x.o.workers, func(i int) error {
+		e := x.envs[i]
 		_, b, err := e.api.Do(ctx, "POST", "/applications/"+e.app+"/environments/"+e.env+"/deployments", "", map[string]any{
 			"DeploymentStrategyId": e.strategy, "ConfigurationProfileId": e.prof, "ConfigurationVersion": "1"})
 		e.answered = time.Now()
@@ -439,159 +505,167 @@ func runOne(ctx context.Context, o options, ws *benchutil.Workspace, bin string,
 		return nil
 	})
 	if err != nil {
-		return r, fmt.Errorf("starting deployments: %w", err)
+		return err
 	}
-	lastAnswered := firstSent
-	var minStart, maxStart time.Time
-	for _, e := range envs {
-		if e.answered.After(lastAnswered) {
-			lastAnswered = e.answered
+	x.lastAnswered = x.firstSent
+	for _, e := range x.envs {
+		if e.answered.After(x.lastAnswered) {
+			x.lastAnswered = e.answered
 		}
-		if minStart.IsZero() || e.startedAt.Before(minStart) {
-			minStart = e.startedAt
+		if x.minStart.IsZero() || e.startedAt.Before(x.minStart) {
+			x.minStart = e.startedAt
 		}
-		if e.startedAt.After(maxStart) {
-			maxStart = e.startedAt
+		if e.startedAt.After(x.maxStart) {
+			x.maxStart = e.startedAt
 		}
 	}
-	r.StartSeconds = lastAnswered.Sub(firstSent).Seconds()
-	r.StartRate = float64(n) / r.StartSeconds
-	logf("N=%d: started in %.2f s (%.0f/s); waiting for the schedule (%.1f s)", n, r.StartSeconds, r.StartRate, r.ScheduleSeconds)
+	x.r.StartSeconds = x.lastAnswered.Sub(x.firstSent).Seconds()
+	x.r.StartRate = float64(x.n) / x.r.StartSeconds
+	logf("N=%d: started in %.2f s (%.0f/s); waiting for the schedule (%.1f s)", x.n, x.r.StartSeconds, x.r.StartRate, x.r.ScheduleSeconds)
 
 	// Service time → wall time: wall = offset + service/S. A start's
 	// answer comes after its StartedAt, so the smallest offset is the
 	// tightest bound.
-	var offset float64
-	for i, e := range envs {
-		c := float64(e.answered.UnixNano())/1e9 - float64(e.startedAt.UnixNano())/1e9/o.timeScale
-		if i == 0 || c < offset {
-			offset = c
+	for i, e := range x.envs {
+		c := float64(e.answered.UnixNano())/1e9 - float64(e.startedAt.UnixNano())/1e9/x.o.timeScale
+		if i == 0 || c < x.offset {
+			x.offset = c
 		}
 	}
-	wallOf := func(t time.Time) time.Time {
-		return time.Unix(0, int64((offset+float64(t.UnixNano())/1e9/o.timeScale)*1e9))
-	}
+	return nil
+}
 
-	// Wait until the last deployment is due to complete, then read each
-	// deployment until all have left the active states.
-	benchutil.Sleep(ctx, time.Until(wallOf(maxStart).Add(scale(pl.done))))
-	deadline := time.Now().Add(o.timeout)
-	done := make([]*benchutil.Deployment, len(envs))
+// waitDone waits until the last deployment is due to complete, then reads
+// each deployment until all have left the active states (or the timeout);
+// done[i] is nil for a deployment still active.
+func (x *oneRun) waitDone(ctx context.Context) ([]*benchutil.Deployment, error) {
+	benchutil.Sleep(ctx, time.Until(x.wallOf(x.maxStart).Add(x.scale(x.pl.done))))
+	deadline := time.Now().Add(x.o.timeout)
+	done := make([]*benchutil.Deployment, len(x.envs))
 	for {
-		var mu sync.Mutex
-		pending := 0
-		err := benchutil.Parallel(ctx, len(envs), o.workers, func(i int) error {
-			if done[i] != nil {
-				return nil
-			}
-			e := envs[i]
-			d, err := e.api.GetDeployment(ctx, e.app, e.env, 1)
-			if err != nil {
-				return err
-			}
-			switch d.State {
-			case "COMPLETE", "ROLLED_BACK", "REVERTED":
-				done[i] = &d
-			default:
-				mu.Lock()
-				pending++
-				mu.Unlock()
-			}
-			return nil
-		})
+		pending, err := x.readPending(ctx, done)
 		if err != nil {
-			return r, fmt.Errorf("reading deployments: %w", err)
+			return nil, err
 		}
 		if pending == 0 {
-			break
+			return done, nil
 		}
 		if time.Now().After(deadline) {
-			logf("N=%d: %d deployments still active after %v", n, pending, o.timeout)
-			r.Incomplete = pending
-			break
+			logf("N=%d: %d deployments still active after %v", x.n, pending, x.o.timeout)
+			x.r.Incomplete = pending
+			return done, nil
 		}
-		logf("N=%d: %d deployments still active", n, pending)
+		logf("N=%d: %d deployments still active", x.n, pending)
 		benchutil.Sleep(ctx, 250*time.Millisecond)
 	}
-	stopSampling()
+}
 
-	// Lateness of every step against the ideal schedule.
-	var all []time.Duration
-	byType := map[string][]time.Duration{}
-	var lastDone time.Time
-	for i, d := range done {
-		if d == nil {
-			r.States["ACTIVE"]++
-			continue
+// readPending reads every deployment not yet done, records those that
+// ended, and counts the others.
+func (x *oneRun) readPending(ctx context.Context, done []*benchutil.Deployment) (int, error) {
+	var mu sync.Mutex
+	pending := 0
+	err := benchutil.Parallel(ctx, len(x.envs), x.o.workers, func(i int) error {
+		if done[i] != nil {
+			return nil
 		}
-		r.States[d.State]++
-		if d.State != "COMPLETE" {
-			r.BadSteps++
-			continue
+		e := x.envs[i]
+		d, err := e.api.GetDeployment(ctx, e.app, e.env, 1)
+		if err != nil {
+			return err
 		}
-		e := envs[i]
-		if !d.StartedAt.Equal(e.startedAt) {
-			r.BadSteps++
-			continue
+		switch d.State {
+		case "COMPLETE", "ROLLED_BACK", "REVERTED":
+			done[i] = &d
+		default:
+			mu.Lock()
+			pending++
+			mu.Unlock()
 		}
-		var steps, bakes, completes []time.Time
-		for _, ev := range d.EventLog {
-			switch ev.EventType {
-			case "PERCENTAGE_UPDATED":
-				steps = append(steps, ev.OccurredAt)
-			case "BAKE_TIME_STARTED":
-				bakes = append(bakes, ev.OccurredAt)
-			case "DEPLOYMENT_COMPLETED":
-				completes = append(completes, ev.OccurredAt)
-			}
-		}
-		if len(steps) != len(pl.steps) || len(bakes) != 1 || len(completes) != 1 {
-			r.BadSteps++
-			continue
-		}
-		slices.SortFunc(steps, func(a, b time.Time) int { return a.Compare(b) })
-		add := func(typ string, at time.Time, due time.Duration) {
-			late := scale(at.Sub(d.StartedAt.Add(due)))
-			all = append(all, late)
-			byType[typ] = append(byType[typ], late)
-		}
-		for k, at := range steps {
-			add("PERCENTAGE_UPDATED", at, pl.steps[k])
-			byType[stepKey(k)] = append(byType[stepKey(k)], byType["PERCENTAGE_UPDATED"][len(byType["PERCENTAGE_UPDATED"])-1])
-		}
-		add("BAKE_TIME_STARTED", bakes[0], pl.bake)
-		add("DEPLOYMENT_COMPLETED", completes[0], pl.done)
-		if completes[0].After(lastDone) {
-			lastDone = completes[0]
-		}
-	}
-	r.All = summarize(all)
-	for typ, ds := range byType {
-		r.ByType[typ] = summarize(ds)
-	}
+		return nil
+	})
+	return pending, err
+}
+
+// figures computes lateness against the ideal schedule, CPU and memory.
+func (x *oneRun) figures(done []*benchutil.Deployment) {
+	lastDone := x.lateness(done)
+	r := &x.r
 	if !lastDone.IsZero() {
-		r.TotalWallSeconds = scale(lastDone.Sub(minStart)).Seconds()
-		r.IdealWallSeconds = scale(maxStart.Add(pl.done).Sub(minStart)).Seconds()
-		end := wallOf(lastDone)
-		s0, s1, s2 := smp.at(firstSent), smp.after(lastAnswered), smp.after(end)
+		r.TotalWallSeconds = x.scale(lastDone.Sub(x.minStart)).Seconds()
+		r.IdealWallSeconds = x.scale(x.maxStart.Add(x.pl.done).Sub(x.minStart)).Seconds()
+		end := x.wallOf(lastDone)
+		s0, s1, s2 := x.smp.at(x.firstSent), x.smp.after(x.lastAnswered), x.smp.after(end)
 		r.CPUStartSeconds = (s1.cpu - s0.cpu).Seconds()
 		r.CPUProgressSeconds = (s2.cpu - s1.cpu).Seconds()
 		if w := s2.at.Sub(s1.at).Seconds(); w > 0 {
 			r.CPUProgressCores = r.CPUProgressSeconds / w
 		}
 		r.CPUTotalSeconds = (s2.cpu - s0.cpu).Seconds()
-		r.CPUPerDeploymentMs = r.CPUTotalSeconds * 1000 / float64(n)
-		r.PeakRSS = smp.peak(firstSent, s2.at)
+		r.CPUPerDeploymentMs = r.CPUTotalSeconds * 1000 / float64(x.n)
+		r.PeakRSS = x.smp.peak(x.firstSent, s2.at)
 	}
-	if m, ok := benchutil.ReadProcMem(proc.Pid()); ok {
+	if m, ok := benchutil.ReadProcMem(x.proc.Pid()); ok {
 		r.HWM = m.HWM
 	}
-	if proc.Exited() {
-		return r, errors.New("appconfigd exited:\n" + proc.LogTail(20))
+}
+
+// lateness records the lateness of every step against the ideal
+// schedule, the final states, and returns when the last deployment
+// completed (service time; zero if none did).
+func (x *oneRun) lateness(done []*benchutil.Deployment) time.Time {
+	var all []time.Duration
+	byType := map[string][]time.Duration{}
+	var lastDone time.Time
+	for i, d := range done {
+		if d == nil {
+			x.r.States["ACTIVE"]++
+			continue
+		}
+		x.r.States[d.State]++
+		steps, bakes, completes := eventTimes(d)
+		if d.State != "COMPLETE" || !d.StartedAt.Equal(x.envs[i].startedAt) ||
+			len(steps) != len(x.pl.steps) || len(bakes) != 1 || len(completes) != 1 {
+			x.r.BadSteps++
+			continue
+		}
+		add := func(typ string, at time.Time, due time.Duration) {
+			late := x.scale(at.Sub(d.StartedAt.Add(due)))
+			all = append(all, late)
+			byType[typ] = append(byType[typ], late)
+		}
+		for k, at := range steps {
+			add("PERCENTAGE_UPDATED", at, x.pl.steps[k])
+			byType[stepKey(k)] = append(byType[stepKey(k)], byType["PERCENTAGE_UPDATED"][len(byType["PERCENTAGE_UPDATED"])-1])
+		}
+		add("BAKE_TIME_STARTED", bakes[0], x.pl.bake)
+		add("DEPLOYMENT_COMPLETED", completes[0], x.pl.done)
+		if completes[0].After(lastDone) {
+			lastDone = completes[0]
+		}
 	}
-	logf("N=%d: lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms; total %.2f s (ideal %.2f s); CPU %.2f s; peak RSS %.1f MiB",
-		n, r.All.P50, r.All.P99, r.All.Max, r.TotalWallSeconds, r.IdealWallSeconds, r.CPUTotalSeconds, mib(r.PeakRSS))
-	return r, nil
+	x.r.All = summarize(all)
+	for typ, ds := range byType {
+		x.r.ByType[typ] = summarize(ds)
+	}
+	return lastDone
+}
+
+// eventTimes returns when d's growth steps (sorted), bake starts and
+// completions occurred.
+func eventTimes(d *benchutil.Deployment) (steps, bakes, completes []time.Time) {
+	for _, ev := range d.EventLog {
+		switch ev.EventType {
+		case "PERCENTAGE_UPDATED":
+			steps = append(steps, ev.OccurredAt)
+		case "BAKE_TIME_STARTED":
+			bakes = append(bakes, ev.OccurredAt)
+		case "DEPLOYMENT_COMPLETED":
+			completes = append(completes, ev.OccurredAt)
+		}
+	}
+	slices.SortFunc(steps, func(a, b time.Time) int { return a.Compare(b) })
+	return steps, bakes, completes
 }
 
 func stepKey(k int) string { return fmt.Sprintf("PERCENTAGE_UPDATED #%d", k+1) }
