@@ -38,7 +38,7 @@ type Application struct {
 type EnvironmentState string
 
 // Environment states (camel case, as real AWS responses and the SDK
-// waiters spell them; see appconfig-behavior.md §3.2).
+// waiters spell them; see docs/aws-behavior.md §2).
 const (
 	EnvReadyForDeployment EnvironmentState = "ReadyForDeployment"
 	EnvDeploying          EnvironmentState = "Deploying"

@@ -68,7 +68,70 @@ func logf(format string, args ...any) { benchutil.Logf(format, args...) }
 func main() { os.Exit(realMain()) }
 
 func realMain() int {
-	var o options
+	o, code := parseFlags()
+	if code != 0 {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ws, err := benchutil.NewWorkspace("appconfigd-bench-dataplane-", o.keep)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	defer ws.Close()
+	machine := benchutil.DescribeMachine()
+	in, err := prepare(ctx, o, ws)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	// Throughput: both servers up for the whole phase; one runs at a time.
+	var results []result
+	var idles []idleCPU
+	if len(o.variants) > 0 && len(o.servers) > 0 {
+		if results, idles, err = throughput(ctx, o, ws, in); err != nil {
+			if ctx.Err() != nil {
+				logf("interrupted")
+				return 130
+			}
+			logf("%v", err)
+			return 1
+		}
+	}
+	var mem *memResult
+	if o.memSessions > 0 && ctx.Err() == nil {
+		m, err := runMemory(ctx, o, ws, in.bin, in.sig, in.content, in.pg)
+		if err != nil {
+			if ctx.Err() == nil {
+				logf("memory phase: %v", err)
+			}
+			return 1
+		}
+		mem = &m
+	}
+	if ctx.Err() != nil {
+		logf("interrupted")
+		return 130
+	}
+	machine.End()
+	pgInfo := ""
+	if in.pg != nil {
+		pgInfo = "PostgreSQL " + in.pg.Version + " (" + in.pg.Settings + ")"
+	}
+	report(os.Stdout, o, machine, pgInfo, idles, results, mem)
+	if err := writeJSON(o, machine, pgInfo, idles, results, mem); err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if failedErrorRates(o, results) {
+		return 1
+	}
+	return 0
+}
+
+// parseFlags reads the command line; code is 2 for bad flags.
+func parseFlags() (o options, code int) {
 	var variants, servers, store, replicas, affinity string
 	flag.IntVar(&o.sessions, "sessions", 1000, "live sessions polled in the throughput runs")
 	flag.IntVar(&o.workers, "workers", 32, "concurrent closed-loop workers (one keep-alive connection each); each owns sessions/workers sessions")
@@ -99,248 +162,260 @@ func realMain() int {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, data, server logs)")
 	flag.Parse()
 	o.variants, o.servers = benchutil.SplitList(variants), benchutil.SplitList(servers)
+	if err := o.parseLists(store, replicas, affinity); err != nil {
+		logf("%v", err)
+		return o, 2
+	}
+	if err := o.validate(); err != nil {
+		logf("%v", err)
+		return o, 2
+	}
+	if gap := time.Duration(float64(minPollSeconds) / o.timeScale * float64(time.Second)); gap > 5*time.Millisecond {
+		logf("note: at -time-scale %g a session may poll every %v of wall time; with %d sessions that caps the steady run at %.0f req/s",
+			o.timeScale, gap, o.sessions, float64(o.sessions)/gap.Seconds())
+	}
+	return o, 0
+}
+
+// parseLists reads -store, -replicas and -affinity into o.
+func (o *options) parseLists(store, replicas, affinity string) error {
 	switch store {
 	case "sqlite", "postgres":
 		o.stores = []string{store}
 	case "both":
 		o.stores = []string{"sqlite", "postgres"}
 	default:
-		logf("unknown -store %q (want sqlite, postgres, both)", store)
-		return 2
+		return fmt.Errorf("unknown -store %q (want sqlite, postgres, both)", store)
 	}
 	for _, f := range benchutil.SplitList(replicas) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			logf("bad -replicas %q", replicas)
-			return 2
+			return fmt.Errorf("bad -replicas %q", replicas)
 		}
 		o.replicas = append(o.replicas, n)
 	}
 	if len(o.replicas) == 0 {
 		o.replicas = []int{1}
 	}
-	if slices.ContainsFunc(o.replicas, func(n int) bool { return n > 1 }) {
-		if !slices.Contains(o.stores, "postgres") {
-			logf("-replicas above 1 needs -store postgres or both (replicas share a PostgreSQL database)")
-			return 2
-		}
-		if o.inProcess {
-			logf("-replicas above 1 does not work with -inprocess")
-			return 2
-		}
-	}
 	switch affinity {
 	case "sticky", "any":
 		o.sticky = affinity == "sticky"
 	default:
-		logf("unknown -affinity %q (want sticky, any)", affinity)
-		return 2
+		return fmt.Errorf("unknown -affinity %q (want sticky, any)", affinity)
+	}
+	return nil
+}
+
+func (o *options) validate() error {
+	if slices.ContainsFunc(o.replicas, func(n int) bool { return n > 1 }) {
+		if !slices.Contains(o.stores, "postgres") {
+			return errors.New("-replicas above 1 needs -store postgres or both (replicas share a PostgreSQL database)")
+		}
+		if o.inProcess {
+			return errors.New("-replicas above 1 does not work with -inprocess")
+		}
 	}
 	if o.sessions < 1 || o.workers < 1 || o.duration <= 0 || o.warmup < 0 || o.timeScale <= 0 || o.memTimeScale <= 0 || o.payloadSize < 2 || o.memSessions < 0 || o.memBase < 1 {
-		logf("bad flags")
-		return 2
+		return errors.New("bad flags")
 	}
 	for _, v := range o.variants {
 		if v != "steady" && v != "full" {
-			logf("unknown variant %q (want steady, full)", v)
-			return 2
+			return fmt.Errorf("unknown variant %q (want steady, full)", v)
 		}
 	}
 	for _, s := range o.servers {
 		if s != "appconfigd" && s != "ceiling" {
-			logf("unknown server %q (want appconfigd, ceiling)", s)
-			return 2
+			return fmt.Errorf("unknown server %q (want appconfigd, ceiling)", s)
 		}
 	}
 	if o.inProcess && !inProcessBuilt {
 		_, err := startAppconfigdInProcess(context.Background(), "", 1, "", nil)
-		logf("%v", err)
-		return 2
+		return err
 	}
-	if gap := time.Duration(float64(minPollSeconds) / o.timeScale * float64(time.Second)); gap > 5*time.Millisecond {
-		logf("note: at -time-scale %g a session may poll every %v of wall time; with %d sessions that caps the steady run at %.0f req/s",
-			o.timeScale, gap, o.sessions, float64(o.sessions)/gap.Seconds())
-	}
+	return nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ws, err := benchutil.NewWorkspace("appconfigd-bench-dataplane-", o.keep)
-	if err != nil {
-		logf("%v", err)
-		return 1
-	}
-	defer ws.Close()
-	tmp := ws.Dir
-	var pg *benchutil.Postgres
+// inputs is what every phase shares: the PostgreSQL cluster (nil without
+// one), the binaries, the deployed payload and the request signer.
+type inputs struct {
+	pg              *benchutil.Postgres
+	bin, ceilingBin string
+	content         []byte
+	payloadFile     string
+	sig             benchutil.Signer
+}
 
-	machine := benchutil.DescribeMachine()
+// prepare starts PostgreSQL when a phase needs it, writes the payload and
+// builds the binaries not given.
+func prepare(ctx context.Context, o options, ws *benchutil.Workspace) (*inputs, error) {
+	in := &inputs{bin: o.bin, content: payload(o.payloadSize), payloadFile: filepath.Join(ws.Dir, "payload.json"), sig: benchutil.NewSigner(time.Now())}
+	var err error
 	throughput := len(o.variants) > 0 && slices.Contains(o.servers, "appconfigd")
 	if slices.Contains(o.stores, "postgres") && (throughput || (o.memSessions > 0 && o.stores[0] == "postgres")) {
-		if pg, err = benchutil.StartPostgres(ctx, o.keep); err != nil {
-			logf("%v", err)
-			return 1
+		if in.pg, err = benchutil.StartPostgres(ctx, o.keep); err != nil {
+			return nil, err
 		}
-		ws.Defer(pg.Stop) // after the servers that use it
+		ws.Defer(in.pg.Stop) // after the servers that use it
 	}
-	content := payload(o.payloadSize)
-	payloadFile := filepath.Join(tmp, "payload.json")
-	if err := os.WriteFile(payloadFile, content, 0o644); err != nil {
-		logf("%v", err)
-		return 1
+	if err := os.WriteFile(in.payloadFile, in.content, 0o644); err != nil {
+		return nil, err
 	}
-	bin := o.bin
-	if bin == "" && !o.inProcess {
+	if in.bin == "" && !o.inProcess {
 		logf("building appconfigd")
-		if bin, err = benchutil.BuildAppconfigd(tmp); err != nil {
-			logf("%v", err)
-			return 1
+		if in.bin, err = benchutil.BuildAppconfigd(ws.Dir); err != nil {
+			return nil, err
 		}
 	}
-	var ceilingBin string
 	if slices.Contains(o.servers, "ceiling") && len(o.variants) > 0 {
 		logf("building the ceiling server")
-		if ceilingBin, err = benchutil.GoBuild(tmp, "ceiling", "./bench/dataplane/ceiling"); err != nil {
-			logf("%v", err)
-			return 1
+		if in.ceilingBin, err = benchutil.GoBuild(ws.Dir, "ceiling", "./bench/dataplane/ceiling"); err != nil {
+			return nil, err
 		}
 	}
-	sig := benchutil.NewSigner(time.Now())
+	return in, nil
+}
 
-	// Throughput: both servers up for the whole phase; one runs at a time.
-	var results []result
-	var idles []idleCPU
-	if len(o.variants) > 0 && len(o.servers) > 0 {
-		var targets []*target
-		stopAll := func() {
-			for _, t := range targets {
-				logf("stopping %s", t.label())
-				t.stop()
-			}
-			targets = nil
-		}
-		ws.Defer(stopAll)
-		for _, s := range o.servers {
-			if s == "ceiling" {
-				t, err := startCeiling(ctx, tmp, ceilingBin, payloadFile)
-				if err != nil {
-					logf("start ceiling: %v", err)
-					return 1
-				}
-				targets = append(targets, t)
-				logf("ceiling ready at %s", t.base())
-				continue
-			}
-			for _, store := range o.stores {
-				counts := []int{1}
-				if store == "postgres" {
-					counts = o.replicas
-				}
-				for _, n := range counts {
-					dir := filepath.Join(tmp, fmt.Sprintf("throughput-%s-%d", store, n))
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						logf("%v", err)
-						return 1
-					}
-					var t *target
-					if o.inProcess {
-						t, err = startAppconfigdInProcess(ctx, dir, o.timeScale, store, pg)
-					} else {
-						t, err = startAppconfigd(ctx, dir, bin, o.timeScale, nil, store, pg, n)
-					}
-					if err == nil {
-						targets = append(targets, t)
-						err = setupDeployed(ctx, t, sig, content)
-					}
-					if err != nil {
-						logf("start appconfigd (%s, %d): %v", store, n, err)
-						return 1
-					}
-					bases := make([]string, len(t.replicas))
-					for i, r := range t.replicas {
-						bases[i] = r.base
-					}
-					logf("%s ready at %s", t.label(), strings.Join(bases, ", "))
-				}
-			}
-		}
-		idleOf := map[string]float64{}
+// throughput starts every server of the throughput phase, measures their
+// idle CPU and runs each variant on each, then stops them.
+func throughput(ctx context.Context, o options, ws *benchutil.Workspace, in *inputs) ([]result, []idleCPU, error) {
+	var targets []*target
+	stopAll := func() {
 		for _, t := range targets {
-			if t.name == "appconfigd" && t.proc() != nil {
-				idle := measureIdle(ctx, t, 2*time.Second)
-				idles = append(idles, idle)
-				idleOf[idle.Server] = idle.Cores
-				logf("%s idle at --time-scale %g: %.3f cores (database: %s)", idle.Server, o.timeScale, idle.Cores, fmtCores(idle.DBCores, idle.DBMeasured))
-			}
+			logf("stopping %s", t.label())
+			t.stop()
 		}
-		steadyTotal := map[string]int64{}
-		for _, v := range o.variants {
-			for _, t := range targets {
-				if ctx.Err() != nil {
-					break
-				}
-				r, err := runVariant(ctx, o, sig, t, v, len(content), steadyTotal[t.label()], idleOf[t.label()])
-				if err != nil {
-					if ctx.Err() == nil {
-						logf("%s on %s: %v", v, t.label(), err)
-					}
-					return 1
-				}
-				if v == "steady" {
-					steadyTotal[t.label()] = r.WarmupOK + r.OK + r.Errors
-				}
-				results = append(results, r)
-				if p := t.exited(); p != nil {
-					logf("%s exited during the run; log tail:\n%s", t.label(), p.LogTail(20))
-					return 1
-				}
-				benchutil.Sleep(ctx, o.pause)
-			}
-		}
-		stopAll()
+		targets = nil
 	}
+	ws.Defer(stopAll)
+	defer stopAll()
+	if err := startThroughputTargets(ctx, o, ws.Dir, in, &targets); err != nil {
+		return nil, nil, err
+	}
+	var idles []idleCPU
+	idleOf := map[string]float64{}
+	for _, t := range targets {
+		if t.name == "appconfigd" && t.proc() != nil {
+			idle := measureIdle(ctx, t, 2*time.Second)
+			idles = append(idles, idle)
+			idleOf[idle.Server] = idle.Cores
+			logf("%s idle at --time-scale %g: %.3f cores (database: %s)", idle.Server, o.timeScale, idle.Cores, fmtCores(idle.DBCores, idle.DBMeasured))
+		}
+	}
+	results, err := runVariants(ctx, o, in, targets, idleOf)
+	return results, idles, err
+}
 
-	var mem *memResult
-	if o.memSessions > 0 && ctx.Err() == nil {
-		m, err := runMemory(ctx, o, ws, bin, sig, content, pg)
-		if err != nil {
-			if ctx.Err() == nil {
-				logf("memory phase: %v", err)
+// startThroughputTargets starts the ceiling and every appconfigd (each
+// store, each replica count) with the configuration deployed; each is
+// appended to *started as soon as it runs, so that it is stopped.
+func startThroughputTargets(ctx context.Context, o options, tmp string, in *inputs, started *[]*target) error {
+	for _, s := range o.servers {
+		if s == "ceiling" {
+			t, err := startCeiling(ctx, tmp, in.ceilingBin, in.payloadFile)
+			if err != nil {
+				return fmt.Errorf("start ceiling: %w", err)
 			}
-			return 1
+			*started = append(*started, t)
+			logf("ceiling ready at %s", t.base())
+			continue
 		}
-		mem = &m
-	}
-	if ctx.Err() != nil {
-		logf("interrupted")
-		return 130
-	}
-	machine.End()
-	pgInfo := ""
-	if pg != nil {
-		pgInfo = "PostgreSQL " + pg.Version + " (" + pg.Settings + ")"
-	}
-	report(os.Stdout, o, machine, pgInfo, idles, results, mem)
-	if o.jsonOut != "" {
-		out := struct {
-			Machine  benchutil.Machine `json:"machine"`
-			Postgres string            `json:"postgres,omitempty"`
-			Settings map[string]any    `json:"settings"`
-			Idle     []idleCPU         `json:"appconfigdIdle"`
-			Results  []result          `json:"results"`
-			Ratios   []ratio           `json:"ratios"`
-			Stores   []compare         `json:"postgresVsSqlite,omitempty"`
-			Replicas []compare         `json:"replicasVsOne,omitempty"`
-			Memory   *memResult        `json:"memory,omitempty"`
-		}{machine, pgInfo, settings(o), idles, results, ratios(results), storeCompare(results), replicaCompare(results), mem}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		b = append(b, '\n')
-		if o.jsonOut == "-" {
-			os.Stdout.Write(b)
-		} else if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
-			logf("%v", err)
-			return 1
+		for _, store := range o.stores {
+			counts := []int{1}
+			if store == "postgres" {
+				counts = o.replicas
+			}
+			for _, n := range counts {
+				if err := startDeployed(ctx, o, tmp, in, store, n, started); err != nil {
+					return fmt.Errorf("start appconfigd (%s, %d): %w", store, n, err)
+				}
+			}
 		}
 	}
+	return nil
+}
+
+// startDeployed starts one appconfigd target (n replicas on store) and
+// deploys the configuration to it.
+func startDeployed(ctx context.Context, o options, tmp string, in *inputs, store string, n int, started *[]*target) error {
+	dir := filepath.Join(tmp, fmt.Sprintf("throughput-%s-%d", store, n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var t *target
+	var err error
+	if o.inProcess {
+		t, err = startAppconfigdInProcess(ctx, dir, o.timeScale, store, in.pg)
+	} else {
+		t, err = startAppconfigd(ctx, dir, in.bin, o.timeScale, nil, store, in.pg, n)
+	}
+	if err != nil {
+		return err
+	}
+	*started = append(*started, t)
+	if err := setupDeployed(ctx, t, in.sig, in.content); err != nil {
+		return err
+	}
+	bases := make([]string, len(t.replicas))
+	for i, r := range t.replicas {
+		bases[i] = r.base
+	}
+	logf("%s ready at %s", t.label(), strings.Join(bases, ", "))
+	return nil
+}
+
+// runVariants runs each variant on each target, in that order.
+func runVariants(ctx context.Context, o options, in *inputs, targets []*target, idleOf map[string]float64) ([]result, error) {
+	var results []result
+	steadyTotal := map[string]int64{}
+	for _, v := range o.variants {
+		for _, t := range targets {
+			if ctx.Err() != nil {
+				return results, ctx.Err()
+			}
+			r, err := runVariant(ctx, o, in.sig, t, v, len(in.content), steadyTotal[t.label()], idleOf[t.label()])
+			if err != nil {
+				return nil, fmt.Errorf("%s on %s: %w", v, t.label(), err)
+			}
+			if v == "steady" {
+				steadyTotal[t.label()] = r.WarmupOK + r.OK + r.Errors
+			}
+			results = append(results, r)
+			if p := t.exited(); p != nil {
+				return nil, fmt.Errorf("%s exited during the run; log tail:\n%s", t.label(), p.LogTail(20))
+			}
+			benchutil.Sleep(ctx, o.pause)
+		}
+	}
+	return results, nil
+}
+
+// writeJSON writes the results as JSON to -json ("-": stdout).
+func writeJSON(o options, machine benchutil.Machine, pgInfo string, idles []idleCPU, results []result, mem *memResult) error {
+	if o.jsonOut == "" {
+		return nil
+	}
+	out := struct {
+		Machine  benchutil.Machine `json:"machine"`
+		Postgres string            `json:"postgres,omitempty"`
+		Settings map[string]any    `json:"settings"`
+		Idle     []idleCPU         `json:"appconfigdIdle"`
+		Results  []result          `json:"results"`
+		Ratios   []ratio           `json:"ratios"`
+		Stores   []compare         `json:"postgresVsSqlite,omitempty"`
+		Replicas []compare         `json:"replicasVsOne,omitempty"`
+		Memory   *memResult        `json:"memory,omitempty"`
+	}{machine, pgInfo, settings(o), idles, results, ratios(results), storeCompare(results), replicaCompare(results), mem}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	b = append(b, '\n')
+	if o.jsonOut == "-" {
+		_, err := os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(o.jsonOut, b, 0o644)
+}
+
+// failedErrorRates logs every run whose error rate is above the limit.
+func failedErrorRates(o options, results []result) bool {
 	failed := false
 	for _, r := range results {
 		if r.errorRate() > o.maxErrRate {
@@ -348,10 +423,7 @@ func realMain() int {
 			failed = true
 		}
 	}
-	if failed {
-		return 1
-	}
-	return 0
+	return failed
 }
 
 func settings(o options) map[string]any {

@@ -14,7 +14,7 @@ import (
 // Plan is the schedule of a strategy, as offsets from the start.
 //
 // Growth steps follow the only real AWS trace (15 min, LINEAR 25 %, bake
-// 0; appconfig-behavior.md §4.2): with N steps over a duration D, step k
+// 0; docs/aws-behavior.md §4): with N steps over a duration D, step k
 // happens at k·D/(N+1); the bake starts at D and the deployment completes
 // at D + bake. EXPONENTIAL uses the same spacing over its own N steps.
 type Plan struct {

@@ -47,7 +47,7 @@ type ContentRef struct {
 	Content        string `json:"Content,omitempty"`
 }
 
-// Payload is the JSON event an action receives (appconfig-behavior.md §8.5).
+// Payload is the JSON event an action receives (docs/aws-behavior.md §6).
 type Payload struct {
 	InvocationID         string            `json:"InvocationId"`
 	Type                 string            `json:"Type"`

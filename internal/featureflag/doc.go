@@ -6,7 +6,7 @@
 //
 // Sources are the published JSON schema and the user-guide pages on
 // feature flags, multi-variant flags and their rules (see
-// shared/reference/appconfig-behavior.md §6). Where AWS is silent, the
+// docs/aws-behavior.md §5). Where AWS is silent, the
 // choice made is written next to the code that makes it; Validate's doc
 // comment lists every validation rule with its source.
 //

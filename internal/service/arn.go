@@ -28,7 +28,7 @@ func arnPrefix(sc appconfig.Scope) string {
 	return "arn:" + Partition(sc.Region) + ":appconfig:" + sc.Region + ":" + sc.Account + ":"
 }
 
-// ApplicationARN and friends build the ARNs of appconfig-behavior.md §2.2.
+// ApplicationARN and friends build the ARNs of docs/aws-behavior.md §1.
 func ApplicationARN(sc appconfig.Scope, app string) string {
 	return arnPrefix(sc) + "application/" + app
 }

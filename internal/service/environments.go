@@ -161,7 +161,7 @@ func (s *Service) ListEnvironments(ctx context.Context, sc appconfig.Scope, appI
 	return page, err
 }
 
-// checkDeletionProtection applies appconfig-behavior.md §10: refuse (with
+// checkDeletionProtection applies docs/aws-behavior.md §7: refuse (with
 // refusal()) when the resource was used within the protection period.
 func (s *Service) checkDeletionProtection(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, check appconfig.DeletionProtectionCheck, now, createdAt time.Time, usage string, refusal func() error) error {
 	if check == appconfig.ProtectionBypass {

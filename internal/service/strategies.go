@@ -8,7 +8,7 @@ import (
 )
 
 // PredefinedStrategies are AWS's read-only strategies, present in every
-// account and region (appconfig-behavior.md §3.4).
+// account and region (docs/aws-behavior.md §3).
 func PredefinedStrategies() []appconfig.DeploymentStrategy {
 	return []appconfig.DeploymentStrategy{
 		{ID: "AppConfig.AllAtOnce", Name: "AppConfig.AllAtOnce", Description: "Quick", DeploymentDurationInMinutes: 0, GrowthType: appconfig.GrowthLinear, GrowthFactor: 100, FinalBakeTimeInMinutes: 10, ReplicateTo: "NONE"},
