@@ -912,168 +912,189 @@ func report(w io.Writer, o options, m benchutil.Machine, pgInfo string, idles []
 		fmt.Fprintf(w, "%s on the same machine; each appconfigd target on PostgreSQL has a database of its own, shared by its replicas. \"database CPU\" is the whole cluster's (postmaster and every backend).\n\n", pgInfo)
 	}
 	if len(results) > 0 {
-		fmt.Fprintf(w, "GetLatestConfiguration: %d sessions, %d workers, %v warm-up + %v measured per variant and server, %d-byte JSON configuration, appconfigd --time-scale %g",
-			o.sessions, o.workers, o.warmup, o.duration, o.payloadSize, o.timeScale)
-		var idle []string
-		for _, i := range idles {
-			s := fmt.Sprintf("%s %.3f cores", i.Server, i.Cores)
-			if i.DBMeasured {
-				s += fmt.Sprintf(" + database %.3f", i.DBCores)
-			}
-			idle = append(idle, s)
-		}
-		if len(idle) > 0 {
-			fmt.Fprintf(w, " (idle CPU at this scale: %s)", strings.Join(idle, "; "))
-		}
-		for _, r := range results {
-			if r.Replicas > 1 {
-				if o.sticky {
-					fmt.Fprint(w, ". Replicas: worker w and its sessions belong to replica w mod N; each session is started on and polls its replica (sticky)")
-				} else {
-					fmt.Fprint(w, ". Replicas: sessions are started on replica (worker mod N); each worker rotates over the replicas request by request (any)")
-				}
-				break
-			}
-		}
-		fmt.Fprint(w, "\n\n")
-		withDB := false
-		for _, r := range results {
-			withDB = withDB || r.Store == "postgres"
-		}
-		head := "| Variant | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU/req |"
-		sep := "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-		if withDB {
-			head += " database CPU | database CPU/req |"
-			sep += "---:|---:|"
-		}
-		fmt.Fprintln(w, head)
-		fmt.Fprintln(w, sep)
-		for _, r := range results {
-			serverCPU, serverPer := "n/a", "n/a"
-			if r.ServerUsPerOp > 0 {
-				serverCPU, serverPer = fmt.Sprintf("%.2f cores", r.ServerCores), fmt.Sprintf("%.1f µs", r.ServerUsPerOp)
-				if len(r.ReplicaCores) > 1 {
-					parts := make([]string, len(r.ReplicaCores))
-					for i, c := range r.ReplicaCores {
-						parts[i] = fmt.Sprintf("%.2f", c)
-					}
-					serverCPU += " (" + strings.Join(parts, " + ") + ")"
-				}
-				if r.ServerUsPerOpNet > 0 {
-					serverPer += fmt.Sprintf(" (%.1f net of idle)", r.ServerUsPerOpNet)
-				}
-			}
-			errs := fmt.Sprintf("%d / %d", r.Errors, r.OK+r.Errors)
-			if r.Errors > 0 {
-				errs += " (" + benchutil.FmtCounts(r.ErrorsBy) + ")"
-			}
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.1f µs |",
-				variantName(r.Variant), r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientUsPerOp)
-			if withDB {
-				switch {
-				case r.Store == "postgres" && r.DBMeasured:
-					fmt.Fprintf(w, " %.2f cores | %.1f µs |", r.DBCores, r.DBUsPerOp)
-				case r.Store == "postgres":
-					fmt.Fprint(w, " n/a | n/a |")
-				default:
-					fmt.Fprint(w, " — | — |")
-				}
-			}
-			fmt.Fprintln(w)
-		}
-		if rs := ratios(results); len(rs) > 0 {
-			fmt.Fprintf(w, "\n| Variant | Server | appconfigd req/s | ceiling req/s | appconfigd/ceiling | p50 ceiling/appconfigd | server CPU/req ceiling/appconfigd (net of idle) | target ≥ %.0f %% |\n", 100*o.target)
-			fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
-			for _, r := range rs {
-				verdict := "met"
-				if r.Ratio < o.target {
-					verdict = "**not met**"
-				}
-				cpu := "n/a"
-				if r.CPURatio > 0 {
-					cpu = fmt.Sprintf("%.0f %%", 100*r.CPURatio)
-					if r.CPURatioNet > 0 {
-						cpu += fmt.Sprintf(" (%.0f %%)", 100*r.CPURatioNet)
-					}
-				}
-				fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | **%.0f %%** | %.0f %% | %s | %s |\n", variantName(r.Variant), r.Server, r.Appconfigd, r.Ceiling, 100*r.Ratio, 100*r.P50Ratio, cpu, verdict)
-			}
-			if withDB {
-				fmt.Fprintln(w, "\n(appconfigd's CPU per request: every replica's, plus the database's on PostgreSQL.)")
-			}
-		}
-		printCompare := func(title string, cs []compare) {
-			if len(cs) == 0 {
-				return
-			}
-			fmt.Fprintf(w, "\n%s\n\n", title)
-			fmt.Fprintln(w, "| Variant | A | B | A req/s | B req/s | req/s B/A | p50 B/A | p99 B/A | CPU/req A: appconfigd + database | CPU/req B: appconfigd + database | CPU/req B/A | cores in use A → B (servers + database + client) |")
-			fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-			for _, c := range cs {
-				fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | **%.2f×** | %.2f× | %.2f× | %.1f + %.1f = %.1f µs | %.1f + %.1f = %.1f µs | **%.2f×** | %.2f → %.2f |\n",
-					variantName(c.Variant), c.A, c.B, c.ARPS, c.BRPS, c.RPSRatio, c.P50Ratio, c.P99Ratio,
-					c.AServerUs, c.ADBUs, c.AServerUs+c.ADBUs, c.BServerUs, c.BDBUs, c.BServerUs+c.BDBUs, c.CPURatio, c.ACores, c.BCores)
-			}
-		}
-		printCompare("PostgreSQL / SQLite (same run):", storeCompare(results))
-		printCompare(fmt.Sprintf("Replicas on one PostgreSQL database, N / 1 (same run; %d cores shared by replicas, database and load generator):", m.NumCPU), replicaCompare(results))
-		var notes []string
-		for _, r := range results {
-			if r.PrepRate > 0 {
-				what := "StartConfigurationSession + first poll"
-				if r.Variant == "full" {
-					what = "StartConfigurationSession"
-				}
-				notes = append(notes, fmt.Sprintf("- %s on %s: %d sessions prepared before the run at %.0f/s (%s)", r.Variant, r.label(), r.Sessions, r.PrepRate, what))
-			}
-			if len(r.ReplicaOK) > 1 {
-				parts := make([]string, len(r.ReplicaOK))
-				for i, n := range r.ReplicaOK {
-					parts[i] = strconv.FormatInt(n, 10)
-				}
-				notes = append(notes, fmt.Sprintf("- %s on %s: successful measured polls per replica %s", r.Variant, r.label(), strings.Join(parts, " / ")))
-			}
-			if r.TooEarly > 0 || r.Replaced > 0 {
-				notes = append(notes, fmt.Sprintf("- %s on %s: %d \"Request too early\" answers, %d sessions replaced", r.Variant, r.label(), r.TooEarly, r.Replaced))
-			}
-		}
-		if len(notes) > 0 {
-			fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
-		}
-		fmt.Fprintln(w)
+		reportRuns(w, o, idles, results)
+		reportRatios(w, o, m, results)
+		reportNotes(w, results)
 	}
 	if mem != nil {
-		fmt.Fprintf(w, "Memory per live session (appconfigd on %s): %d sessions started and polled once each (%.0f sessions/s), appconfigd --time-scale %g", storeLabel(mem.Store), mem.Sessions, mem.StartRate, mem.TimeScale)
-		if mem.Godebug != "" {
-			fmt.Fprintf(w, ", GODEBUG=%s", mem.Godebug)
+		reportMemory(w, o, mem)
+	}
+}
+
+// reportRuns prints the settings, the idle CPU and one row per run.
+func reportRuns(w io.Writer, o options, idles []idleCPU, results []result) {
+	fmt.Fprintf(w, "GetLatestConfiguration: %d sessions, %d workers, %v warm-up + %v measured per variant and server, %d-byte JSON configuration, appconfigd --time-scale %g",
+		o.sessions, o.workers, o.warmup, o.duration, o.payloadSize, o.timeScale)
+	var idle []string
+	for _, i := range idles {
+		s := fmt.Sprintf("%s %.3f cores", i.Server, i.Cores)
+		if i.DBMeasured {
+			s += fmt.Sprintf(" + database %.3f", i.DBCores)
 		}
-		fmt.Fprintf(w, "; 'before' = %d sessions; each reading after %s idle\n\n", mem.BaseSessions, mem.Idle)
-		fmt.Fprintf(w, "| Measure | before | after | delta | per session | target < %.0f B |\n", o.memTarget)
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
-		row := func(name string, before, after int64) {
-			per := mem.per(before, after)
-			verdict := "met"
-			if per >= o.memTarget {
-				verdict = "**not met**"
+		idle = append(idle, s)
+	}
+	if len(idle) > 0 {
+		fmt.Fprintf(w, " (idle CPU at this scale: %s)", strings.Join(idle, "; "))
+	}
+	for _, r := range results {
+		if r.Replicas > 1 {
+			if o.sticky {
+				fmt.Fprint(w, ". Replicas: worker w and its sessions belong to replica w mod N; each session is started on and polls its replica (sticky)")
+			} else {
+				fmt.Fprint(w, ". Replicas: sessions are started on replica (worker mod N); each worker rotates over the replicas request by request (any)")
 			}
-			fmt.Fprintf(w, "| %s | %.1f MiB | %.1f MiB | %.1f MiB | **%.0f B** | %s |\n", name, mib(before), mib(after), mib(after-before), per, verdict)
+			break
 		}
-		row("Go heap live after GC", mem.HeapBefore, mem.HeapAfter)
-		if !mem.InProcess {
-			row("VmRSS", mem.RSSBefore, mem.RSSAfter)
-			row("RssAnon", mem.RSSAnonBefore, mem.RSSAnonAfter)
+	}
+	fmt.Fprint(w, "\n\n")
+	withDB := false
+	for _, r := range results {
+		withDB = withDB || r.Store == "postgres"
+	}
+	head := "| Variant | Server | req/s | p50 | p99 | max | errors / requests | new TCP conns | server CPU | server CPU/req | client CPU/req |"
+	sep := "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	if withDB {
+		head += " database CPU | database CPU/req |"
+		sep += "---:|---:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, sep)
+	for _, r := range results {
+		serverCPU, serverPer := "n/a", "n/a"
+		if r.ServerUsPerOp > 0 {
+			serverCPU, serverPer = fmt.Sprintf("%.2f cores", r.ServerCores), fmt.Sprintf("%.1f µs", r.ServerUsPerOp)
+			if len(r.ReplicaCores) > 1 {
+				parts := make([]string, len(r.ReplicaCores))
+				for i, c := range r.ReplicaCores {
+					parts[i] = fmt.Sprintf("%.2f", c)
+				}
+				serverCPU += " (" + strings.Join(parts, " + ") + ")"
+			}
+			if r.ServerUsPerOpNet > 0 {
+				serverPer += fmt.Sprintf(" (%.1f net of idle)", r.ServerUsPerOpNet)
+			}
 		}
-		fmt.Fprintf(w, "\nGo heap: %s.", mem.HeapSource)
-		if mem.LiveAfter >= 0 {
-			fmt.Fprintf(w, " The server's own count (appconfigd_dataplane_sessions on /metrics): %d sessions before, %d after.", mem.LiveBefore, mem.LiveAfter)
+		errs := fmt.Sprintf("%d / %d", r.Errors, r.OK+r.Errors)
+		if r.Errors > 0 {
+			errs += " (" + benchutil.FmtCounts(r.ErrorsBy) + ")"
 		}
-		if mem.PeakRSS > 0 {
-			fmt.Fprintf(w, " Peak RSS (VmHWM) of the memory-phase server: %.1f MiB.", mib(mem.PeakRSS))
-		}
-		fmt.Fprintln(w)
-		if mem.GCAfter != "" {
-			fmt.Fprintf(w, "\n```\nbefore: %s\nafter:  %s\n```\n", mem.GCBefore, mem.GCAfter)
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %.1f µs |",
+			variantName(r.Variant), r.label(), r.RPS, benchutil.FmtMs(r.P50ms), benchutil.FmtMs(r.P99ms), benchutil.FmtMs(r.MaxMs), errs, r.Conns, serverCPU, serverPer, r.ClientUsPerOp)
+		if withDB {
+			switch {
+			case r.Store == "postgres" && r.DBMeasured:
+				fmt.Fprintf(w, " %.2f cores | %.1f µs |", r.DBCores, r.DBUsPerOp)
+			case r.Store == "postgres":
+				fmt.Fprint(w, " n/a | n/a |")
+			default:
+				fmt.Fprint(w, " — | — |")
+			}
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// reportRatios prints appconfigd against the ceiling, and the store and replica comparisons.
+func reportRatios(w io.Writer, o options, m benchutil.Machine, results []result) {
+	withDB := slices.ContainsFunc(results, func(r result) bool { return r.Store == "postgres" })
+	if rs := ratios(results); len(rs) > 0 {
+		fmt.Fprintf(w, "\n| Variant | Server | appconfigd req/s | ceiling req/s | appconfigd/ceiling | p50 ceiling/appconfigd | server CPU/req ceiling/appconfigd (net of idle) | target ≥ %.0f %% |\n", 100*o.target)
+		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
+		for _, r := range rs {
+			verdict := "met"
+			if r.Ratio < o.target {
+				verdict = "**not met**"
+			}
+			cpu := "n/a"
+			if r.CPURatio > 0 {
+				cpu = fmt.Sprintf("%.0f %%", 100*r.CPURatio)
+				if r.CPURatioNet > 0 {
+					cpu += fmt.Sprintf(" (%.0f %%)", 100*r.CPURatioNet)
+				}
+			}
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | **%.0f %%** | %.0f %% | %s | %s |\n", variantName(r.Variant), r.Server, r.Appconfigd, r.Ceiling, 100*r.Ratio, 100*r.P50Ratio, cpu, verdict)
+		}
+		if withDB {
+			fmt.Fprintln(w, "\n(appconfigd's CPU per request: every replica's, plus the database's on PostgreSQL.)")
+		}
+	}
+	printCompare := func(title string, cs []compare) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s\n\n", title)
+		fmt.Fprintln(w, "| Variant | A | B | A req/s | B req/s | req/s B/A | p50 B/A | p99 B/A | CPU/req A: appconfigd + database | CPU/req B: appconfigd + database | CPU/req B/A | cores in use A → B (servers + database + client) |")
+		fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range cs {
+			fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | **%.2f×** | %.2f× | %.2f× | %.1f + %.1f = %.1f µs | %.1f + %.1f = %.1f µs | **%.2f×** | %.2f → %.2f |\n",
+				variantName(c.Variant), c.A, c.B, c.ARPS, c.BRPS, c.RPSRatio, c.P50Ratio, c.P99Ratio,
+				c.AServerUs, c.ADBUs, c.AServerUs+c.ADBUs, c.BServerUs, c.BDBUs, c.BServerUs+c.BDBUs, c.CPURatio, c.ACores, c.BCores)
+		}
+	}
+	printCompare("PostgreSQL / SQLite (same run):", storeCompare(results))
+	printCompare(fmt.Sprintf("Replicas on one PostgreSQL database, N / 1 (same run; %d cores shared by replicas, database and load generator):", m.NumCPU), replicaCompare(results))
+}
+
+// reportNotes prints what each run prepared beforehand.
+func reportNotes(w io.Writer, results []result) {
+	var notes []string
+	for _, r := range results {
+		if r.PrepRate > 0 {
+			what := "StartConfigurationSession + first poll"
+			if r.Variant == "full" {
+				what = "StartConfigurationSession"
+			}
+			notes = append(notes, fmt.Sprintf("- %s on %s: %d sessions prepared before the run at %.0f/s (%s)", r.Variant, r.label(), r.Sessions, r.PrepRate, what))
+		}
+		if len(r.ReplicaOK) > 1 {
+			parts := make([]string, len(r.ReplicaOK))
+			for i, n := range r.ReplicaOK {
+				parts[i] = strconv.FormatInt(n, 10)
+			}
+			notes = append(notes, fmt.Sprintf("- %s on %s: successful measured polls per replica %s", r.Variant, r.label(), strings.Join(parts, " / ")))
+		}
+		if r.TooEarly > 0 || r.Replaced > 0 {
+			notes = append(notes, fmt.Sprintf("- %s on %s: %d \"Request too early\" answers, %d sessions replaced", r.Variant, r.label(), r.TooEarly, r.Replaced))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	fmt.Fprintln(w)
+}
+
+// reportMemory prints the memory phase.
+func reportMemory(w io.Writer, o options, mem *memResult) {
+	fmt.Fprintf(w, "Memory per live session (appconfigd on %s): %d sessions started and polled once each (%.0f sessions/s), appconfigd --time-scale %g", storeLabel(mem.Store), mem.Sessions, mem.StartRate, mem.TimeScale)
+	if mem.Godebug != "" {
+		fmt.Fprintf(w, ", GODEBUG=%s", mem.Godebug)
+	}
+	fmt.Fprintf(w, "; 'before' = %d sessions; each reading after %s idle\n\n", mem.BaseSessions, mem.Idle)
+	fmt.Fprintf(w, "| Measure | before | after | delta | per session | target < %.0f B |\n", o.memTarget)
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
+	row := func(name string, before, after int64) {
+		per := mem.per(before, after)
+		verdict := "met"
+		if per >= o.memTarget {
+			verdict = "**not met**"
+		}
+		fmt.Fprintf(w, "| %s | %.1f MiB | %.1f MiB | %.1f MiB | **%.0f B** | %s |\n", name, mib(before), mib(after), mib(after-before), per, verdict)
+	}
+	row("Go heap live after GC", mem.HeapBefore, mem.HeapAfter)
+	if !mem.InProcess {
+		row("VmRSS", mem.RSSBefore, mem.RSSAfter)
+		row("RssAnon", mem.RSSAnonBefore, mem.RSSAnonAfter)
+	}
+	fmt.Fprintf(w, "\nGo heap: %s.", mem.HeapSource)
+	if mem.LiveAfter >= 0 {
+		fmt.Fprintf(w, " The server's own count (appconfigd_dataplane_sessions on /metrics): %d sessions before, %d after.", mem.LiveBefore, mem.LiveAfter)
+	}
+	if mem.PeakRSS > 0 {
+		fmt.Fprintf(w, " Peak RSS (VmHWM) of the memory-phase server: %.1f MiB.", mib(mem.PeakRSS))
+	}
+	fmt.Fprintln(w)
+	if mem.GCAfter != "" {
+		fmt.Fprintf(w, "\n```\nbefore: %s\nafter:  %s\n```\n", mem.GCBefore, mem.GCAfter)
+	}
+	fmt.Fprintln(w)
 }
