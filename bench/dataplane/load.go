@@ -212,6 +212,21 @@ type workerStats struct {
 	exhaustedBeforeDone bool
 }
 
+// loadRun is the state runLoad's workers share.
+type loadRun struct {
+	ctx          context.Context
+	pl           []*poller
+	sticky, full bool
+	dialer       *benchutil.CountingDialer
+	pools        [][]*session
+	poolNext     []atomic.Int64 // next unused session of each pool
+	mStart, mEnd time.Time      // the measured period
+	want         int64          // the body length of a good answer
+	onMeasure    func()
+	measureOnce  sync.Once
+	dialsAtStart atomic.Int64 // -1 until the measured period starts
+}
+
 // runLoad drives closed-loop workers over the sessions: warm-up, then the
 // measured period; a request belongs to the period it started in.
 //
@@ -228,20 +243,55 @@ type workerStats struct {
 // pools[w mod len(pl)]) were started there; otherwise (any) its k-th
 // request goes to replica (w+k) mod len(pl), whichever started the session.
 func runLoad(ctx context.Context, pl []*poller, sticky bool, dialer *benchutil.CountingDialer, full bool, sessions []*session, pools [][]*session, workers int, warmup, measure time.Duration, want int64, onMeasure func()) (result, error) {
-	nrep := len(pl)
 	start := time.Now()
-	mStart, mEnd := start.Add(warmup), start.Add(warmup+measure)
-	var measureOnce sync.Once
-	var dialsAtStart atomic.Int64
-	dialsAtStart.Store(-1)
-	poolNext := make([]atomic.Int64, len(pools))
+	l := &loadRun{
+		ctx: ctx, pl: pl, sticky: sticky, full: full, dialer: dialer,
+		pools: pools, poolNext: make([]atomic.Int64, len(pools)),
+		mStart: start.Add(warmup), mEnd: start.Add(warmup + measure),
+		want: want, onMeasure: onMeasure,
+	}
+	l.dialsAtStart.Store(-1)
+	stats := l.runWorkers(workers, sessions)
+	if err := ctx.Err(); err != nil {
+		return result{}, err
+	}
+	res := result{Workers: workers, Sessions: len(sessions), Seconds: measure.Seconds(), ErrorsBy: map[string]int{}, BodyBytes: want, ReplicaOK: make([]int64, len(pl))}
+	if full {
+		res.Sessions = 0
+		for _, p := range pools {
+			res.Sessions += len(p)
+		}
+	}
+	all, exhausted := sumStats(&res, stats)
+	if d := l.dialsAtStart.Load(); d >= 0 {
+		res.Conns = dialer.Dials() - d
+	}
+	res.OK = int64(len(all))
+	if exhausted {
+		return res, fmt.Errorf("the pool of %d new sessions ran out before the end of the measured period (raise -pool)", res.Sessions)
+	}
+	if res.OK == 0 {
+		return res, errors.New("no successful request in the measured period")
+	}
+	slices.Sort(all)
+	res.RPS = float64(res.OK) / measure.Seconds()
+	res.P50ms = benchutil.Ms(benchutil.Percentile(all, 0.50))
+	res.P99ms = benchutil.Ms(benchutil.Percentile(all, 0.99))
+	res.MaxMs = benchutil.Ms(all[len(all)-1])
+	return res, nil
+}
+
+// runWorkers runs the workers until the measured period ends (or the
+// context does) and returns each one's figures. In steady mode, a worker
+// left without sessions does not start.
+func (l *loadRun) runWorkers(workers int, sessions []*session) []*workerStats {
 	stats := make([]*workerStats, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<15), perReplica: make([]int64, nrep)}
+		st := &workerStats{errs: map[string]int{}, lat: make([]time.Duration, 0, 1<<15), perReplica: make([]int64, len(l.pl))}
 		stats[w] = st
 		var mine []*session
-		if !full {
+		if !l.full {
 			for i := w; i < len(sessions); i += workers {
 				mine = append(mine, sessions[i])
 			}
@@ -250,106 +300,134 @@ func runLoad(ctx context.Context, pl []*poller, sticky bool, dialer *benchutil.C
 			}
 		}
 		wg.Add(1)
-		home := w % nrep
 		go func() {
 			defer wg.Done()
-			j, k := 0, 0
-			for ctx.Err() == nil {
-				rep := home
-				if !sticky {
-					rep = (w + k) % nrep
-					k++
-				}
-				p := pl[rep]
-				var s *session
-				if full {
-					pool := pools[home%len(pools)]
-					i := poolNext[home%len(pools)].Add(1) - 1
-					if i >= int64(len(pool)) {
-						st.exhaustedBeforeDone = time.Now().Before(mEnd)
-						return
-					}
-					s = pool[i]
-				} else {
-					s = mine[j]
-					j = (j + 1) % len(mine)
-					if d := time.Until(s.due); d > 0 {
-						st.waits++
-						time.Sleep(d)
-					}
-				}
-				t0 := time.Now()
-				if !t0.Before(mEnd) {
-					return
-				}
-				measured := !t0.Before(mStart)
-				if measured {
-					measureOnce.Do(func() {
-						dialsAtStart.Store(dialer.Dials())
-						onMeasure()
-					})
-				}
-				o := p.poll(ctx, s)
-				lat := time.Since(t0)
-				if ctx.Err() != nil {
-					return
-				}
-				good := o.err == nil && o.status == http.StatusOK && o.bodyLen == want
-				if o.tooEarly {
-					st.tooEarly++
-				}
-				switch {
-				case good && !measured:
-					st.warmOK++
-				case good:
-					st.lat = append(st.lat, lat)
-					st.perReplica[rep]++
-				default:
-					key := "transport"
-					if o.err == nil {
-						key = strconv.Itoa(o.status)
-						if o.status == http.StatusOK {
-							key += " (body " + strconv.FormatInt(o.bodyLen, 10) + " bytes)"
-						} else if o.tooEarly {
-							key += " (too early)"
-						}
-					}
-					if measured {
-						st.nerr++
-						st.errs[key]++
-					}
-					if st.firstError == "" {
-						st.firstError = key
-						if o.err != nil {
-							st.firstError = o.err.Error()
-						}
-					}
-					// A steady session whose token may be spent gets a
-					// replacement (started and primed outside the figures).
-					if !full && !o.tooEarly && (o.err != nil || o.status != http.StatusOK) {
-						if ns, err := p.startSession(ctx); err == nil {
-							p.poll(ctx, ns)
-							*s = *ns
-							st.replaced++
-						}
-					}
-				}
-			}
+			l.work(w, st, mine)
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return result{}, err
+	return stats
+}
+
+// work is worker w's closed loop: pick a replica and a session, poll,
+// record the outcome.
+func (l *loadRun) work(w int, st *workerStats, mine []*session) {
+	nrep := len(l.pl)
+	home := w % nrep
+	j, k := 0, 0
+	for l.ctx.Err() == nil {
+		rep := home
+		if !l.sticky {
+			rep = (w + k) % nrep
+			k++
+		}
+		p := l.pl[rep]
+		var s *session
+		if l.full {
+			if s = l.takeFromPool(home, st); s == nil {
+				return
+			}
+		} else {
+			s = mine[j]
+			j = (j + 1) % len(mine)
+			if d := time.Until(s.due); d > 0 {
+				st.waits++
+				time.Sleep(d)
+			}
+		}
+		t0 := time.Now()
+		if !t0.Before(l.mEnd) {
+			return
+		}
+		measured := !t0.Before(l.mStart)
+		if measured {
+			l.measureOnce.Do(func() {
+				l.dialsAtStart.Store(l.dialer.Dials())
+				l.onMeasure()
+			})
+		}
+		o := p.poll(l.ctx, s)
+		lat := time.Since(t0)
+		if l.ctx.Err() != nil {
+			return
+		}
+		l.record(st, p, s, rep, o, lat, measured)
 	}
-	res := result{Workers: workers, Sessions: len(sessions), Seconds: measure.Seconds(), ErrorsBy: map[string]int{}, BodyBytes: want, ReplicaOK: make([]int64, nrep)}
-	if full {
-		res.Sessions = 0
-		for _, p := range pools {
-			res.Sessions += len(p)
+}
+
+// takeFromPool returns the next never-polled session of the home
+// replica's pool, or nil when the pool is used up (noting whether that
+// happened before the end of the measured period).
+func (l *loadRun) takeFromPool(home int, st *workerStats) *session {
+	pool := l.pools[home%len(l.pools)]
+	i := l.poolNext[home%len(l.pools)].Add(1) - 1
+	if i >= int64(len(pool)) {
+		st.exhaustedBeforeDone = time.Now().Before(l.mEnd)
+		return nil
+	}
+	return pool[i]
+}
+
+// record counts one poll of s on replica rep: a good answer's latency
+// (measured period) or warm-up success, else the error.
+func (l *loadRun) record(st *workerStats, p *poller, s *session, rep int, o pollOutcome, lat time.Duration, measured bool) {
+	good := o.err == nil && o.status == http.StatusOK && o.bodyLen == l.want
+	if o.tooEarly {
+		st.tooEarly++
+	}
+	switch {
+	case good && !measured:
+		st.warmOK++
+	case good:
+		st.lat = append(st.lat, lat)
+		st.perReplica[rep]++
+	default:
+		l.recordError(st, p, s, o, measured)
+	}
+}
+
+// recordError counts a bad answer (errors count in the measured period
+// only) and replaces a steady session whose token may be spent.
+func (l *loadRun) recordError(st *workerStats, p *poller, s *session, o pollOutcome, measured bool) {
+	key := errorKey(o)
+	if measured {
+		st.nerr++
+		st.errs[key]++
+	}
+	if st.firstError == "" {
+		st.firstError = key
+		if o.err != nil {
+			st.firstError = o.err.Error()
 		}
 	}
-	var all []time.Duration
-	exhausted := false
+	// A steady session whose token may be spent gets a replacement
+	// (started and primed outside the figures).
+	if !l.full && !o.tooEarly && (o.err != nil || o.status != http.StatusOK) {
+		if ns, err := p.startSession(l.ctx); err == nil {
+			p.poll(l.ctx, ns)
+			*s = *ns
+			st.replaced++
+		}
+	}
+}
+
+// errorKey names a bad answer for the ErrorsBy counts.
+func errorKey(o pollOutcome) string {
+	if o.err != nil {
+		return "transport"
+	}
+	key := strconv.Itoa(o.status)
+	if o.status == http.StatusOK {
+		key += " (body " + strconv.FormatInt(o.bodyLen, 10) + " bytes)"
+	} else if o.tooEarly {
+		key += " (too early)"
+	}
+	return key
+}
+
+// sumStats adds the workers' counts into res and returns every measured
+// latency and whether a worker ran out of pool before the end.
+func sumStats(res *result, stats []*workerStats) (all []time.Duration, exhausted bool) {
 	for _, st := range stats {
 		all = append(all, st.lat...)
 		res.Errors += st.nerr
@@ -368,20 +446,5 @@ func runLoad(ctx context.Context, pl []*poller, sticky bool, dialer *benchutil.C
 			res.FirstError = st.firstError
 		}
 	}
-	if d := dialsAtStart.Load(); d >= 0 {
-		res.Conns = dialer.Dials() - d
-	}
-	res.OK = int64(len(all))
-	if exhausted {
-		return res, fmt.Errorf("the pool of %d new sessions ran out before the end of the measured period (raise -pool)", res.Sessions)
-	}
-	if res.OK == 0 {
-		return res, errors.New("no successful request in the measured period")
-	}
-	slices.Sort(all)
-	res.RPS = float64(res.OK) / measure.Seconds()
-	res.P50ms = benchutil.Ms(benchutil.Percentile(all, 0.50))
-	res.P99ms = benchutil.Ms(benchutil.Percentile(all, 0.99))
-	res.MaxMs = benchutil.Ms(all[len(all)-1])
-	return res, nil
+	return all, exhausted
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -541,94 +542,30 @@ func fmtCores(c float64, ok bool) string {
 func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target, variant string, size int, steadyTotal int64, idleCores float64) (result, error) {
 	client, dialer := benchutil.NewClient(o.workers)
 	defer client.CloseIdleConnections()
-	var minGap time.Duration
-	if t.name == "appconfigd" {
-		minGap = time.Duration(float64(minPollSeconds)/o.timeScale*float64(time.Second)) + 200*time.Microsecond
-	}
-	pl := make([]*poller, len(t.replicas))
-	for i, r := range t.replicas {
-		pl[i] = &poller{t: t, base: r.base, client: client, signer: sig, minGap: minGap}
-	}
+	pl := newPollers(o, sig, t, client)
 	nrep := len(pl)
-	// Worker w belongs to replica w mod nrep; so do its sessions.
-	workersOn := make([]int, nrep)
-	for w := range o.workers {
-		workersOn[w%nrep]++
-	}
 	full := variant == "full"
-	var sessions []*session
-	var pools [][]*session
-	var want int64
-	var err error
 	prep := time.Now()
-	prepared := 0
-	if full {
-		n := o.pool
-		if n == 0 {
-			n = 300000
-			if steadyTotal > 0 {
-				n = int(math.Ceil(1.3*float64(steadyTotal))) + o.workers
-			}
-		}
-		want = int64(size)
-		if t.name == "ceiling" {
-			// The ceiling keeps no sessions: its initial tokens are any
-			// token starting with 'I', made here rather than over HTTP.
-			pool := make([]*session, n)
-			for i := range pool {
-				pool[i] = &session{token: fmt.Sprintf("I%0149d", i)}
-			}
-			pools = [][]*session{pool}
-		} else {
-			// One pool per replica, in proportion to its workers.
-			logf("%s: starting a pool of %d new sessions", t.label(), n)
-			for r := range nrep {
-				k := (n*workersOn[r] + o.workers - 1) / o.workers
-				pool, err := startSessions(ctx, func(int) *poller { return pl[r] }, k, o.workers, false, 0)
-				if err != nil {
-					return result{}, fmt.Errorf("sessions: %w", err)
-				}
-				pools = append(pools, pool)
-				prepared += k
-			}
-		}
-	} else {
-		logf("%s: starting and priming %d sessions", t.label(), o.sessions)
-		// Session i is polled by worker i mod workers, so it starts on
-		// that worker's replica.
-		sessions, err = startSessions(ctx, func(i int) *poller { return pl[(i%o.workers)%nrep] }, o.sessions, o.workers, true, int64(size))
-		prepared = len(sessions)
-	}
+	ss, err := prepareSessions(ctx, o, t, pl, full, size, steadyTotal)
 	if err != nil {
 		return result{}, fmt.Errorf("sessions: %w", err)
 	}
 	prepRate := 0.0
 	if !(full && t.name == "ceiling") {
-		prepRate = float64(prepared) / time.Since(prep).Seconds()
-		logf("  %d sessions in %.1f s", prepared, time.Since(prep).Seconds())
+		prepRate = float64(ss.prepared) / time.Since(prep).Seconds()
+		logf("  %d sessions in %.1f s", ss.prepared, time.Since(prep).Seconds())
 	}
-	nsess := len(sessions)
-	for _, p := range pools {
-		nsess += len(p)
-	}
-	logf("%s on %s: %d workers, %d sessions, %v warm-up, %v measured", variant, t.label(), o.workers, nsess, o.warmup, o.duration)
-	var prof *benchutil.Profile
-	if o.cpuProfile != "" && t.name == "appconfigd" {
-		name := o.cpuProfile + "." + variant
-		if len(o.stores) > 1 {
-			name += "." + t.store
-		}
-		var err error
-		if prof, err = benchutil.NewProfile(name); err != nil {
-			return result{}, err
-		}
+	logf("%s on %s: %d workers, %d sessions, %v warm-up, %v measured", variant, t.label(), o.workers, ss.count(), o.warmup, o.duration)
+	prof, err := variantProfile(o, t, variant)
+	if err != nil {
+		return result{}, err
 	}
 	var cpu0 cpuSample
 	onMeasure := func() {
 		cpu0 = sampleCPU(t)
 		prof.Start()
 	}
-	r, err := runLoad(ctx, pl, o.sticky, dialer, full, sessions, pools, o.workers, o.warmup, o.duration, want, onMeasure)
+	r, err := runLoad(ctx, pl, o.sticky, dialer, full, ss.steady, ss.pools, o.workers, o.warmup, o.duration, ss.want, onMeasure)
 	cpu1 := sampleCPU(t)
 	prof.Stop()
 	r.Variant, r.Server, r.Store, r.Replicas, r.PrepRate = variant, t.name, t.store, nrep, prepRate
@@ -638,33 +575,147 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 			r.Affinity = "sticky"
 		}
 	}
-	if n := r.OK + r.Errors; n > 0 && !cpu0.at.IsZero() {
-		wall := cpu1.at.Sub(cpu0.at).Seconds()
-		if cpu0.serverOK && cpu1.serverOK {
-			d := (cpu1.server - cpu0.server).Seconds()
-			r.ServerCores, r.ServerUsPerOp = d/wall, d*1e6/float64(n)
-			if t.name == "appconfigd" && idleCores > 0 {
-				r.ServerUsPerOpNet = (d - idleCores*wall) * 1e6 / float64(n)
-			}
-			if nrep > 1 {
-				for i := range cpu1.replicas {
-					r.ReplicaCores = append(r.ReplicaCores, (cpu1.replicas[i]-cpu0.replicas[i]).Seconds()/wall)
-				}
-			}
-		}
-		if cpu0.dbOK && cpu1.dbOK {
-			d := (cpu1.db - cpu0.db).Seconds()
-			r.DBMeasured, r.DBCores, r.DBUsPerOp = true, d/wall, d*1e6/float64(n)
-		}
-		d := (cpu1.self - cpu0.self).Seconds()
-		r.ClientCores, r.ClientUsPerOp = d/wall, d*1e6/float64(n)
-	}
+	addCPU(&r, t, cpu0, cpu1, idleCores)
 	if nrep == 1 {
 		r.ReplicaOK = nil
 	}
 	if err != nil {
 		return r, fmt.Errorf("%w (errors: %s; first: %s)", err, benchutil.FmtCounts(r.ErrorsBy), r.FirstError)
 	}
+	logResult(r)
+	return r, nil
+}
+
+// newPollers makes one poller per replica of t, sharing client. Against
+// appconfigd, a session waits its minimum poll interval (scaled to wall
+// time) between polls.
+func newPollers(o options, sig benchutil.Signer, t *target, client *http.Client) []*poller {
+	var minGap time.Duration
+	if t.name == "appconfigd" {
+		minGap = time.Duration(float64(minPollSeconds)/o.timeScale*float64(time.Second)) + 200*time.Microsecond
+	}
+	pl := make([]*poller, len(t.replicas))
+	for i, r := range t.replicas {
+		pl[i] = &poller{t: t, base: r.base, client: client, signer: sig, minGap: minGap}
+	}
+	return pl
+}
+
+// sessionSet is what a variant runs on: steady's started and primed
+// sessions, or full's pools of never-polled ones (one per replica).
+type sessionSet struct {
+	steady   []*session
+	pools    [][]*session
+	want     int64 // the body length of a good answer (steady: 0)
+	prepared int   // sessions started over HTTP
+}
+
+func (s sessionSet) count() int {
+	n := len(s.steady)
+	for _, p := range s.pools {
+		n += len(p)
+	}
+	return n
+}
+
+// prepareSessions starts the sessions a variant needs on t's replicas.
+func prepareSessions(ctx context.Context, o options, t *target, pl []*poller, full bool, size int, steadyTotal int64) (sessionSet, error) {
+	if full {
+		return preparePools(ctx, o, t, pl, size, steadyTotal)
+	}
+	logf("%s: starting and priming %d sessions", t.label(), o.sessions)
+	// Session i is polled by worker i mod workers, so it starts on that
+	// worker's replica.
+	nrep := len(pl)
+	sessions, err := startSessions(ctx, func(i int) *poller { return pl[(i%o.workers)%nrep] }, o.sessions, o.workers, true, int64(size))
+	return sessionSet{steady: sessions, prepared: len(sessions)}, err
+}
+
+// preparePools makes full's pools of new sessions: -pool of them, or
+// by default 1.3 times what the steady variant served plus one per
+// worker (300000 without a steady figure).
+func preparePools(ctx context.Context, o options, t *target, pl []*poller, size int, steadyTotal int64) (sessionSet, error) {
+	n := o.pool
+	if n == 0 {
+		n = 300000
+		if steadyTotal > 0 {
+			n = int(math.Ceil(1.3*float64(steadyTotal))) + o.workers
+		}
+	}
+	ss := sessionSet{want: int64(size)}
+	if t.name == "ceiling" {
+		// The ceiling keeps no sessions: its initial tokens are any
+		// token starting with 'I', made here rather than over HTTP.
+		pool := make([]*session, n)
+		for i := range pool {
+			pool[i] = &session{token: fmt.Sprintf("I%0149d", i)}
+		}
+		ss.pools = [][]*session{pool}
+		return ss, nil
+	}
+	// One pool per replica, in proportion to its workers (worker w
+	// belongs to replica w mod nrep).
+	nrep := len(pl)
+	workersOn := make([]int, nrep)
+	for w := range o.workers {
+		workersOn[w%nrep]++
+	}
+	logf("%s: starting a pool of %d new sessions", t.label(), n)
+	for r := range nrep {
+		k := (n*workersOn[r] + o.workers - 1) / o.workers
+		pool, err := startSessions(ctx, func(int) *poller { return pl[r] }, k, o.workers, false, 0)
+		if err != nil {
+			return ss, err
+		}
+		ss.pools = append(ss.pools, pool)
+		ss.prepared += k
+	}
+	return ss, nil
+}
+
+// variantProfile opens the CPU profile file for a variant on appconfigd
+// when -cpuprofile is set; nil (a no-op Profile) otherwise.
+func variantProfile(o options, t *target, variant string) (*benchutil.Profile, error) {
+	if o.cpuProfile == "" || t.name != "appconfigd" {
+		return nil, nil
+	}
+	name := o.cpuProfile + "." + variant
+	if len(o.stores) > 1 {
+		name += "." + t.store
+	}
+	return benchutil.NewProfile(name)
+}
+
+// addCPU fills r's CPU figures (server, replicas, database, this
+// process) from the samples around the measured period.
+func addCPU(r *result, t *target, cpu0, cpu1 cpuSample, idleCores float64) {
+	n := r.OK + r.Errors
+	if n == 0 || cpu0.at.IsZero() {
+		return
+	}
+	wall := cpu1.at.Sub(cpu0.at).Seconds()
+	if cpu0.serverOK && cpu1.serverOK {
+		d := (cpu1.server - cpu0.server).Seconds()
+		r.ServerCores, r.ServerUsPerOp = d/wall, d*1e6/float64(n)
+		if t.name == "appconfigd" && idleCores > 0 {
+			r.ServerUsPerOpNet = (d - idleCores*wall) * 1e6 / float64(n)
+		}
+		if r.Replicas > 1 {
+			for i := range cpu1.replicas {
+				r.ReplicaCores = append(r.ReplicaCores, (cpu1.replicas[i]-cpu0.replicas[i]).Seconds()/wall)
+			}
+		}
+	}
+	if cpu0.dbOK && cpu1.dbOK {
+		d := (cpu1.db - cpu0.db).Seconds()
+		r.DBMeasured, r.DBCores, r.DBUsPerOp = true, d/wall, d*1e6/float64(n)
+	}
+	d := (cpu1.self - cpu0.self).Seconds()
+	r.ClientCores, r.ClientUsPerOp = d/wall, d*1e6/float64(n)
+}
+
+// logResult logs one variant's figures.
+func logResult(r result) {
 	serverCPU := "server CPU n/a"
 	if r.ServerUsPerOp > 0 {
 		serverCPU = fmt.Sprintf("server CPU %.2f cores (%.1f µs/req)", r.ServerCores, r.ServerUsPerOp)
@@ -674,10 +725,9 @@ func runVariant(ctx context.Context, o options, sig benchutil.Signer, t *target,
 	}
 	logf("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors, %d too early, %d paced waits, %d new connections, %s, client CPU %.2f cores (%.1f µs/req)",
 		r.RPS, r.P50ms, r.P99ms, r.Errors, r.TooEarly, r.PacedWaits, r.Conns, serverCPU, r.ClientCores, r.ClientUsPerOp)
-	if nrep > 1 {
+	if r.Replicas > 1 {
 		logf("  per replica: polls %v, cores %.2f", r.ReplicaOK, r.ReplicaCores)
 	}
-	return r, nil
 }
 
 // runMemory starts a fresh appconfigd (gctrace on), deploys the

@@ -27,16 +27,51 @@ func vanillaRequest() *http.Request {
 	}
 }
 
+// The get-vanilla request's credential and signature, for the cases
+// below that edit them.
+const (
+	vanillaCred = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
+	vanillaSig  = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+)
+
+// malformedCase is the get-vanilla request with one edit, and the error
+// Verify must return for it.
+type malformedCase struct {
+	name   string
+	edit   func(r *http.Request)
+	code   string
+	status int
+	msg    string // substring
+}
+
 func TestVerifyMalformed(t *testing.T) {
-	const cred = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
-	const sig = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
-	tests := []struct {
-		name   string
-		edit   func(r *http.Request)
-		code   string
-		status int
-		msg    string // substring
-	}{
+	var tests []malformedCase
+	tests = append(tests, malformedAuthorizationCases()...)
+	tests = append(tests, malformedScopeCases()...)
+	tests = append(tests, malformedSignatureCases()...)
+	tests = append(tests, malformedPresignedCases()...)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := vanillaRequest()
+			if _, err := suiteVerifier().Verify(r, emptySHA256); err != nil {
+				t.Fatalf("baseline: %v", err)
+			}
+			r = vanillaRequest()
+			tc.edit(r)
+			_, err := suiteVerifier().Verify(r, emptySHA256)
+			ae := wantAuthError(t, err, tc.code, tc.status)
+			if !strings.Contains(ae.Message, tc.msg) {
+				t.Errorf("message %q does not contain %q", ae.Message, tc.msg)
+			}
+		})
+	}
+}
+
+// malformedAuthorizationCases break the Authorization header's form:
+// its algorithm, elements and count.
+func malformedAuthorizationCases() []malformedCase {
+	const cred, sig = vanillaCred, vanillaSig
+	return []malformedCase{
 		{
 			name: "algorithm only",
 			edit: func(r *http.Request) { r.Header.Set("Authorization", "AWS4-HMAC-SHA256") },
@@ -89,6 +124,12 @@ func TestVerifyMalformed(t *testing.T) {
 			edit: func(r *http.Request) { r.Header.Add("Authorization", vanillaAuthz) },
 			code: CodeIncompleteSignature, status: 400,
 		},
+	}
+}
+
+// malformedScopeCases break the credential scope or the request date.
+func malformedScopeCases() []malformedCase {
+	return []malformedCase{
 		{
 			name: "credential with four elements",
 			edit: func(r *http.Request) {
@@ -136,6 +177,14 @@ func TestVerifyMalformed(t *testing.T) {
 			edit: func(r *http.Request) { r.Header.Set("X-Amz-Date", "2015-08-30T12:36:00Z") },
 			code: CodeIncompleteSignature, status: 400, msg: "ISO-8601 'basic format'",
 		},
+	}
+}
+
+// malformedSignatureCases break the signed headers, the access key or
+// the signature, or leave out authentication altogether.
+func malformedSignatureCases() []malformedCase {
+	const sig = vanillaSig
+	return []malformedCase{
 		{
 			name: "host not signed",
 			edit: func(r *http.Request) {
@@ -183,6 +232,13 @@ func TestVerifyMalformed(t *testing.T) {
 			edit: func(r *http.Request) { r.Header.Del("Authorization") },
 			code: CodeMissingAuthenticationToken, status: 403, msg: msgMissingAuthenticationToken,
 		},
+	}
+}
+
+// malformedPresignedCases break a presigned URL's query parameters.
+func malformedPresignedCases() []malformedCase {
+	const cred, sig = vanillaCred, vanillaSig
+	return []malformedCase{
 		{
 			name: "presigned missing pieces",
 			edit: func(r *http.Request) {
@@ -212,21 +268,6 @@ func TestVerifyMalformed(t *testing.T) {
 			},
 			code: CodeIncompleteSignature, status: 400, msg: "X-Amz-Expires",
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := vanillaRequest()
-			if _, err := suiteVerifier().Verify(r, emptySHA256); err != nil {
-				t.Fatalf("baseline: %v", err)
-			}
-			r = vanillaRequest()
-			tc.edit(r)
-			_, err := suiteVerifier().Verify(r, emptySHA256)
-			ae := wantAuthError(t, err, tc.code, tc.status)
-			if !strings.Contains(ae.Message, tc.msg) {
-				t.Errorf("message %q does not contain %q", ae.Message, tc.msg)
-			}
-		})
 	}
 }
 

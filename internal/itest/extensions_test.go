@@ -29,12 +29,26 @@ func action(name, uri string) []types.Action {
 	return []types.Action{{Name: aws.String(name), Uri: aws.String(uri)}}
 }
 
+// auditHook is the webhook of TestExtensionOperations' extension (never
+// called: no deployment runs there).
+const auditHook = "https://hooks.example.com/appconfig"
+
 func TestExtensionOperations(t *testing.T) {
 	s, _ := fakeServer(t)
 	c := s.Client()
-	hook := "https://hooks.example.com/appconfig"
+	created := createAuditExtension(t, c)
+	checkExtensionDefinitionRules(t, c)
+	awsArn := checkExtensionList(t, c, created)
+	a := checkExtensionAssociations(t, c, created, awsArn)
+	checkExtensionDeletion(t, c, a)
+}
+
+// createAuditExtension creates the "audit" extension in two versions
+// (a new version needs the latest number), reads them by name, id and
+// ARN, and edits version 1. It returns version 1.
+func createAuditExtension(t *testing.T, c *sdk.Client) *sdk.CreateExtensionOutput {
 	created, err := c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), Description: aws.String("v1"),
-		Actions:    map[string][]types.Action{"ON_DEPLOYMENT_COMPLETE": action("notify", hook)},
+		Actions:    map[string][]types.Action{"ON_DEPLOYMENT_COMPLETE": action("notify", auditHook)},
 		Parameters: map[string]types.Parameter{"channel": {Required: true}, "ticket": {Dynamic: true}},
 		Tags:       map[string]string{"team": "ops"}})
 	if err != nil {
@@ -45,12 +59,12 @@ func TestExtensionOperations(t *testing.T) {
 		t.Fatalf("created %+v", created)
 	}
 	// Same name: a new version needs the latest number.
-	_, err = c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}})
+	_, err = c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}})
 	WantError(t, err, "ConflictException", 409)
-	_, err = c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), LatestVersionNumber: aws.Int32(7), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}})
+	_, err = c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), LatestVersionNumber: aws.Int32(7), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}})
 	WantError(t, err, "ConflictException", 409)
 	v2, err := c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("audit"), LatestVersionNumber: aws.Int32(1), Description: aws.String("v2"),
-		Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}})
+		Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}})
 	if err != nil || v2.VersionNumber != 2 || aws.ToString(v2.Id) != id {
 		t.Fatalf("v2 %+v %v", v2, err)
 	}
@@ -75,24 +89,36 @@ func TestExtensionOperations(t *testing.T) {
 	if err != nil || upd.VersionNumber != 1 || aws.ToString(upd.Description) != "edited" || len(upd.Actions) != 1 {
 		t.Fatalf("update %+v %v", upd, err)
 	}
-	// Definition rules.
+	return created
+}
+
+// checkExtensionDefinitionRules creates extensions AWS refuses (bad URI,
+// parameter both required and dynamic, AWS. prefix, unknown action point,
+// two actions on one point, a slash in the name).
+func checkExtensionDefinitionRules(t *testing.T, c *sdk.Client) {
 	for _, bad := range []*sdk.CreateExtensionInput{
 		{Name: aws.String("x"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", "ftp://nope")}},
-		{Name: aws.String("x"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}, Parameters: map[string]types.Parameter{"p": {Required: true, Dynamic: true}}},
-		{Name: aws.String("AWS.Mine"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}},
-		{Name: aws.String("x"), Actions: map[string][]types.Action{"WHENEVER": action("a", hook)}},
-		{Name: aws.String("x"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": append(action("a", hook), action("b", hook)...)}},
-		{Name: aws.String("x/y"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", hook)}},
+		{Name: aws.String("x"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}, Parameters: map[string]types.Parameter{"p": {Required: true, Dynamic: true}}},
+		{Name: aws.String("AWS.Mine"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}},
+		{Name: aws.String("x"), Actions: map[string][]types.Action{"WHENEVER": action("a", auditHook)}},
+		{Name: aws.String("x"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": append(action("a", auditHook), action("b", auditHook)...)}},
+		{Name: aws.String("x/y"), Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": action("a", auditHook)}},
 	} {
 		_, err := c.CreateExtension(ctx, bad)
 		WantError(t, err, "BadRequestException", 400)
 	}
+}
+
+// checkExtensionList lists the account's extensions and AWS's, reads and
+// refuses to change AWS's, and reads the tags of version 1 (created). It
+// returns the ARN of AWS's SQS notification extension.
+func checkExtensionList(t *testing.T, c *sdk.Client, created *sdk.CreateExtensionOutput) (awsArn string) {
+	id := aws.ToString(created.Id)
 	// The list has the account's extensions, then AWS's; ?name= filters.
 	list, err := c.ListExtensions(ctx, &sdk.ListExtensionsInput{})
 	if err != nil || len(list.Items) != 6 || aws.ToString(list.Items[0].Id) != id || list.Items[0].VersionNumber != 2 {
 		t.Fatalf("list %+v %v", list, err)
 	}
-	var awsArn string
 	for _, e := range list.Items[1:] {
 		if !strings.HasPrefix(aws.ToString(e.Id), "AWS.AppConfig.") || !strings.Contains(aws.ToString(e.Arn), "::extension/AWS.AppConfig.") {
 			t.Fatalf("AWS-authored entry %+v", e)
@@ -135,13 +161,27 @@ func TestExtensionOperations(t *testing.T) {
 	if err != nil || tags.Tags["team"] != "ops" {
 		t.Fatalf("extension tags %v %v", tags, err)
 	}
+	return awsArn
+}
 
-	// Associations.
+// extAssociations is what checkExtensionAssociations made: an
+// application and its environment, the audit extension's association
+// with the application and the SQS extension's with the environment.
+type extAssociations struct {
+	app        string
+	env        *sdk.CreateEnvironmentOutput
+	assoc, sqs *sdk.CreateExtensionAssociationOutput
+}
+
+// checkExtensionAssociations associates extensions with an application
+// and an environment, checking parameters, notification targets, updates
+// and the list filters.
+func checkExtensionAssociations(t *testing.T, c *sdk.Client, created *sdk.CreateExtensionOutput, awsArn string) extAssociations {
 	app := aws.ToString(mustApp(t, c, "app").Id)
 	env, _ := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(app), Name: aws.String("prod")})
 	appArn := "arn:aws:appconfig:us-east-1:123456789012:application/" + app
 	envArn := appArn + "/environment/" + aws.ToString(env.Id)
-	_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("audit"), ExtensionVersionNumber: aws.Int32(1), ResourceIdentifier: aws.String(appArn)})
+	_, err := c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("audit"), ExtensionVersionNumber: aws.Int32(1), ResourceIdentifier: aws.String(appArn)})
 	WantError(t, err, "BadRequestException", 400) // "channel" is required
 	_, err = c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: aws.String("audit"), ExtensionVersionNumber: aws.Int32(1), ResourceIdentifier: aws.String(appArn),
 		Parameters: map[string]string{"channel": "#ops", "mystery": "1"}})
@@ -202,8 +242,15 @@ func TestExtensionOperations(t *testing.T) {
 			t.Fatalf("list %+v: %d items, %v", tc.in, len(out.Items), err)
 		}
 	}
+	return extAssociations{app: app, env: env, assoc: assoc, sqs: sqs}
+}
+
+// checkExtensionDeletion deletes extension versions (not one in use) and
+// associations, and an environment with its associations.
+func checkExtensionDeletion(t *testing.T, c *sdk.Client, a extAssociations) {
+	app, env, assoc, sqs := a.app, a.env, a.assoc, a.sqs
 	// An extension version in use cannot be deleted.
-	_, err = c.DeleteExtension(ctx, &sdk.DeleteExtensionInput{ExtensionIdentifier: aws.String("audit"), VersionNumber: aws.Int32(1)})
+	_, err := c.DeleteExtension(ctx, &sdk.DeleteExtensionInput{ExtensionIdentifier: aws.String("audit"), VersionNumber: aws.Int32(1)})
 	WantError(t, err, "BadRequestException", 400)
 	if _, err := c.DeleteExtension(ctx, &sdk.DeleteExtensionInput{ExtensionIdentifier: aws.String("audit")}); err != nil {
 		t.Fatalf("delete highest (unused) version: %v", err)

@@ -77,52 +77,8 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 			}
 		}
 	}
-	// Queues with a zero visibility timeout, messages deduplicated and
-	// deleted: a receive answer lost and retried by the SDK must not hide a
-	// message for moto's default 30 s. Delivery is at least once, so an
-	// event sent twice (appconfigd's send retried) counts once: messages
-	// are told apart by the event's InvocationId (in the body, or in an
-	// EventBridge event's detail), else by MessageId.
-	eventKey := func(m string, messageID string) string {
-		var ev struct {
-			InvocationID string `json:"InvocationId"`
-			Detail       struct {
-				InvocationID string `json:"InvocationId"`
-			} `json:"detail"`
-		}
-		if json.Unmarshal([]byte(m), &ev) == nil {
-			if ev.InvocationID != "" {
-				return ev.InvocationID
-			}
-			if ev.Detail.InvocationID != "" {
-				return ev.Detail.InvocationID
-			}
-		}
-		return messageID
-	}
-	receive := func(url string, want int) []string {
-		var bodies []string
-		seen := map[string]bool{}
-		deadline := time.Now().Add(30 * time.Second)
-		for len(bodies) < want && time.Now().Before(deadline) {
-			out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out.Messages {
-				if id := eventKey(aws.ToString(m.Body), aws.ToString(m.MessageId)); !seen[id] {
-					seen[id] = true
-					bodies = append(bodies, aws.ToString(m.Body))
-				}
-				if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return bodies
-	}
 	var types []string
-	for _, b := range receive(directURL, 2) {
+	for _, b := range receiveEvents(t, q, directURL, 2) {
 		var ev map[string]any
 		if err := json.Unmarshal([]byte(b), &ev); err != nil {
 			t.Fatalf("SQS message %q: %v", b, err)
@@ -137,7 +93,7 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 		t.Fatalf("SQS received %v", types)
 	}
 	var detailTypes []string
-	for _, b := range receive(busURL, 2) {
+	for _, b := range receiveEvents(t, q, busURL, 2) {
 		var ev struct {
 			Source     string         `json:"source"`
 			DetailType string         `json:"detail-type"`
@@ -156,4 +112,56 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 	if fmt.Sprint(detailTypes) != "[On Deployment Complete On Deployment Start]" {
 		t.Fatalf("EventBridge delivered %v", detailTypes)
 	}
+}
+
+// receiveEvents receives want distinct events from the queue at url,
+// or what arrived within 30 s.
+//
+// Queues with a zero visibility timeout, messages deduplicated and
+// deleted: a receive answer lost and retried by the SDK must not hide a
+// message for moto's default 30 s. Delivery is at least once, so an
+// event sent twice (appconfigd's send retried) counts once: messages
+// are told apart by the event's InvocationId (in the body, or in an
+// EventBridge event's detail), else by MessageId.
+func receiveEvents(t *testing.T, q *sqs.Client, url string, want int) []string {
+	var bodies []string
+	seen := map[string]bool{}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(bodies) < want && time.Now().Before(deadline) {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			if id := eventKey(aws.ToString(m.Body), aws.ToString(m.MessageId)); !seen[id] {
+				seen[id] = true
+				bodies = append(bodies, aws.ToString(m.Body))
+			}
+			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return bodies
+}
+
+// eventKey tells delivered events apart: by the event's InvocationId
+// (in an SQS message's body, or in an EventBridge event's detail), else
+// by the message's MessageId.
+func eventKey(m string, messageID string) string {
+	var ev struct {
+		InvocationID string `json:"InvocationId"`
+		Detail       struct {
+			InvocationID string `json:"InvocationId"`
+		} `json:"detail"`
+	}
+	if json.Unmarshal([]byte(m), &ev) == nil {
+		if ev.InvocationID != "" {
+			return ev.InvocationID
+		}
+		if ev.Detail.InvocationID != "" {
+			return ev.Detail.InvocationID
+		}
+	}
+	return messageID
 }

@@ -26,6 +26,24 @@ func TestConfigurationSources(t *testing.T) {
 	moto := StartMoto(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	src := seedSources(t, moto)
+	a := newSourcedApp(t, moto)
+	checkSourcesServed(t, a, src)
+	checkSourceSnapshotAndErrors(t, a, src)
+	checkSourceValidatorsAndLimits(t, a, src)
+}
+
+// sources is what seedSources put in moto_server.
+type sources struct {
+	s3c        *s3.Client
+	putObject  func(body string) string // a new version of s3://cfg-bucket/app/settings.json
+	s3v1, s3v2 string                   // its first two versions
+	secret     *secretsmanager.CreateSecretOutput
+}
+
+// seedSources fills moto_server with a configuration in each kind of
+// source.
+func seedSources(t *testing.T, moto string) sources {
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	s3c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto), Credentials: creds, UsePathStyle: true})
 	ssmc := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto), Credentials: creds})
@@ -69,7 +87,24 @@ func TestConfigurationSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sources{s3c: s3c, putObject: putObject, s3v1: s3v1, s3v2: s3v2, secret: secret}
+}
 
+// sourcedApp is an application "sourced" with environment "prod" on a
+// server (fake clock) that reads sources from moto_server.
+type sourcedApp struct {
+	c   *sdk.Client
+	app string
+	// profile creates a configuration profile for a source.
+	profile func(name, uri string, validators ...types.Validator) string
+	// deploy deploys a version of a profile all at once and lets the
+	// deployment finish.
+	deploy func(prof, version string) (*sdk.StartDeploymentOutput, error)
+	// served is what a new session on a profile is served.
+	served func(prof string) poll
+}
+
+func newSourcedApp(t *testing.T, moto string) sourcedApp {
 	s, fake := fakeServer(t, func(c *server.Config) {
 		c.S3Endpoint, c.SSMEndpoint, c.SecretsManagerEndpoint = moto, moto, moto
 	})
@@ -105,7 +140,14 @@ func TestConfigurationSources(t *testing.T) {
 		}
 		return getLatest(t, s.URL, tok)
 	}
+	return sourcedApp{c: c, app: app, profile: profile, deploy: deploy, served: served}
+}
 
+// checkSourcesServed deploys a configuration from each kind of source and
+// checks what clients are served and its content type.
+func checkSourcesServed(t *testing.T, a sourcedApp, src sources) {
+	profile, deploy, served := a.profile, a.deploy, a.served
+	s3v1, secret := src.s3v1, src.secret
 	for _, tc := range []struct {
 		name, uri, version, body, ctype string
 	}{
@@ -129,7 +171,13 @@ func TestConfigurationSources(t *testing.T) {
 			t.Errorf("%s: served %d %q %s, want %q %s", tc.name, p.status, p.ctype, p.body, tc.ctype, tc.body)
 		}
 	}
+}
 
+// checkSourceSnapshotAndErrors checks that a deployment keeps its
+// snapshot of the source, and that errors name the source.
+func checkSourceSnapshotAndErrors(t *testing.T, a sourcedApp, src sources) {
+	c, app, profile, deploy, served := a.c, a.app, a.profile, a.deploy, a.served
+	putObject, s3v2 := src.putObject, src.s3v2
 	// The deployment keeps its snapshot: a change at the source is not
 	// served until it is deployed.
 	putObject(`{"from":"s3","v":3}`)
@@ -145,7 +193,7 @@ func TestConfigurationSources(t *testing.T) {
 
 	// Errors name the source: a missing version is a 404, a parameter
 	// version that is not a number a 400.
-	_, err = deploy(profileID(t, c, app, "s3"), "no-such-version")
+	_, err := deploy(profileID(t, c, app, "s3"), "no-such-version")
 	WantError(t, err, "ResourceNotFoundException", 404)
 	if !strings.Contains(err.Error(), "s3://cfg-bucket/app/settings.json") {
 		t.Errorf("message should name the source: %v", err)
@@ -157,7 +205,14 @@ func TestConfigurationSources(t *testing.T) {
 	missing := profile("missing", "s3://no-such-bucket/x.json")
 	_, err = deploy(missing, "v1")
 	WantError(t, err, "ResourceNotFoundException", 404)
+}
 
+// checkSourceValidatorsAndLimits checks that validators run on a
+// source's content, that a pipeline is not deployed with StartDeployment,
+// and that content over the size limit is refused.
+func checkSourceValidatorsAndLimits(t *testing.T, a sourcedApp, src sources) {
+	c, app, profile, deploy := a.c, a.app, a.profile, a.deploy
+	s3c, s3v1, s3v2 := src.s3c, src.s3v1, src.s3v2
 	// Validators run on the fetched content, at deployment and in
 	// ValidateConfiguration.
 	schema := `{"type":"object","required":["v"],"properties":{"v":{"type":"integer","maximum":1}}}`
@@ -166,7 +221,7 @@ func TestConfigurationSources(t *testing.T) {
 		ConfigurationVersion: aws.String(s3v1)}); err != nil {
 		t.Errorf("version 1 is valid: %v", err)
 	}
-	_, err = c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: aws.String(app), ConfigurationProfileId: aws.String(checked),
+	_, err := c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: aws.String(app), ConfigurationProfileId: aws.String(checked),
 		ConfigurationVersion: aws.String(s3v2)})
 	WantError(t, err, "BadRequestException", 400)
 	_, err = deploy(checked, s3v2)
