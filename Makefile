@@ -15,14 +15,18 @@ build: ## compile every package and the server binary into bin/
 install: ## go install the server
 	$(GO) install ./cmd/appconfigd
 
-test-unit: ## Go alone, race detector: tests that need another tool skip (-short)
+# test-unit leaves out internal/itest: its tests start real servers
+# (minutes, not seconds); test-compat and test run them.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/internal/itest$$')
+
+test-unit: ## Go alone, race detector, no integration tests (internal/itest); tests that need another tool skip (-short)
 	@$(if $(RACE),,echo "test-unit: cgo is off (no C compiler?), so no -race" >&2)
-	$(GO) test $(RACE) -short -count=1 ./...
+	$(GO) test $(RACE) -short -count=1 $(UNIT_PKGS)
 
 test-pg: ## the PostgreSQL store and replica tests on a throwaway cluster
 	CI=true ./scripts/with-pg.sh sh -c '$(GO) test $(RACE) -count=1 ./internal/store/... && $(GO) test $(RACE) -count=1 -run Replica ./internal/itest'
 
-test-compat: ## real clients (boto3, aws CLI, JavaScript SDK, moto) against real servers
+test-compat: ## the integration tests (internal/itest: real servers, Go SDK, boto3, aws CLI, JavaScript SDK, moto) and internal/extension
 	npm ci --prefix test/compat/js --no-audit --no-fund --loglevel=error
 	CI=true ./scripts/with-pg.sh $(GO) test $(RACE) -count=1 -timeout 30m ./internal/itest ./internal/extension
 
