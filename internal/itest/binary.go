@@ -4,6 +4,7 @@ package itest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +47,37 @@ func Binary(t testing.TB) string {
 type Proc struct {
 	URL string
 	Cmd *exec.Cmd
-	Log *strings.Builder
+	Log *procLog // its standard error, line by line as read
+	// logDone is closed once standard error is read to its end.
+	logDone chan struct{}
+}
+
+// procLog is a child's standard error, safe to read while it is written.
+type procLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *procLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+// String is the log so far.
+func (l *procLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Wait waits for the process to exit and for its standard error to be
+// read to the end, so Log then holds every line it wrote (Cmd.Wait alone
+// closes the pipe as soon as the process exits, which can drop the last
+// lines when the reader is behind, as on a loaded machine).
+func (p *Proc) Wait() error {
+	<-p.logDone
+	return p.Cmd.Wait()
 }
 
 // StartBinary runs `appconfigd serve` with extra args on a free loopback
@@ -65,21 +96,22 @@ func StartBinary(t testing.TB, args ...string) *Proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proc{URL: "http://" + addr, Cmd: cmd, Log: &strings.Builder{}}
+	p := &Proc{URL: "http://" + addr, Cmd: cmd, Log: &procLog{}, logDone: make(chan struct{})}
 	ready := make(chan struct{})
-	var mu sync.Mutex
 	go func() {
+		defer close(p.logDone)
 		sc := bufio.NewScanner(stderr)
 		once := sync.Once{}
 		for sc.Scan() {
 			line := sc.Text()
-			mu.Lock()
-			p.Log.WriteString(line + "\n")
-			mu.Unlock()
+			p.Log.add(line)
 			if strings.Contains(line, "appconfigd listening") {
 				once.Do(func() { close(ready) })
 			}
 		}
+		// A line too long for the scanner ends the log; keep draining so
+		// the child never blocks writing to a full pipe.
+		io.Copy(io.Discard, stderr)
 	}()
 	select {
 	case <-ready:

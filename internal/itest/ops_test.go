@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -344,7 +346,9 @@ func TestGracefulShutdownMidDeployment(t *testing.T) {
 	p := StartBinary(t, args...)
 	c := binaryClient(p.URL)
 	f := newFixture(t, c)
-	if _, err := f.start(f.strategy(t, 10, types.GrowthTypeLinear, 10, 10), "2"); err != nil {
+	// 60 minutes of steps and 10 of bake: 7 s of wall time at 600x, so the
+	// deployment is still running at the SIGTERM even on a loaded machine.
+	if _, err := f.start(f.strategy(t, 60, types.GrowthTypeLinear, 10, 10), "2"); err != nil {
 		t.Fatal(err)
 	}
 	profArn := "arn:aws:appconfig:us-east-1:123456789012:application/" + f.app + "/configurationprofile/" + f.prof
@@ -363,15 +367,18 @@ func TestGracefulShutdownMidDeployment(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if d := f.get(t, 1); d.State != types.DeploymentStateDeploying && d.State != types.DeploymentStateBaking {
+		t.Fatalf("deployment before the shutdown: %s, want it still running", d.State)
+	}
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the server is draining now
+	waitDraining(t, p)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatalf("in-flight request failed during shutdown: %v", err)
 	}
-	if err := p.Cmd.Wait(); err != nil {
+	if err := p.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.Log.String())
 	}
 	if !strings.Contains(p.Log.String(), "appconfigd stopped") {
@@ -392,6 +399,27 @@ func TestGracefulShutdownMidDeployment(t *testing.T) {
 	}
 	if v, err := f2.c.GetHostedConfigurationVersion(ctx, &sdk.GetHostedConfigurationVersionInput{ApplicationId: aws.String(f.app), ConfigurationProfileId: aws.String(f.prof), VersionNumber: aws.Int32(3)}); err != nil || string(v.Content) != `{"v":3}` {
 		t.Fatalf("the drained request's version: %v", err)
+	}
+}
+
+// waitDraining waits until p has stopped accepting connections (its
+// listener is closed: the graceful shutdown has begun), 30 s at most.
+func waitDraining(t *testing.T, p *Proc) {
+	t.Helper()
+	addr := strings.TrimPrefix(p.URL, "http://")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return
+		}
+		if err == nil {
+			conn.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still accepting connections 30 s after SIGTERM:\n%s", p.Log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
