@@ -259,6 +259,10 @@ func TestPushStream(t *testing.T) {
 	s, _ := fakeServer(t, func(c *server.Config) { c.StreamHeartbeat = 50 * time.Millisecond })
 	base, deploy := flagProfile(t, s, s.Client())
 	st := openStream(t, base)
+	// A new stream starts with the current state.
+	if ev, _, ok := st.next(); !ok || !strings.Contains(ev.data, `"version":"1"`) {
+		t.Fatalf("first event %+v", ev)
+	}
 	v2 := deploy(`{"version":"1","flags":{"x":{"name":"X"}},"values":{"x":{"enabled":true}}}`)
 	ev, _, ok := st.next()
 	if !ok || !strings.Contains(ev.data, `"type":"refetchEvaluation"`) || !strings.Contains(ev.data, `"version":"`+v2+`"`) || ev.id == "" {

@@ -237,10 +237,10 @@ func MakeEvent(st State) Event {
 	return Event{ID: id, Frame: frame}
 }
 
-// Subscribe opens a stream on t. lastEventID ("" for none) is the last
-// event the client saw: the events after it are returned to send first
-// (the current state alone when that ID is unknown here and differs from
-// it).
+// Subscribe opens a stream on t and returns the events to send first.
+// lastEventID is the last event a resuming client saw: it gets the events
+// after it (the current state alone when that ID is unknown here and
+// differs from it). A new client ("") gets the current state.
 func (b *Broker) Subscribe(ctx context.Context, t Target, lastEventID string) (*Stream, []Event, error) {
 	s := &Stream{target: t, ch: make(chan Event, b.cfg.Buffer), done: make(chan struct{})}
 	b.mu.Lock()
@@ -269,11 +269,17 @@ func (b *Broker) Subscribe(ctx context.Context, t Target, lastEventID string) (*
 		}
 		b.mu.Unlock()
 	}
-	if lastEventID == "" {
-		return s, nil, nil
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if lastEventID == "" {
+		// A new client: it may have read the configuration just before a
+		// change it would otherwise never hear of, so it first gets the
+		// current state (a conditional re-fetch, a 304 when nothing moved).
+		if w.cur.ID == "" {
+			return s, nil, nil
+		}
+		return s, []Event{MakeEvent(w.cur)}, nil
+	}
 	return s, replay(w, lastEventID), nil
 }
 
