@@ -176,7 +176,7 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (appconfig.Sc
 	}
 	labels, ok := flagRoute(r)
 	if !ok {
-		return appconfig.Scope{}, &auth.Error{Code: "AccessDeniedException", Status: http.StatusForbidden,
+		return appconfig.Scope{}, &auth.Error{Code: CodeAccessDenied, Status: http.StatusForbidden,
 			Message: "bearer tokens are read-only: they may read configurations through the Agent route, OFREP and change streams, nothing else"}
 	}
 	tok, err := a.verify(r.Context(), strings.TrimSpace(h[7:]))
@@ -187,7 +187,7 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (appconfig.Sc
 	if tok.Application != "" && labels[0] != tok.Application {
 		id, err := a.AppID(r.Context(), sc, labels[0], labels[1], labels[2])
 		if err != nil || id != tok.Application {
-			return sc, &auth.Error{Code: "AccessDeniedException", Status: http.StatusForbidden, Message: "this token is scoped to another application"}
+			return sc, &auth.Error{Code: CodeAccessDenied, Status: http.StatusForbidden, Message: "this token is scoped to another application"}
 		}
 	}
 	return sc, nil
@@ -258,3 +258,6 @@ func flagRoute(r *http.Request) ([3]string, bool) {
 	}
 	return labels, false
 }
+
+// CodeAccessDenied is the error code of a token used beyond its scope.
+const CodeAccessDenied = "AccessDeniedException"

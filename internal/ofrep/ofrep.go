@@ -32,6 +32,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/apitoken"
 	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/push"
@@ -302,8 +303,10 @@ func (h *Handler) writeError(w http.ResponseWriter, rt route, err error) {
 	case errors.Is(err, push.ErrClosed):
 		f = &failure{http.StatusServiceUnavailable, codeGeneral, "the server is shutting down"}
 	case errors.As(err, &ae):
+		// Not authenticated is 401 (SigV4 says 403 for it); authenticated
+		// but not allowed stays 403.
 		f = &failure{http.StatusUnauthorized, codeGeneral, ae.Message}
-		if ae.Status == http.StatusInternalServerError {
+		if ae.Status == http.StatusInternalServerError || ae.Code == apitoken.CodeAccessDenied {
 			f.status = ae.Status
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="appconfigd"`)

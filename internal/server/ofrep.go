@@ -21,7 +21,11 @@ func (s *Server) withTokens(next wire.Authenticator) wire.Authenticator {
 	if s.cfg.Auth != auth.ModeSigV4 {
 		return next
 	}
-	s.tokens = &apitoken.Authenticator{Next: next, Store: s.store, Now: clock.Real{}.Now,
+	now := clock.Real{}.Now
+	if s.cfg.WallClock != nil {
+		now = s.cfg.WallClock.Now
+	}
+	s.tokens = &apitoken.Authenticator{Next: next, Store: s.store, Now: now,
 		AppID: func(ctx context.Context, sc appconfig.Scope, app, env, prof string) (string, error) {
 			t, err := s.svc.ResolveSession(ctx, sc, app, env, prof, [3]string{"Application", "Environment", "Configuration"})
 			return t.Application.ID, err
