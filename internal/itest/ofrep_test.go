@@ -153,9 +153,18 @@ func TestOFREPSingleAndErrors(t *testing.T) {
 	if a := ofrepPost(t, s.URL+"/applications/ofrep-app/environments/prod/configurations/nope/ofrep/v1/evaluate/flags/banner", `{}`); a.status != 404 || a.body["errorCode"] != "FLAG_NOT_FOUND" {
 		t.Fatalf("missing profile: %d %s", a.status, a.raw)
 	}
-	if a := ofrepPost(t, base+"/ofrep/v1/evaluate/flags/banner", `{}`); a.status != 200 {
-		t.Fatalf("empty context: %d %s", a.status, a.raw)
+	if a := ofrepPost(t, base+"/ofrep/v1/evaluate/flags/banner", `{}`); a.status != 200 || a.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("empty context: %d %v %s", a.status, a.header, a.raw)
 	}
+	// A browser's preflight from another origin.
+	req, _ := http.NewRequest(http.MethodOptions, base+"/ofrep/v1/evaluate/flags", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "If-None-Match") {
+		t.Fatalf("preflight: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
 
 func jsonEqual(a, b any) bool {

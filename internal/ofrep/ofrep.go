@@ -173,6 +173,19 @@ func (h *Handler) Wrap(next http.Handler) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	// Browsers call from other origins. Credentials travel in headers
+	// (SigV4, bearer tokens) or the stream ticket, never in cookies, so
+	// any origin may read the answers.
+	hdr := w.Header()
+	hdr.Set("Access-Control-Allow-Origin", "*")
+	hdr.Set("Access-Control-Expose-Headers", "ETag")
+	if r.Method == http.MethodOptions {
+		hdr.Set("Access-Control-Allow-Methods", "GET, POST")
+		hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match, X-Amz-Date, X-Amz-Content-Sha256, X-Amz-Security-Token")
+		hdr.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	want := map[string]string{"single": http.MethodPost, "bulk": http.MethodPost, "configuration": http.MethodGet, "stream": http.MethodGet}[rt.op]
 	if r.Method != want && !(r.Method == http.MethodHead && want == http.MethodGet) {
 		w.Header().Set("Allow", want)
