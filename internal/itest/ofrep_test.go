@@ -305,3 +305,27 @@ func TestPushStream(t *testing.T) {
 		t.Fatal("shutdown waited on open streams")
 	}
 }
+
+// OFREP shares the account's rate limit with the AWS APIs: past it, 429
+// with Retry-After (the JS providers pause until then); requests appear in
+// the metrics.
+func TestOFREPRateLimitAndMetrics(t *testing.T) {
+	s, _ := fakeServer(t)
+	base, _ := flagProfile(t, s, s.Client())
+	limited, _ := fakeServer(t, func(c *server.Config) { c.RateLimit, c.RateBurst = 0.001, 30 })
+	lbase, _ := flagProfile(t, limited, limited.Client())
+	var a ofrepAnswer
+	for i := 0; i < 31; i++ {
+		if a = ofrepPost(t, lbase+"/ofrep/v1/evaluate/flags/banner", `{}`); a.status != 200 {
+			break
+		}
+	}
+	if a.status != 429 || a.header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d %v %s", a.status, a.header, a.raw)
+	}
+	ofrepPost(t, base+"/ofrep/v1/evaluate/flags/nope", `{}`)
+	st, body := doReq(t, "GET", s.URL+"/metrics", "")
+	if st != 200 || !strings.Contains(body, `operation="OFREPEvaluateFlag",outcome="FLAG_NOT_FOUND"`) {
+		t.Fatalf("metrics lack OFREP:\n%s", body)
+	}
+}

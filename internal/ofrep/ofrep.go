@@ -77,6 +77,11 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now is the wall clock for write deadlines on streams.
 	Now func() time.Time
+	// Allow, when set, spends one request of the account's rate limit
+	// (wire.Handler.Allow); a refused request is a 429 with Retry-After.
+	Allow func(account string) bool
+	// Observe, when set, learns every finished request and stream.
+	Observe func(r *http.Request, o Observed)
 	// PollIntervalMs is the minimum polling interval advertised by
 	// /ofrep/v1/configuration (default 30000).
 	PollIntervalMs int
@@ -168,7 +173,14 @@ func (h *Handler) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h.serve(w, r, rt)
+		if h.cfg.Observe == nil {
+			h.serve(w, r, rt)
+			return
+		}
+		start := h.cfg.Now()
+		rec := &recorder{ResponseWriter: w}
+		h.serve(rec, r, rt)
+		h.cfg.Observe(r, Observed{Operation: operations[rt.op], Scope: rec.sc, Status: rec.status, ErrorCode: rec.code, Duration: h.cfg.Now().Sub(start)})
 	})
 }
 
@@ -200,6 +212,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	sc, err := h.authenticate(r, rt, body)
 	if err != nil {
 		h.writeError(w, rt, err)
+		return
+	}
+	note(w, &sc, "")
+	if h.cfg.Allow != nil && !h.cfg.Allow(sc.Account) {
+		h.writeError(w, rt, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
 		return
 	}
 	ctx := r.Context()
@@ -335,9 +352,11 @@ func (h *Handler) writeError(w http.ResponseWriter, rt route, err error) {
 		f = &failure{http.StatusTooManyRequests, codeGeneral, de.Message}
 	default:
 		h.cfg.Logger.Error("ofrep: internal error", "err", err)
+		note(w, nil, "InternalServerException")
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"errorDetails": "internal error; the server log has the details"})
 		return
 	}
+	note(w, nil, f.code)
 	body := map[string]string{"errorCode": f.code, "errorDetails": f.details}
 	if rt.op == "single" {
 		body["key"] = rt.key

@@ -34,10 +34,15 @@ func (s *Server) withTokens(next wire.Authenticator) wire.Authenticator {
 }
 
 // withOFREP puts OFREP and change streams in front of the AWS APIs.
-func (s *Server) withOFREP(api http.Handler, authn wire.Authenticator, streamKey []byte) http.Handler {
+func (s *Server) withOFREP(api *wire.Handler, authn wire.Authenticator, streamKey []byte) http.Handler {
 	s.push = push.New(push.Config{Source: s.data.PushSource(), Logger: s.log})
 	s.ofrep = ofrep.New(ofrep.Config{Lookup: s.data, Auth: authn, Broker: s.push, StreamKey: streamKey,
-		Heartbeat: s.cfg.StreamHeartbeat, MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.log})
+		Heartbeat: s.cfg.StreamHeartbeat, MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.log,
+		Allow: api.Allow,
+		Observe: func(r *http.Request, o ofrep.Observed) {
+			s.metrics.Observe(r.Context(), wire.RequestInfo{Service: "ofrep", Operation: o.Operation, Scope: o.Scope,
+				Status: o.Status, ErrorCode: o.ErrorCode, Duration: o.Duration})
+		}})
 	s.metrics.Gauge("appconfigd_push_streams", "Open change streams (server-sent events).", func() float64 { return float64(s.push.Streams()) })
 	return s.ofrep.Wrap(api)
 }
