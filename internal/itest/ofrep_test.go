@@ -265,7 +265,10 @@ func (r *sseReader) next() (ev sseEvent, comments int, ok bool) {
 }
 
 func TestPushStream(t *testing.T) {
-	s, _ := fakeServer(t, func(c *server.Config) { c.StreamHeartbeat = 50 * time.Millisecond })
+	// The server's request timeouts are far shorter than the stream's life.
+	s, _ := fakeServer(t, func(c *server.Config) {
+		c.StreamHeartbeat, c.ReadTimeout, c.WriteTimeout = 50*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+	})
 	base, deploy := flagProfile(t, s, s.Client())
 	st := openStream(t, base)
 	// A new stream starts with the current state.
@@ -288,8 +291,15 @@ func TestPushStream(t *testing.T) {
 	if !strings.Contains(ev.data, `"version":"`+v3+`"`) || ev.id == first {
 		t.Fatalf("second event %+v", ev)
 	}
-	// Heartbeats keep an idle stream alive.
-	for st.sc.Scan() && st.sc.Text() != ": heartbeat" {
+	// Heartbeats keep an idle stream alive, past the server's timeouts.
+	began, beats := time.Now(), 0
+	for beats < 12 && st.sc.Scan() {
+		if st.sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	if beats < 12 || time.Since(began) < 500*time.Millisecond {
+		t.Fatalf("%d heartbeats in %v", beats, time.Since(began))
 	}
 	// Resuming after the first event replays the second, on a new stream.
 	again := openStream(t, base, "Last-Event-ID", first)
