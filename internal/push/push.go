@@ -23,6 +23,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	Buffer int
 	// Replay is how many past events each profile keeps (default 32).
 	Replay int
+	// ResyncEvery is how often Run re-reads every watched profile without
+	// a topic (default 15s), the backstop for missed topics.
+	ResyncEvery time.Duration
 }
 
 // Event is one change, ready to write as an SSE frame.
@@ -120,6 +124,9 @@ func New(cfg Config) *Broker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ResyncEvery <= 0 {
+		cfg.ResyncEvery = 15 * time.Second
+	}
 	return &Broker{cfg: cfg, targets: map[Target]*watched{}}
 }
 
@@ -133,8 +140,11 @@ func affects(topic string, t Target) bool {
 	return false
 }
 
-// Run follows topics until the channel closes or ctx ends.
+// Run follows topics until the channel closes or ctx ends, and resyncs
+// every Config.ResyncEvery. Changes are handled one at a time, in order.
 func (b *Broker) Run(ctx context.Context, topics <-chan string) {
+	tick := time.NewTicker(b.cfg.ResyncEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -144,6 +154,8 @@ func (b *Broker) Run(ctx context.Context, topics <-chan string) {
 				return
 			}
 			b.Changed(ctx, topic)
+		case <-tick.C:
+			b.Resync(ctx)
 		}
 	}
 }
@@ -170,6 +182,24 @@ func (b *Broker) Changed(ctx context.Context, topic string) {
 			continue
 		}
 		b.update(t, st)
+	}
+}
+
+// Resync re-reads every watched Target without a topic: the backstop for
+// topics a slow subscriber missed (the Source's own caches expire). Call
+// it from the goroutine that calls Changed (Run does), so that states are
+// applied in the order they were read.
+func (b *Broker) Resync(ctx context.Context) {
+	b.mu.Lock()
+	all := make([]Target, 0, len(b.targets))
+	for t := range b.targets {
+		all = append(all, t)
+	}
+	b.mu.Unlock()
+	for _, t := range all {
+		if st, err := b.cfg.Source.State(ctx, t); err == nil {
+			b.update(t, st)
+		}
 	}
 }
 

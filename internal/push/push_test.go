@@ -147,3 +147,16 @@ func TestEventFrame(t *testing.T) {
 		t.Fatalf("frame %q", ev.Frame)
 	}
 }
+
+// Resync finds a change whose topic was missed.
+func TestBrokerResync(t *testing.T) {
+	src := &fakeSource{states: map[Target]State{}}
+	src.set(tgt, "v1")
+	b := New(Config{Source: src})
+	s, _, _ := b.Subscribe(context.Background(), tgt, "")
+	src.set(tgt, "v2")
+	b.Resync(context.Background())
+	if ev := <-s.Events(); ev.ID != "v2" {
+		t.Fatalf("got %s", ev.ID)
+	}
+}

@@ -51,8 +51,12 @@ func (s *Server) withOFREP(api *wire.Handler, authn wire.Authenticator, streamKe
 func (s *Server) runPush(ctx context.Context) {
 	topics := s.store.Subscribe(ctx)
 	fwd := make(chan string, 256)
-	defer close(fwd)
-	go s.push.Run(ctx, fwd)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.push.Run(ctx, fwd)
+	}()
+	defer func() { close(fwd); <-done }()
 	for t := range topics {
 		if s.tokens != nil && (t == apitoken.Topic || t == appconfig.TopicReset) {
 			s.tokens.Flush()
