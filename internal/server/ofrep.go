@@ -61,7 +61,11 @@ func (s *Server) runPush(ctx context.Context) {
 		if s.tokens != nil && (t == apitoken.Topic || t == appconfig.TopicReset) {
 			s.tokens.Flush()
 		}
-		fwd <- t
+		select {
+		case fwd <- t:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
