@@ -156,6 +156,12 @@ func TestOFREPSingleAndErrors(t *testing.T) {
 	if a := ofrepPost(t, base+"/ofrep/v1/evaluate/flags/banner", `{}`); a.status != 200 || a.header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("empty context: %d %v %s", a.status, a.header, a.raw)
 	}
+	if st, body := doReq(t, "GET", base+"/ofrep/v1/configuration", ""); st != 200 || !strings.Contains(body, `"minPollingIntervalMs":30000`) {
+		t.Fatalf("configuration: %d %s", st, body)
+	}
+	if st, body := doReq(t, "GET", base+"/ofrep/v1/evaluate/flags", ""); st != 405 {
+		t.Fatalf("GET on bulk: %d %s", st, body)
+	}
 	// A browser's preflight from another origin.
 	req, _ := http.NewRequest(http.MethodOptions, base+"/ofrep/v1/evaluate/flags", nil)
 	req.Header.Set("Origin", "https://app.example.com")
