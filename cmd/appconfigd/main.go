@@ -30,6 +30,7 @@ AWS_ENDPOINT_URL) and they work as they do against AWS.
 Usage:
   appconfigd serve [flags]     run the server (the default command)
   appconfigd deployment wait   follow a deployment until it completes or rolls back
+  appconfigd token             create, list or revoke read-only bearer tokens for the flag path
   appconfigd healthcheck       exit 0 when the server answers /readyz (for container health checks)
   appconfigd version           print the version
   appconfigd help [command]    show help
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args, stdout, stderr)
 	case "deployment":
 		return deploymentCmd(args, stdout, stderr)
+	case "token":
+		return tokenCmd(args, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(args, stdout, stderr)
 	case "version":
@@ -112,6 +115,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	readTimeout := fs.Duration("read-timeout", def.ReadTimeout, "longest `duration` to read a request")
 	writeTimeout := fs.Duration("write-timeout", def.WriteTimeout, "longest `duration` to write a response")
 	idleTimeout := fs.Duration("idle-timeout", def.IdleTimeout, "how long an idle keep-alive connection stays open")
+	streamHeartbeat := fs.Duration("stream-heartbeat", 10*time.Second, "longest silence on a change stream (server-sent events) before a heartbeat comment")
 	shutdownTimeout := fs.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for requests in flight")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per account (0: no limit); excess gets ThrottlingException")
 	rateBurst := fs.Int("rate-burst", 0, "burst allowed above --rate-limit (default: the rate)")
@@ -184,7 +188,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		ConfigurationSources: *sources, S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
-		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
+		StreamHeartbeat: *streamHeartbeat,
+		RateLimit:       *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
 	}
 	if *accessLog {
 		cfg.AccessLog = logger

@@ -23,3 +23,11 @@ func TestCompatJavaScriptSDK(t *testing.T) {
 	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
 	RunNode(t, "test/compat/js", p.URL, "APPCONFIGD_TIME_SCALE=600")
 }
+
+// The OpenFeature server and web SDKs with their OFREP providers
+// (test/compat/js/ofrep), against the binary.
+func TestCompatOpenFeature(t *testing.T) {
+	NeedNode(t)
+	p := StartBinary(t, "--data-dir", t.TempDir())
+	RunNode(t, "test/compat/js/ofrep", p.URL)
+}

@@ -18,6 +18,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/apitoken"
 	"github.com/appconfigd/appconfigd/internal/auth"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/controlplane"
@@ -25,6 +26,8 @@ import (
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/extension"
 	"github.com/appconfigd/appconfigd/internal/metrics"
+	"github.com/appconfigd/appconfigd/internal/ofrep"
+	"github.com/appconfigd/appconfigd/internal/push"
 	"github.com/appconfigd/appconfigd/internal/seed"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/source"
@@ -82,6 +85,7 @@ type Config struct {
 	WriteTimeout    time.Duration // response write bound (default 60s)
 	IdleTimeout     time.Duration // keep-alive idle bound (default 120s)
 	ShutdownTimeout time.Duration // drain bound on shutdown (default 15s)
+	StreamHeartbeat time.Duration // longest silence on a change stream (default 10s)
 	RateLimit       float64       // requests/s per account (0: off)
 	RateBurst       int           // burst of RateLimit (default: RateLimit)
 	// AccessLog receives one line per request (nil: none).
@@ -126,6 +130,9 @@ type Server struct {
 	data    *dataplane.Server
 	metrics *metrics.Metrics
 	handler http.Handler
+	push    *push.Broker
+	ofrep   *ofrep.Handler
+	tokens  *apitoken.Authenticator
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -252,18 +259,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		CacheMaxAge: wall(30 * time.Second)})
 	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
 	s.metrics.Deployments(raw)
+	authFlags := s.withTokens(authn)
 	api := wire.New(wire.Config{
 		ControlPlane: controlplane.New(s.svc, s.data),
 		DataPlane:    s.data,
 		Agent:        s.data,
-		Auth:         authn,
+		Auth:         authFlags,
 		Logger:       s.log,
 		Observer:     s.metrics,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		RateLimit:    cfg.RateLimit,
 		RateBurst:    cfg.RateBurst,
 	})
-	s.handler = s.routes(api)
+	s.handler = s.routes(s.withOFREP(api, authFlags, tokenKey))
 	if cfg.SeedDir != "" {
 		files, paths, err := seed.Load(cfg.SeedDir)
 		if err == nil {
@@ -333,7 +341,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(4)
+	s.bgDone.Add(5)
+	go func() {
+		defer s.bgDone.Done()
+		s.runPush(bg)
+	}()
 	go func() {
 		defer s.bgDone.Done()
 		s.ext.Run(bg)
@@ -371,6 +383,9 @@ func (s *Server) stop() error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// Change streams never end by themselves, and Shutdown does not wait
+	// for them: end them first, so their handlers return.
+	s.push.Close()
 	err := s.http.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("shutdown timeout: closing connections still in flight", "timeout", timeout)
