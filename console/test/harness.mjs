@@ -20,8 +20,8 @@ export const ORIGIN = new URL(URL_).origin;
 const requireSDK = createRequire(join(repo, "test", "compat", "js", "package.json"));
 export const sdk = requireSDK("@aws-sdk/client-appconfig");
 
-export function client(credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" }) {
-  return new sdk.AppConfigClient({ endpoint: URL_, region: "us-east-1", credentials, maxAttempts: 1 });
+export function client(credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" }, region = "us-east-1") {
+  return new sdk.AppConfigClient({ endpoint: URL_, region, credentials, maxAttempts: 1 });
 }
 
 // The AppConfig model's operations: method plus a path pattern from each
