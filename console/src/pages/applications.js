@@ -1,5 +1,5 @@
 import { api, p } from "../api.js";
-import { h, field, errorBox, table, toggleForm, busy, breadcrumbs, confirmDialog } from "../dom.js";
+import { h, append, field, errorBox, table, toggleForm, busy, breadcrumbs, confirmDialog } from "../dom.js";
 import { navigate } from "../router.js";
 
 // createForm is a small "Name, Description, Create" form.
@@ -32,7 +32,7 @@ export async function applicationsPage(el, ctx) {
   const apps = await api.listApplications();
   if (!ctx.live()) return;
   apps.sort((a, b) => a.Name.localeCompare(b.Name));
-  el.append(
+  append(el, [
     breadcrumbs(["Applications"]),
     h("h1", { tabindex: "-1" }, "Applications"),
     toggleForm("Create application", createForm("application", async (name, desc) => {
@@ -42,7 +42,7 @@ export async function applicationsPage(el, ctx) {
     table("Applications", ["Name", "ID", "Description"],
       apps.map((a) => [h("a", { href: p`/console/applications/${a.Id}` }, a.Name), h("code", {}, a.Id), a.Description || ""]),
       "No applications yet."),
-  );
+  ]);
 }
 
 const PROFILE_TYPES = [["AWS.Freeform", "Freeform"], ["AWS.AppConfig.FeatureFlags", "Feature flags"]];
@@ -66,7 +66,7 @@ export async function applicationPage(el, ctx, { app }) {
     },
   } }, "Delete");
   const typeSel = h("select", { name: "type" }, PROFILE_TYPES.map(([v, l]) => h("option", { value: v }, l)));
-  el.append(
+  append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name]),
     h("h1", { tabindex: "-1" }, application.Name),
     h("p", { class: "meta" }, "ID ", h("code", {}, application.Id), application.Description ? " · " + application.Description : ""),
@@ -94,7 +94,7 @@ export async function applicationPage(el, ctx, { app }) {
         "No configuration profiles yet.")),
     h("section", { "aria-labelledby": "danger-h", class: "danger-zone" },
       h("h2", { id: "danger-h" }, "Delete application"),
-      h("p", {}, "An application can be deleted once it has no environments and no configuration profiles."),
+      h("p", {}, "Deleting an application cannot be undone."),
       h("button", { type: "button", class: "danger", on: {
         async click() {
           if (!(await confirmDialog("Delete application?", `Delete application "${application.Name}"? This cannot be undone.`, "Delete"))) return;
@@ -106,5 +106,5 @@ export async function applicationPage(el, ctx, { app }) {
           }
         },
       } }, "Delete application")),
-  );
+  ]);
 }

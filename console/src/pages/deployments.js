@@ -1,5 +1,5 @@
 import { api, p, serviceNow } from "../api.js";
-import { h, field, errorBox, table, busy, breadcrumbs, toggleForm, confirmDialog, fmtTime, fmtDuration } from "../dom.js";
+import { h, append, replace, field, errorBox, table, busy, breadcrumbs, toggleForm, confirmDialog, fmtTime, fmtDuration } from "../dom.js";
 import { navigate } from "../router.js";
 
 const IN_PROGRESS = new Set(["DEPLOYING", "BAKING", "VALIDATING", "ROLLING_BACK"]);
@@ -59,7 +59,7 @@ export async function environmentPage(el, ctx, { app, env }) {
   document.title = `${environment.Name} · ${application.Name} · appconfigd`;
   deployments.sort((a, b) => b.DeploymentNumber - a.DeploymentNumber);
   const base = p`/console/applications/${app}/environments/${env}`;
-  el.append(
+  append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name, p`/console/applications/${app}`], [environment.Name]),
     h("h1", { tabindex: "-1" }, environment.Name),
     h("p", { class: "meta" }, "ID ", h("code", {}, environment.Id), " · state ", stateBadge(environment.State)),
@@ -72,7 +72,7 @@ export async function environmentPage(el, ctx, { app, env }) {
           h("a", { href: `${base}/deployments/${d.DeploymentNumber}` }, `Deployment ${d.DeploymentNumber}`),
           d.ConfigurationName, d.ConfigurationVersion, stateBadge(d.State), `${Math.round(d.PercentageComplete ?? 0)}%`, fmtTime(d.StartedAt)]),
         "No deployments yet.")),
-  );
+  ]);
 }
 
 // bakeLeft is the bake time remaining in service time (ms), or null.
@@ -124,7 +124,7 @@ export async function deploymentPage(el, ctx, { app, env, n }) {
   ctx.onCleanup(() => clearTimeout(timer));
   const draw = (d) => {
     const focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.textContent : null;
-    live.replaceChildren(...deploymentView(app, env, d, action));
+    replace(live, deploymentView(app, env, d, action));
     if (focused) [...live.querySelectorAll("button")].find((b) => b.textContent === focused)?.focus();
     clearTimeout(timer);
     if (IN_PROGRESS.has(d.State)) timer = setTimeout(poll, 1000);
@@ -149,10 +149,10 @@ export async function deploymentPage(el, ctx, { app, env, n }) {
       msg.replaceChildren(errorBox(err));
     }
   }
-  el.append(
+  append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name, p`/console/applications/${app}`],
       [environment.Name, p`/console/applications/${app}/environments/${env}`], [`Deployment ${n}`]),
     h("h1", { tabindex: "-1" }, `Deployment ${n}`),
-    msg, live);
+    msg, live]);
   draw(first);
 }

@@ -1,12 +1,12 @@
 import { api, p } from "../api.js";
-import { h, table, breadcrumbs } from "../dom.js";
+import { h, append, table, breadcrumbs } from "../dom.js";
 
 export async function extensionsPage(el, ctx) {
   const [exts, assocs] = await Promise.all([api.listExtensions(), api.listAssociations()]);
   if (!ctx.live()) return;
   document.title = "Extensions · appconfigd";
   exts.sort((a, b) => a.Name.localeCompare(b.Name));
-  el.append(
+  append(el, [
     breadcrumbs(["Extensions"]),
     h("h1", { tabindex: "-1" }, "Extensions"),
     h("p", { class: "hint" }, "Read-only: create and associate extensions with the API, the CLI or a seed file."),
@@ -15,7 +15,7 @@ export async function extensionsPage(el, ctx) {
       "No extensions."),
     h("h2", {}, "Associations"),
     associationsTable(assocs),
-  );
+  ]);
 }
 
 function associationsTable(assocs) {
@@ -32,7 +32,7 @@ export async function extensionPage(el, ctx, { id }) {
   const actions = Object.entries(x.Actions || {}).flatMap(([point, list]) =>
     list.map((a) => [point, a.Name || "", h("code", {}, a.Uri || ""), a.RoleArn ? h("code", {}, a.RoleArn) : ""]));
   const params = Object.entries(x.Parameters || {}).map(([k, v]) => [h("code", {}, k), v.Required ? "yes" : "no", v.Dynamic ? "yes" : "no", v.Description || ""]);
-  el.append(
+  append(el, [
     breadcrumbs(["Extensions", "/console/extensions"], [x.Name]),
     h("h1", { tabindex: "-1" }, x.Name),
     h("dl", { class: "facts" },
@@ -45,5 +45,5 @@ export async function extensionPage(el, ctx, { id }) {
     table("Parameters", ["Name", "Required", "Dynamic", "Description"], params, "No parameters."),
     h("h2", {}, "Associations"),
     associationsTable(assocs),
-  );
+  ]);
 }

@@ -3,7 +3,7 @@
 // was edited. _createdAt/_updatedAt are left as loaded; the server owns
 // them (it moves _updatedAt on the entries whose content changed).
 import { api } from "../api.js";
-import { h, field, errorBox, busy, uid } from "../dom.js";
+import { h, field, errorBox, busy, uid, replace } from "../dom.js";
 
 const srOnly = (t) => h("span", { class: "sr-only" }, t);
 
@@ -101,7 +101,7 @@ function flagCard(doc, key, changed) {
     sw.id = uid("flag");
     const defs = def.attributes || {};
     const variants = v._variants || [];
-    card.replaceChildren(
+    replace(card,
       h("legend", {}, def.name || key, " ", h("code", {}, key)),
       def.description ? h("p", { class: "hint" }, def.description) : null,
       def._deprecation ? h("p", { class: "hint" }, `Deprecation ${def._deprecation.status || ""} ${def._deprecation.date || ""}`) : null,

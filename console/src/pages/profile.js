@@ -1,5 +1,5 @@
 import { api, p } from "../api.js";
-import { h, field, errorBox, table, busy, breadcrumbs, status } from "../dom.js";
+import { h, append, field, errorBox, table, busy, breadcrumbs, status } from "../dom.js";
 import { navigate } from "../router.js";
 import { flagsEditor } from "./flags.js";
 
@@ -14,7 +14,7 @@ export async function profilePage(el, ctx, { app, profile }) {
   document.title = `${prof.Name} · ${application.Name} · appconfigd`;
   const base = p`/console/applications/${app}/configurationprofiles/${profile}`;
   const saved = ctx.query.get("saved");
-  el.append(
+  append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name, p`/console/applications/${app}`], [prof.Name]),
     h("h1", { tabindex: "-1" }, prof.Name),
     h("p", { class: "meta" }, "ID ", h("code", {}, prof.Id), " · ", prof.Type === FLAGS ? "Feature flags" : "Freeform",
@@ -32,7 +32,7 @@ export async function profilePage(el, ctx, { app, profile }) {
         ]),
         "No hosted versions yet.")),
     versionForm(app, profile, prof, latest, (n) => navigate(`${base}?saved=${n}`, { replace: true })),
-  );
+  ]);
 }
 
 // versionForm creates a hosted version from text, showing the server's
@@ -116,7 +116,7 @@ export async function versionPage(el, ctx, { app, profile, n }) {
     const diff = lineDiff(prettyIfJSON(old.Content, old.ContentType), text);
     body = h("section", { "aria-labelledby": "diff-h" },
       h("h2", { id: "diff-h" }, `Changes from version ${compare} to version ${n}`),
-      h("p", { class: "hint" }, "Removed lines are struck through, added lines are marked."),
+      h("p", { class: "hint" }, "Removed lines are marked −, added lines +."),
       h("pre", { class: "code diff", tabindex: "0" }, diff.map(([op, line]) =>
         op === "-" ? h("del", {}, line + "\n") : op === "+" ? h("ins", {}, line + "\n") : h("span", {}, line + "\n"))));
   } else {
@@ -124,7 +124,7 @@ export async function versionPage(el, ctx, { app, profile, n }) {
       h("h2", { id: "content-h" }, "Content"),
       h("pre", { class: "code", tabindex: "0" }, text));
   }
-  el.append(
+  append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name, p`/console/applications/${app}`], [prof.Name, base], [`Version ${n}`]),
     h("h1", { tabindex: "-1" }, `Version ${n}`),
     h("dl", { class: "facts" },
@@ -139,5 +139,5 @@ export async function versionPage(el, ctx, { app, profile, n }) {
     } }, field("Compare with", sel), h("button", { type: "submit" }, "Compare"),
     old ? h("a", { href: `${base}/versions/${encodeURIComponent(n)}` }, "Show content") : null) : null,
     body,
-  );
+  ]);
 }
