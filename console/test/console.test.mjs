@@ -153,7 +153,7 @@ const FLAGS = {
   },
 };
 
-test("flags editor: a toggle, an attribute and a variant rule saved as a new version, nothing else changed", async () => {
+test("flags editor: toggles, attributes, variants and a new flag saved as new versions, nothing else changed", async () => {
   await send("CreateHostedConfigurationVersion", { ApplicationId: ids.app, ConfigurationProfileId: ids.flags,
     ContentType: "application/json", Content: new TextEncoder().encode(JSON.stringify(FLAGS)) });
   const read = async (n) => JSON.parse(new TextDecoder().decode((await send("GetHostedConfigurationVersion",
@@ -190,6 +190,31 @@ test("flags editor: a toggle, an attribute and a variant rule saved as a new ver
   assert.equal(v2.Description, "checkout on");
   // The editor reloaded the saved version.
   assert.equal(await page.getByRole("switch", { name: /checkout/ }).isChecked(), true);
+
+  // Add a flag, add a variant to another, remove one: version 3.
+  await page.getByText("Add a flag").click();
+  await page.getByLabel("Flag key").fill("gift-wrap");
+  await page.getByLabel("Flag name").fill("Gift wrap");
+  await page.getByRole("button", { name: "Add flag" }).click();
+  await page.getByRole("switch", { name: /gift-wrap/ }).check();
+  await page.getByRole("button", { name: "Add variant to checkout" }).click();
+  await page.getByLabel("checkout variant 1 Name").fill("big-spenders");
+  await page.getByLabel("checkout variant 1 Rule").fill("(gt $basket 100)");
+  await page.getByRole("button", { name: "Add variant to checkout" }).click();
+  await page.getByLabel("checkout variant 2 Name").fill("everyone");
+  await page.getByLabel("checkout variant 2 Enabled").check();
+  await page.getByRole("button", { name: "Remove variant 1 of banner" }).click();
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await page.getByRole("status").filter({ hasText: "Saved version 3" }).waitFor();
+  const v3 = await read(3);
+  const want3 = structuredClone(afterDoc);
+  want3.flags["gift-wrap"] = { name: "Gift wrap", _createdAt: v3.flags["gift-wrap"]._createdAt, _updatedAt: v3.flags["gift-wrap"]._updatedAt };
+  want3.values["gift-wrap"] = { enabled: true, _createdAt: v3.values["gift-wrap"]._createdAt, _updatedAt: v3.values["gift-wrap"]._updatedAt };
+  want3.values.checkout._variants = [{ name: "big-spenders", enabled: false, rule: "(gt $basket 100)" }, { name: "everyone", enabled: true }];
+  want3.values.checkout._updatedAt = v3.values.checkout._updatedAt;
+  want3.values.banner._variants.shift();
+  want3.values.banner._updatedAt = v3.values.banner._updatedAt;
+  assert.deepEqual(v3, want3);
 });
 
 test("environment and deployment pages: start, live progress with bake countdown, revert, stop", async () => {
