@@ -123,6 +123,7 @@ export const api = {
   },
 
   listStrategies: () => listAll("/deploymentstrategies"),
+  getStrategy: (id) => call("GET", p`/deploymentstrategies/${id}`),
   listDeployments: (app, env) => listAll(p`/applications/${app}/environments/${env}/deployments`),
   getDeployment: (app, env, n) => call("GET", p`/applications/${app}/environments/${env}/deployments/${n}`),
   startDeployment: (app, env, body) => call("POST", p`/applications/${app}/environments/${env}/deployments`, { body }),

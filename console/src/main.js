@@ -69,9 +69,11 @@ function notFound() {
 }
 
 let firstRender = true;
+// Each page is drawn off-screen and swapped in once its data is there, so
+// the previous page stays until then (no blank flash, and no request of
+// the page being left is cut off by the swap).
 onRender(async (m, ctx) => {
   const el = h("div", { class: "page" });
-  main.replaceChildren(el);
   main.setAttribute("aria-busy", "true");
   drawWho();
   try {
@@ -95,10 +97,12 @@ onRender(async (m, ctx) => {
     }
   } finally {
     if (ctx.live()) {
+      main.replaceChildren(el);
       main.removeAttribute("aria-busy");
       // Move focus to the new page's heading, so keyboard and screen
       // reader users land on it after following a link.
       if (!firstRender) el.querySelector("h1")?.focus({ preventScroll: true });
+      if (ctx.kind === "push") window.scrollTo(0, 0);
       firstRender = false;
     }
   }

@@ -17,7 +17,7 @@ export function onRender(fn) {
 export function navigate(href, { replace = false } = {}) {
   if (replace) history.replaceState(null, "", href);
   else history.pushState(null, "", href);
-  render();
+  render(replace ? "replace" : "push");
 }
 
 export function match(pathname) {
@@ -35,13 +35,14 @@ export function match(pathname) {
 // render draws the page for location into a fresh element. A page gets a
 // ctx whose live() turns false once the user has moved on (so late
 // answers are dropped) and whose onCleanup registers timers to stop.
-export function render() {
+export function render(kind = "load") {
   if (current) current.cleanup.forEach((f) => f());
   const cleanup = [];
   const token = {};
   current = { cleanup, token };
   const ctx = {
     query: new URLSearchParams(location.search),
+    kind, // how we got here: load, push, replace or pop
     live: () => current && current.token === token,
     onCleanup: (f) => cleanup.push(f),
   };
@@ -58,6 +59,6 @@ export function start() {
     e.preventDefault();
     navigate(url.pathname + url.search);
   });
-  window.addEventListener("popstate", render);
+  window.addEventListener("popstate", () => render("pop"));
   render();
 }

@@ -91,11 +91,11 @@ test("profile page: versions newest first, server validation errors, version pag
   await page.getByRole("link", { name: "settings", exact: true }).click();
   await heading().filter({ hasText: "settings" }).waitFor();
   const content = page.getByLabel("Content", { exact: true });
-  for (const color of ["red", "blue"]) {
+  for (const [i, color] of ["red", "blue"].entries()) {
     await content.fill(JSON.stringify({ color, size: 1 }, null, 2));
     await page.getByLabel("Description", { exact: true }).fill(`make it ${color}`);
     await page.getByRole("button", { name: "Create version" }).click();
-    await page.getByRole("status").filter({ hasText: /Saved version \d/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: `Saved version ${i + 1}.` }).waitFor();
   }
   const versions = (await send("ListHostedConfigurationVersions", { ApplicationId: ids.app, ConfigurationProfileId: ids.settings })).Items;
   assert.deepEqual(versions.map((v) => v.VersionNumber).sort(), [1, 2]);
@@ -236,6 +236,7 @@ test("environment and deployment pages: start, live progress with bake countdown
   };
   await start(`settings (${ids.settings})`, 2, `fast (${fast.Id})`);
   await heading().filter({ hasText: "Deployment 1" }).waitFor();
+  await page.getByText("fast: 2 min, LINEAR 50%, bake 1 min").waitFor();
   const deps = (await send("ListDeployments", { ApplicationId: ids.app, EnvironmentId: ids.env })).Items;
   assert.equal(deps.length, 1);
   assert.equal(deps[0].ConfigurationVersion, "2");

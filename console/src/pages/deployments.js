@@ -84,7 +84,7 @@ function bakeLeft(d) {
   return ev + (d.FinalBakeTimeInMinutes || 0) * 60000 - serviceNow();
 }
 
-function deploymentView(app, env, d, onAction) {
+function deploymentView(app, env, d, strategyName, onAction) {
   const inProgress = IN_PROGRESS.has(d.State);
   const bake = bakeLeft(d);
   const pct = Math.round((d.PercentageComplete ?? 0) * 10) / 10;
@@ -99,7 +99,7 @@ function deploymentView(app, env, d, onAction) {
     h("dl", { class: "facts" },
       h("dt", {}, "Configuration"), h("dd", {}, h("a", { href: p`/console/applications/${app}/configurationprofiles/${d.ConfigurationProfileId}/versions/${d.ConfigurationVersion}` },
         `${d.ConfigurationName} version ${d.ConfigurationVersion}`)),
-      h("dt", {}, "Strategy"), h("dd", {}, `${d.DeploymentStrategyId}: ${d.DeploymentDurationInMinutes} min, ${d.GrowthType} ${d.GrowthFactor}%, bake ${d.FinalBakeTimeInMinutes} min`),
+      h("dt", {}, "Strategy"), h("dd", {}, `${strategyName || d.DeploymentStrategyId}: ${d.DeploymentDurationInMinutes} min, ${d.GrowthType} ${d.GrowthFactor}%, bake ${d.FinalBakeTimeInMinutes} min`),
       d.Description ? [h("dt", {}, "Description"), h("dd", {}, d.Description)] : null,
       h("dt", {}, "Started"), h("dd", {}, fmtTime(d.StartedAt)),
       d.CompletedAt ? [h("dt", {}, "Completed"), h("dd", {}, fmtTime(d.CompletedAt))] : null),
@@ -116,6 +116,8 @@ function deploymentView(app, env, d, onAction) {
 export async function deploymentPage(el, ctx, { app, env, n }) {
   const [application, environment, first] = await Promise.all([
     api.getApplication(app), api.getEnvironment(app, env), api.getDeployment(app, env, n)]);
+  // The strategy may have been deleted since: then its id is shown.
+  const strategy = await api.getStrategy(first.DeploymentStrategyId).catch(() => null);
   if (!ctx.live()) return;
   document.title = `Deployment ${n} · ${environment.Name} · appconfigd`;
   const live = h("div", {});
@@ -124,7 +126,7 @@ export async function deploymentPage(el, ctx, { app, env, n }) {
   ctx.onCleanup(() => clearTimeout(timer));
   const draw = (d) => {
     const focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.textContent : null;
-    replace(live, deploymentView(app, env, d, action));
+    replace(live, deploymentView(app, env, d, strategy?.Name, action));
     if (focused) [...live.querySelectorAll("button")].find((b) => b.textContent === focused)?.focus();
     clearTimeout(timer);
     if (IN_PROGRESS.has(d.State)) timer = setTimeout(poll, 1000);

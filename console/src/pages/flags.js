@@ -109,6 +109,7 @@ function flagCard(doc, key, changed) {
       Object.keys(defs).length ? h("div", { class: "attrs" }, h("h4", {}, "Attributes"),
         Object.entries(defs).map(([a, d]) => attrControl(key, a, d.constraints, target, changed))) : null,
       h("div", { class: "variants" }, h("h4", {}, "Variants"),
+        variants.length ? h("p", { class: "hint" }, "Rules are tried in order; the last variant, without a rule, is the default.") : null,
         variants.map((vr, i) => variantEditor(key, defs, vr, i, changed, () => {
           variants.splice(i, 1);
           if (!variants.length) delete target(true)._variants;
@@ -118,7 +119,12 @@ function flagCard(doc, key, changed) {
         h("button", { type: "button", class: "small", on: { click: () => {
           const t = target(true);
           t._variants ||= [];
-          t._variants.push({ name: `variant-${t._variants.length + 1}`, enabled: false });
+          // The last variant, without a rule, is the default: a new one
+          // goes before it.
+          const v = { name: `variant-${t._variants.length + 1}`, enabled: false };
+          const last = t._variants[t._variants.length - 1];
+          if (last && last.rule === undefined) t._variants.splice(t._variants.length - 1, 0, v);
+          else t._variants.push(v);
           changed();
           draw();
         } } }, "Add variant", srOnly(` to ${key}`))),
