@@ -139,9 +139,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // settings is the JSON written into index.html (json.Marshal escapes <, >
 // and &, so it cannot close the script element holding it).
 func (h *Handler) settings() []byte {
+	// index.html is served to anyone: under sigv4 it does not name the
+	// default account (the console shows the signed-in key instead).
+	account := h.cfg.Account
+	if h.cfg.Auth != "open" {
+		account = ""
+	}
 	b, _ := json.Marshal(map[string]any{
 		"auth":        h.cfg.Auth,
-		"account":     h.cfg.Account,
+		"account":     account,
 		"region":      h.cfg.Region,
 		"timeScale":   h.cfg.TimeScale,
 		"serviceTime": h.cfg.Now().UnixMilli(),

@@ -49,7 +49,7 @@ func TestIndexForEveryPath(t *testing.T) {
 		if err := json.Unmarshal([]byte(m[1]), &got); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]any{"auth": "sigv4", "account": "111122223333", "region": "eu-west-1", "timeScale": 60.0, "serviceTime": 1700000000123.0}
+		want := map[string]any{"auth": "sigv4", "account": "", "region": "eu-west-1", "timeScale": 60.0, "serviceTime": 1700000000123.0}
 		for k, v := range want {
 			if got[k] != v {
 				t.Errorf("%s: settings[%s] = %v, want %v", p, k, got[k], v)
@@ -58,6 +58,19 @@ func TestIndexForEveryPath(t *testing.T) {
 		if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self'") || !strings.Contains(csp, "script-src 'self'") {
 			t.Errorf("%s: CSP %q", p, csp)
 		}
+	}
+}
+
+// Open auth names the account the console acts in; sigv4 does not (see
+// TestIndexForEveryPath), since index.html needs no signature.
+func TestOpenAuthNamesTheAccount(t *testing.T) {
+	h, err := New(Config{Auth: "open", Account: "111122223333", Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := settingsRE.FindStringSubmatch(get(h, http.MethodGet, "/console/").Body.String())
+	if m == nil || !strings.Contains(m[1], `"account":"111122223333"`) || !strings.Contains(m[1], `"auth":"open"`) {
+		t.Fatalf("settings: %v", m)
 	}
 }
 
