@@ -6,7 +6,9 @@
 # each benchmark harness once with tiny durations, then each fuzz target
 # briefly. Needs: go, python3 with boto3 and the aws CLI, moto_server, node
 # and npm (the JavaScript SDK comes from the npm registry, pinned by
-# test/compat/js/package-lock.json), and PostgreSQL's initdb/pg_ctl.
+# test/compat/js/package-lock.json), and PostgreSQL's initdb/pg_ctl. The
+# web console's browser tests need Debian's chromium, which this script
+# installs when it is missing.
 #
 # CI=true is exported: a test whose tool is missing fails instead of
 # skipping (internal/testutil.Need), so this script cannot pass by
@@ -28,8 +30,26 @@ fi
 echo "== JavaScript SDK for the compat tests (npm ci)"
 npm ci --prefix test/compat/js --no-audit --no-fund --loglevel=error
 
-# A throwaway PostgreSQL 15 cluster, so the PostgreSQL tests always run
-# (set APPCONFIGD_TEST_POSTGRES to use an existing server instead).
+# ---- web console (issue 14) -------------------------------------------
+# Debian's chromium for the browser tests (playwright-core drives it; no
+# browser download), the console's npm packages (esbuild, playwright-core,
+# pinned by console/package-lock.json), and its built assets rebuilt: the
+# committed internal/console/dist must be exactly what console/src builds.
+echo "== web console: chromium, npm ci, built assets up to date"
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+npm ci --prefix console --no-audit --no-fund --loglevel=error
+node console/build.mjs
+if [ -n "$(git status --porcelain -- internal/console/dist)" ]; then
+  git status --short -- internal/console/dist
+  echo "internal/console/dist is stale: run 'node console/build.mjs' and commit" >&2
+  exit 1
+fi
+# ---- end web console ---------------------------------------------------
+
 echo "== go test -race ./..."
 ./scripts/with-pg.sh go test -race -count=1 -timeout 30m ./...
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/console"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
 
@@ -22,8 +23,18 @@ const (
 // exact paths itself rather than through http.ServeMux, which would
 // clean and redirect AWS paths (names may hold "//" or "..").
 func (s *Server) routes(api http.Handler) http.Handler {
+	// The web console (embedded assets; it calls the API above like any
+	// other client). Its assets are built into the binary, so this fails
+	// only for a binary built from a broken tree.
+	web, err := console.New(console.Config{Auth: string(s.cfg.Auth), Account: s.cfg.Account, Region: s.cfg.Region,
+		TimeScale: s.cfg.TimeScale, Now: s.clock.Now})
+	if err != nil {
+		panic("console assets: " + err.Error())
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case console.Handles(r.URL.Path):
+			web.ServeHTTP(w, r)
 		case r.URL.Path == HealthPath && r.Method == http.MethodGet:
 			writeStatus(w, http.StatusOK, map[string]string{"status": "ok"})
 		case r.URL.Path == ReadyPath && r.Method == http.MethodGet:

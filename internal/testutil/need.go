@@ -32,6 +32,9 @@ const (
 	// JSSDK is node plus the JavaScript SDK installed under
 	// test/compat/js/node_modules (npm ci).
 	JSSDK = "js-sdk"
+	// ConsoleNPM is node plus the web console's npm packages (esbuild,
+	// playwright-core) installed under console/node_modules (npm ci).
+	ConsoleNPM = "console-npm"
 )
 
 // EnvPostgres names the PostgreSQL server the PostgreSQL tests use.
@@ -46,7 +49,7 @@ func Strict() bool {
 
 // Need skips t, or fails it when Strict, unless every tool is available.
 // A tool is an executable looked up on PATH (moto_server, aws, node,
-// python3) or one of Postgres, Boto3 and JSSDK.
+// python3, chromium) or one of Postgres, Boto3, JSSDK and ConsoleNPM.
 func Need(t testing.TB, tools ...string) {
 	t.Helper()
 	if short() {
@@ -118,6 +121,14 @@ or run "make test-pg"`
 		}
 		if _, err := os.Stat(filepath.Join(RepoRoot(), "test", "compat", "js", "node_modules")); err != nil {
 			return "the JavaScript SDK: test/compat/js/node_modules is missing; run npm ci --prefix test/compat/js"
+		}
+		return ""
+	case ConsoleNPM:
+		if _, err := exec.LookPath("node"); err != nil {
+			return "node: not on PATH (the console's browser tests run under node)"
+		}
+		if _, err := os.Stat(filepath.Join(RepoRoot(), "console", "node_modules", "playwright-core")); err != nil {
+			return "the console's npm packages: console/node_modules is missing; run npm ci --prefix console"
 		}
 		return ""
 	}
