@@ -50,6 +50,8 @@ if [ -n "$(git status --porcelain -- internal/console/dist)" ]; then
 fi
 # ---- end web console ---------------------------------------------------
 
+# A throwaway PostgreSQL 15 cluster, so the PostgreSQL tests always run
+# (set APPCONFIGD_TEST_POSTGRES to use an existing server instead).
 echo "== go test -race ./..."
 ./scripts/with-pg.sh go test -race -count=1 -timeout 30m ./...
 
