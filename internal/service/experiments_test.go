@@ -304,12 +304,18 @@ func TestExperimentRunStateMachine(t *testing.T) {
 		t.Fatalf("all runs newest first: %+v", runs.Items)
 	}
 
+	checkRunEvents(t, w, d.ID)
+}
+
+// checkRunEvents reads run 1's events in pages of two: newest first, with
+// the exposure and overrides at each event.
+func checkRunEvents(t *testing.T, w *world, defID string) {
 	// Events, newest first, with the state at each event, in pages.
 	var types []string
 	var exposures []float64
 	token := ""
 	for {
-		p, err := w.svc.ListExperimentRunEvents(ctx, sc, w.app, d.ID, 1, appconfig.PageRequest{MaxResults: 2, NextToken: token})
+		p, err := w.svc.ListExperimentRunEvents(ctx, sc, w.app, defID, 1, appconfig.PageRequest{MaxResults: 2, NextToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,11 +333,11 @@ func TestExperimentRunStateMachine(t *testing.T) {
 	if fmt.Sprint(types) != "[RUN_STOPPED OVERRIDES_UPDATED EXPOSURE_UPDATED RUN_STARTED]" || fmt.Sprint(exposures) != "[40 40 40 10]" {
 		t.Fatalf("events %v %v", types, exposures)
 	}
-	ev, _ := w.svc.ListExperimentRunEvents(ctx, sc, w.app, d.ID, 1, appconfig.PageRequest{})
+	ev, _ := w.svc.ListExperimentRunEvents(ctx, sc, w.app, defID, 1, appconfig.PageRequest{})
 	if ev.Items[3].Overrides["alice"] != "t1" || ev.Items[1].Overrides["alice"] != "c" || ev.Items[2].Overrides["bob"] != "" {
 		t.Fatalf("overrides at events: %+v", ev.Items)
 	}
-	_, err = w.svc.ListExperimentRunEvents(ctx, sc, w.app, d.ID, 1, appconfig.PageRequest{NextToken: "garbage"})
+	_, err := w.svc.ListExperimentRunEvents(ctx, sc, w.app, defID, 1, appconfig.PageRequest{NextToken: "garbage"})
 	wantKind(t, err, appconfig.KindBadRequest, "NextToken")
 }
 
