@@ -92,6 +92,9 @@ func treatments(control TreatmentInput, list []TreatmentInput) (appconfig.Treatm
 	if total <= 0 {
 		return c, nil, appconfig.BadRequest("At least one treatment or the control must have a weight greater than 0.")
 	}
+	if math.IsInf(total, 0) {
+		return c, nil, appconfig.BadRequest("The treatment weights are too large: their sum must be a finite number.")
+	}
 	return c, out, nil
 }
 

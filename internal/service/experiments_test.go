@@ -97,6 +97,10 @@ func TestExperimentDefinitionRules(t *testing.T) {
 	bad.Control.Weight, bad.Treatments[0].Weight, bad.Treatments[1].Weight = 0, 0, 0
 	_, err = w.svc.CreateExperimentDefinition(ctx, sc, w.app, bad)
 	wantKind(t, err, appconfig.KindBadRequest, "weight greater than 0")
+	bad = defInput("bad")
+	bad.Control.Weight, bad.Treatments[0].Weight = 1e308, 1e308
+	_, err = w.svc.CreateExperimentDefinition(ctx, sc, w.app, bad)
+	wantKind(t, err, appconfig.KindBadRequest, "finite")
 	_, err = w.svc.CreateExperimentDefinition(ctx, sc, w.app, defInput("exp"))
 	wantKind(t, err, appconfig.KindConflict, "already exists")
 
