@@ -16,6 +16,7 @@ restarted server) checks that the run and its events are unchanged.
 """
 import json
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -241,6 +242,40 @@ class Experiments(unittest.TestCase):
         self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(**ident)["Items"]], [2, 1])
         self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(Status="RUNNING", **ident)["Items"]], [2])
         self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(Status="DONE", **ident)["Items"]], [1])
+
+
+class CLI(unittest.TestCase):
+    """The aws CLI (v1, on the same botocore) with AWS_DATA_PATH."""
+
+    def aws(self, *args):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="555555555555", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+        out = subprocess.run(["aws", "--endpoint-url", URL, "--output", "json", "appconfig"] + list(args),
+                             capture_output=True, text=True, env=env)
+        return out.returncode, out.stdout, out.stderr
+
+    def test_cli_experiment_round_trip(self):
+        app, _, _ = deployed_flags(client("555555555555"), "cli")
+        rc, out, err = self.aws("create-experiment-definition", "--application-identifier", app, "--name", "cli-exp",
+                                "--configuration-profile-identifier", "flags", "--environment-identifier", "prod",
+                                "--flag-key", "checkout", "--audience-rule", "true",
+                                "--control", json.dumps({"Weight": 1, "FlagValue": {"Enabled": False}}),
+                                "--treatments", json.dumps([{"Weight": 1, "FlagValue": {"Enabled": True}}]))
+        self.assertEqual(rc, 0, err)
+        d = json.loads(out)
+        self.assertEqual((d["Status"], d["Treatments"][0]["Key"]), ("IDLE", "t1"))
+        ident = ["--application-identifier", app, "--experiment-definition-identifier", "cli-exp"]
+        rc, out, err = self.aws("start-experiment-run", *ident, "--exposure-percentage", "5",
+                                "--treatment-overrides", json.dumps({"Inline": {"me": "t1"}}))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["Run"], 1)
+        rc, out, err = self.aws("stop-experiment-run", *ident, "--run", "1", "--result", json.dumps({"ExecutiveSummary": "ok"}))
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.aws("list-experiment-run-events", *ident, "--run", "1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([e["EventType"] for e in json.loads(out)["Items"]], ["RUN_STOPPED", "RUN_STARTED"])
+        rc, out, err = self.aws("start-experiment-run", "--application-identifier", app, "--experiment-definition-identifier", "nope")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ResourceNotFoundException", err)
 
 
 def phase_before(state):
