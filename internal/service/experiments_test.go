@@ -433,3 +433,44 @@ func expWorldIn(t *testing.T, w *world, name string) *world {
 	w2.until(d.DeploymentNumber, time.Hour)
 	return &w2
 }
+
+// The flag must be in what the environment serves: during a rollout both
+// the new configuration (once it reaches clients) and the one it replaces
+// count; after a rollback only the one served again does.
+func TestExperimentFlagMustBeServed(t *testing.T) {
+	w := expWorld(t, "")
+	v2 := `{"flags":{"checkout":{"name":"checkout"},"fresh":{"name":"fresh"}},"values":{"checkout":{"enabled":true},"fresh":{"enabled":true}},"version":"1"}`
+	if _, err := w.svc.CreateHostedConfigurationVersion(ctx, sc, w.app, w.prof, service.CreateHostedVersionInput{Content: []byte(v2), ContentType: "application/json"}); err != nil {
+		t.Fatal(err)
+	}
+	try := func(name, flag string) error {
+		in := defInput(name)
+		in.FlagKey = flag
+		_, err := w.svc.CreateExperimentDefinition(ctx, sc, w.app, in)
+		return err
+	}
+	d := w.mustStart(w.strategy(20, "LINEAR", 50, 0), "2")
+	wantKind(t, try("fresh-at-0", "fresh"), appconfig.KindBadRequest, "Flag fresh is not in the configuration")
+	if err := try("banner-old", "banner"); err != nil {
+		t.Fatalf("a flag of the configuration being replaced: %v", err)
+	}
+	w.clock.Advance(10 * time.Minute)
+	w.step()
+	if got := w.get(d.DeploymentNumber); got.PercentageComplete <= 0 || got.PercentageComplete >= 100 {
+		t.Fatalf("deployment at %v %%", got.PercentageComplete)
+	}
+	if err := try("fresh-rolling", "fresh"); err != nil {
+		t.Fatalf("a flag that reaches some clients: %v", err)
+	}
+	if _, err := w.svc.StopDeployment(ctx, sc, w.app, w.env, d.DeploymentNumber, false); err != nil {
+		t.Fatal(err)
+	}
+	w.until(d.DeploymentNumber, time.Hour)
+	wantKind(t, try("fresh-rolled-back", "fresh"), appconfig.KindBadRequest, "Flag fresh is not in the configuration")
+	if err := try("banner-back", "banner"); err != nil {
+		t.Fatalf("a flag served again after the rollback: %v", err)
+	}
+	// A run cannot start once its flag is no longer served.
+	_, err := w.svc.StartExperimentRun(ctx, sc, w.app, "fresh-rolling", service.StartExperimentRunInput{})
+	wantKind(t, err, appconfig.KindBadRequest, "Flag fresh is not in the configuration")
+}
