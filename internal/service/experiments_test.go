@@ -474,3 +474,13 @@ func TestExperimentFlagMustBeServed(t *testing.T) {
 	_, err := w.svc.StartExperimentRun(ctx, sc, w.app, "fresh-rolling", service.StartExperimentRunInput{})
 	wantKind(t, err, appconfig.KindBadRequest, "Flag fresh is not in the configuration")
 }
+
+func TestParseExperimentQuota(t *testing.T) {
+	q, err := service.ParseQuotas("experiment-definitions-per-application=7")
+	if err != nil || q.ExperimentsPerApp != 7 || q.WithDefaults().ExperimentsPerApp != 7 {
+		t.Fatalf("%+v %v", q, err)
+	}
+	if d := (service.Quotas{}).WithDefaults(); d.ExperimentsPerApp != 50 {
+		t.Fatalf("default %d", d.ExperimentsPerApp)
+	}
+}
