@@ -48,6 +48,11 @@ func FuzzRequestBinding(f *testing.F) {
 		{0, "/configuration", "configuration_token=abc", "", ""},
 		{3, "/applications/a/environments/e/deployments/1", "", "Allow-Revert: maybe", ""},
 		{1, "/extensions", "", "Latest-Version-Number: 1", `{"Name":"x","Actions":{"PRE_START_DEPLOYMENT":[{"Name":"a","Uri":"u"}]}}`},
+		{1, "/applications/a/experimentdefinitions", "", "", `{"Name":"x","ConfigurationProfileIdentifier":"p","EnvironmentIdentifier":"e","FlagKey":"fk","AudienceRule":"(eq $a 1","Control":{"Weight":1e308,"FlagValue":{"Enabled":true}},"Treatments":[{"Weight":1e308,"FlagValue":{"Enabled":false,"AttributeValues":{"a":{"StringValue":"s","NumberValue":1}}}}]}`},
+		{0, "/experimentdefinitions", "status=ARCHIVED&max_results=0&next_token=ZXhwZXJpbWVudGRlZmluaXRpb258eHwx", "", ""},
+		{2, "/applications/a/experimentdefinitions/d/experimentruns/0/update", "", "", `{"ExposurePercentage":-1,"TreatmentOverrides":{}}`},
+		{0, "/applications/a/experimentdefinitions/d/experimentruns/1/events", "next_token=ZXhwZXJpbWVudHJ1bmV2ZW50fHw5OTk5OTk5OTk5OTk5OTk5OTk5", "", ""},
+		{3, "/applications/a/experimentdefinitions/d", "delete_type=NEVER", "", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.query, s.header, []byte(s.body))

@@ -57,6 +57,17 @@ func ExtensionARN(sc appconfig.Scope, id string, version int) string {
 	return arnPrefix(sc) + "extension/" + id + "/" + strconv.Itoa(version)
 }
 
+// ExperimentDefinitionARN is an experiment definition's ARN
+// (appconfig-behavior.md §2.2).
+func ExperimentDefinitionARN(sc appconfig.Scope, app, def string) string {
+	return ApplicationARN(sc, app) + "/experimentdefinition/" + def
+}
+
+// ExperimentRunARN is an experiment run's ARN.
+func ExperimentRunARN(sc appconfig.Scope, app, def string, run int) string {
+	return ExperimentDefinitionARN(sc, app, def) + "/experimentrun/" + strconv.Itoa(run)
+}
+
 // AWSExtensionARN is the ARN of an AWS-authored extension: its account
 // field is empty.
 func AWSExtensionARN(region, id string, version int) string {
@@ -70,13 +81,13 @@ func AssociationARN(sc appconfig.Scope, id string) string {
 // ARNResource is a parsed AppConfig ARN.
 type ARNResource struct {
 	Partition, Region, Account string
-	Type                       string // application, environment, configurationprofile, deployment, deploymentstrategy, extension, extensionassociation, hostedconfigurationversion
+	Type                       string // application, environment, configurationprofile, deployment, deploymentstrategy, extension, extensionassociation, hostedconfigurationversion, experimentdefinition, experimentrun
 	Application                string
 	Environment                string
 	Profile                    string
-	Number                     int // deployment or hosted version number
-	ID                         string
-	Version                    int // extension version
+	Number                     int    // deployment, hosted version or experiment run number
+	ID                         string // strategy, extension, association or experiment definition id
+	Version                    int    // extension version
 }
 
 // ParseARN parses an AppConfig ARN; ok is false for anything else.
@@ -111,6 +122,14 @@ func ParseARN(arn string) (ARNResource, bool) {
 			return r, false
 		}
 		r.Type, r.Application, r.Profile, r.Number = "hostedconfigurationversion", segs[1], segs[3], n
+	case len(segs) == 4 && segs[0] == "application" && segs[2] == "experimentdefinition":
+		r.Type, r.Application, r.ID = "experimentdefinition", segs[1], segs[3]
+	case len(segs) == 6 && segs[0] == "application" && segs[2] == "experimentdefinition" && segs[4] == "experimentrun":
+		n, ok := num(segs[5])
+		if !ok {
+			return r, false
+		}
+		r.Type, r.Application, r.ID, r.Number = "experimentrun", segs[1], segs[3], n
 	case len(segs) == 2 && segs[0] == "deploymentstrategy":
 		r.Type, r.ID = "deploymentstrategy", segs[1]
 	case (len(segs) == 2 || len(segs) == 3) && segs[0] == "extension":

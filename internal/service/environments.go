@@ -122,6 +122,9 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if env.State == appconfig.EnvDeploying || env.State == appconfig.EnvRollingBack {
 			return appconfig.Conflict("Environment %s has a deployment in progress and cannot be deleted.", env.ID)
 		}
+		if err := refuseExperimentsOn(ctx, tx, sc, app.ID, env.ID, ""); err != nil {
+			return err
+		}
 		if err := s.checkDeletionProtection(ctx, tx, sc, check, now, env.CreatedAt, usageKey("environment", app.ID, env.ID), func() error {
 			return appconfig.BadRequest("Environment %s is actively being used in your application and cannot be deleted.", env.Name)
 		}); err != nil {

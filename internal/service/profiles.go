@@ -184,6 +184,9 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if busy {
 			return appconfig.Conflict("Configuration profile %s is being deployed and cannot be deleted.", p.ID)
 		}
+		if err := refuseExperimentsOn(ctx, tx, sc, app.ID, "", p.ID); err != nil {
+			return err
+		}
 		if err := s.checkDeletionProtection(ctx, tx, sc, check, now, p.CreatedAt, usageKey("configurationprofile", app.ID, p.ID), func() error {
 			return appconfig.BadRequest("Configuration profile %s is actively being used in your application and cannot be deleted.", p.Name)
 		}); err != nil {

@@ -28,6 +28,7 @@ type Quotas struct {
 	HostedConfigurationKB int // size of one hosted version (AWS: 2048)
 	ExtensionsPerAccount  int // not published by AWS; ours: 100
 	AssociationsPerScope  int // not published by AWS; ours: 1000
+	ExperimentsPerApp     int // experiment definitions not archived (AWS: 50)
 }
 
 // WithDefaults fills zero quotas with AWS's defaults.
@@ -44,6 +45,7 @@ func (q Quotas) WithDefaults() Quotas {
 	def(&q.HostedConfigurationKB, 2048)
 	def(&q.ExtensionsPerAccount, 100)
 	def(&q.AssociationsPerScope, 1000)
+	def(&q.ExperimentsPerApp, 50)
 	return q
 }
 
@@ -339,14 +341,14 @@ func listPage[T any](ctx context.Context, tx appconfig.Tx, q appconfig.Query, p 
 // ParseQuotas reads "name=value,..." overrides of the default quotas:
 // applications, environments-per-application, profiles-per-application,
 // deployment-strategies, hosted-configuration-kb, extensions,
-// extension-associations.
+// extension-associations, experiment-definitions-per-application.
 func ParseQuotas(spec string) (Quotas, error) {
 	var q Quotas
 	fields := map[string]*int{
 		"applications": &q.Applications, "environments-per-application": &q.EnvironmentsPerApp,
 		"profiles-per-application": &q.ProfilesPerApp, "deployment-strategies": &q.DeploymentStrategies,
 		"hosted-configuration-kb": &q.HostedConfigurationKB, "extensions": &q.ExtensionsPerAccount,
-		"extension-associations": &q.AssociationsPerScope,
+		"extension-associations": &q.AssociationsPerScope, "experiment-definitions-per-application": &q.ExperimentsPerApp,
 	}
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
@@ -357,7 +359,7 @@ func ParseQuotas(spec string) (Quotas, error) {
 		dst, known := fields[strings.TrimSpace(name)]
 		n, err := strconv.Atoi(strings.TrimSpace(value))
 		if !ok || !known || err != nil || n <= 0 {
-			return q, fmt.Errorf("--quotas: %q: want name=positive-integer with name one of applications, environments-per-application, profiles-per-application, deployment-strategies, hosted-configuration-kb, extensions, extension-associations", part)
+			return q, fmt.Errorf("--quotas: %q: want name=positive-integer with name one of applications, environments-per-application, profiles-per-application, deployment-strategies, hosted-configuration-kb, extensions, extension-associations, experiment-definitions-per-application", part)
 		}
 		*dst = n
 	}

@@ -107,6 +107,11 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
 		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
+	case "experimentdefinition":
+		return experimentRunParent(res.Application, res.ID), exists(appconfig.KindExperimentDefinition, res.Application, res.ID)
+	case "experimentrun":
+		k := experimentRunKey(sc, res.Application, res.ID, res.Number)
+		return k.Parent, exists(k.Kind, k.Parent, k.ID)
 	case "extension":
 		if res.Account == "" || res.Version == 0 {
 			return "", notFound

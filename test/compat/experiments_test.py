@@ -1,0 +1,333 @@
+"""Experiments (AWS 2026) through boto3, as users drive them.
+
+boto3 1.43 does not know the experiment operations; internal/itest points
+AWS_DATA_PATH at the repository's models/ directory, whose
+appconfig/2019-10-09/service-2.json is the newer model, and botocore loads
+it instead of its own.
+
+Run by internal/itest/compat_test.go with the binary's URL in
+APPCONFIGD_URL and the server started with
+--quotas experiment-definitions-per-application=3.
+
+With APPCONFIGD_PHASE=before or after (and APPCONFIGD_STATE naming a
+file), it runs one half of the kill -9 test instead: "before" creates a
+definition and a run and writes what it saw; "after" (against the
+restarted server) checks that the run and its events are unchanged.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL = os.environ["APPCONFIGD_URL"]
+
+FLAGS = {
+    "flags": {"checkout": {"name": "checkout"}, "banner": {"name": "banner"}},
+    "values": {"checkout": {"enabled": False}, "banner": {"enabled": True}},
+    "version": "1",
+}
+
+
+def client(key):
+    return boto3.client(
+        "appconfig", endpoint_url=URL, region_name="us-east-1",
+        aws_access_key_id=key, aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def code(err):
+    return err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def deployed_flags(c, app_name="app"):
+    """An application whose feature flags are deployed to environment prod."""
+    app = c.create_application(Name=app_name)["Id"]
+    env = c.create_environment(ApplicationId=app, Name="prod")["Id"]
+    prof = c.create_configuration_profile(ApplicationId=app, Name="flags", LocationUri="hosted",
+                                          Type="AWS.AppConfig.FeatureFlags")["Id"]
+    c.create_hosted_configuration_version(ApplicationId=app, ConfigurationProfileId=prof,
+                                          Content=json.dumps(FLAGS).encode(), ContentType="application/json")
+    st = c.create_deployment_strategy(Name="now", DeploymentDurationInMinutes=0, GrowthFactor=100,
+                                      FinalBakeTimeInMinutes=0, ReplicateTo="NONE")["Id"]
+    n = c.start_deployment(ApplicationId=app, EnvironmentId=env, DeploymentStrategyId=st,
+                           ConfigurationProfileId=prof, ConfigurationVersion="1")["DeploymentNumber"]
+    deadline = time.time() + 30
+    while c.get_deployment(ApplicationId=app, EnvironmentId=env, DeploymentNumber=n)["State"] != "COMPLETE":
+        if time.time() > deadline:
+            raise AssertionError("deployment never completed")
+        time.sleep(0.05)
+    return app, env, prof
+
+
+def definition(c, app, name="exp", flag="checkout", **kw):
+    args = dict(
+        ApplicationIdentifier=app, Name=name, ConfigurationProfileIdentifier="flags",
+        EnvironmentIdentifier="prod", FlagKey=flag, AudienceRule='(eq $plan "pro")',
+        Hypothesis="green converts better",
+        Control={"Weight": 50.0, "FlagValue": {"Enabled": False}},
+        Treatments=[
+            {"Weight": 25.0, "FlagValue": {"Enabled": True}, "Description": "plain"},
+            {"Weight": 25.0, "FlagValue": {"Enabled": True, "AttributeValues": {
+                "color": {"StringValue": "green"}, "sizes": {"NumberArray": [1.0, 2.5]}}}},
+        ],
+    )
+    args.update(kw)
+    return c.create_experiment_definition(**args)
+
+
+class Experiments(unittest.TestCase):
+    def setUp(self):
+        self.account = "%012d" % (abs(hash(self.id())) % 10**12)
+        self.c = client(self.account)
+        self.app, self.env, self.prof = deployed_flags(self.c)
+
+    def err(self, fn, **kw):
+        with self.assertRaises(ClientError) as e:
+            fn(**kw)
+        return e.exception
+
+    def test_definition_lifecycle(self):
+        d = definition(self.c, self.app, Tags={"team": "growth"})
+        self.assertEqual(d["ResponseMetadata"]["HTTPStatusCode"], 201)
+        self.assertEqual(d["Status"], "IDLE")
+        self.assertEqual(d["Control"]["Key"], "c")
+        self.assertEqual([t["Key"] for t in d["Treatments"]], ["t1", "t2"])
+        self.assertEqual(d["Treatments"][1]["FlagValue"]["AttributeValues"]["sizes"], {"NumberArray": [1.0, 2.5]})
+        self.assertEqual((d["ApplicationId"], d["EnvironmentId"], d["ConfigurationProfileId"]), (self.app, self.env, self.prof))
+        self.assertRegex(d["Id"], r"^[a-z0-9]{4,7}$")
+        by_name = self.c.get_experiment_definition(ApplicationIdentifier="app", ExperimentDefinitionIdentifier="exp")
+        self.assertEqual(by_name["Id"], d["Id"])
+        self.assertEqual(by_name["AudienceRule"], '(eq $plan "pro")')
+
+        up = self.c.update_experiment_definition(
+            ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=d["Id"], Hypothesis="blue",
+            Treatments=[{"Weight": 1.0, "FlagValue": {"Enabled": True}}])
+        self.assertEqual((up["Hypothesis"], [t["Key"] for t in up["Treatments"]]), ("blue", ["t1"]))
+        self.assertGreaterEqual(up["UpdatedAt"], up["CreatedAt"])
+
+        arn = "arn:aws:appconfig:us-east-1:%s:application/%s/experimentdefinition/%s" % (self.account, self.app, d["Id"])
+        self.c.tag_resource(ResourceArn=arn, Tags={"stage": "beta"})
+        self.assertEqual(self.c.list_tags_for_resource(ResourceArn=arn)["Tags"], {"team": "growth", "stage": "beta"})
+
+        other = definition(self.c, self.app, name="other", flag="banner")
+        items = self.c.list_experiment_definitions(ApplicationIdentifier="app")["Items"]
+        self.assertEqual([i["Name"] for i in items], ["exp", "other"])
+        self.assertNotIn("Treatments", items[0])
+        pages = list(self.c.get_paginator("list_experiment_definitions").paginate(PaginationConfig={"PageSize": 1}))
+        self.assertEqual([i["Id"] for p in pages for i in p["Items"]], [d["Id"], other["Id"]])
+
+        resp = self.c.delete_experiment_definition(ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier="other", DeleteType="ARCHIVE")
+        self.assertEqual(resp["ResponseMetadata"]["HTTPStatusCode"], 204)
+        self.assertEqual(self.c.get_experiment_definition(ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=other["Id"])["Status"], "ARCHIVED")
+        self.assertEqual([i["Name"] for i in self.c.list_experiment_definitions()["Items"]], ["exp"])
+        self.assertEqual([i["Name"] for i in self.c.list_experiment_definitions(Status="ARCHIVED")["Items"]], ["other"])
+        self.assertEqual([i["Name"] for i in self.c.list_experiment_definitions(
+            ApplicationIdentifier=self.app, EnvironmentIdentifier="prod", ConfigurationProfileIdentifier="flags", Status="IDLE")["Items"]], ["exp"])
+
+        self.c.delete_experiment_definition(ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=d["Id"], DeleteType="DESTROY")
+        e = self.err(self.c.get_experiment_definition, ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=d["Id"])
+        self.assertEqual(code(e), ("ResourceNotFoundException", 404))
+        self.assertIsInstance(e, self.c.exceptions.ResourceNotFoundException)
+        e = self.err(self.c.list_tags_for_resource, ResourceArn=arn)
+        self.assertEqual(code(e), ("ResourceNotFoundException", 404))
+
+    def test_definition_errors(self):
+        e = self.err(definition, c=self.c, app=self.app, AudienceRule='(eq $plan "pro"')
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        self.assertIn("column 16", e.response["Error"]["Message"])
+        e = self.err(definition, c=self.c, app=self.app, flag="missing")
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        self.assertIn("not in the configuration", e.response["Error"]["Message"])
+        e = self.err(definition, c=self.c, app=self.app, name="AWS.reserved")
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(definition, c=self.c, app=self.app, Treatments=[{"Weight": 1.0, "FlagValue": {"Enabled": True}}] * 6)
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(definition, c=self.c, app=self.app, Control={"Weight": 0.0, "FlagValue": {"Enabled": False}},
+                     Treatments=[{"Weight": 0.0, "FlagValue": {"Enabled": True}}])
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(definition, c=self.c, app="nope")
+        self.assertEqual(code(e), ("ResourceNotFoundException", 404))
+        e = self.err(definition, c=self.c, app=self.app, EnvironmentIdentifier="nope")
+        self.assertEqual(code(e), ("ResourceNotFoundException", 404))
+        definition(self.c, self.app)
+        e = self.err(definition, c=self.c, app=self.app)
+        self.assertEqual(code(e), ("ConflictException", 409))
+        e = self.err(self.c.delete_experiment_definition, ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier="exp", DeleteType="SOMETIMES")
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(self.c.list_experiment_definitions, NextToken="bogus")
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(self.c.delete_environment, ApplicationId=self.app, EnvironmentId=self.env)
+        self.assertEqual(code(e), ("BadRequestException", 400))
+
+    def test_quota(self):
+        # The server runs with experiment-definitions-per-application=3.
+        for i in range(3):
+            definition(self.c, self.app, name="q%d" % i)
+        e = self.err(definition, c=self.c, app=self.app, name="q3")
+        self.assertEqual(code(e), ("ServiceQuotaExceededException", 402))
+        self.c.delete_experiment_definition(ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier="q0", DeleteType="ARCHIVE")
+        definition(self.c, self.app, name="q3")
+
+    def test_run_state_machine(self):
+        d = definition(self.c, self.app)
+        ident = dict(ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=d["Id"])
+        run = self.c.start_experiment_run(Description="first", ExposurePercentage=10.0,
+                                          TreatmentOverrides={"Inline": {"alice": "t1"}}, **ident)
+        self.assertEqual(run["ResponseMetadata"]["HTTPStatusCode"], 201)
+        self.assertEqual((run["Run"], run["Status"], run["ExposurePercentage"]), (1, "RUNNING", 10.0))
+        self.assertEqual(run["TreatmentOverrides"], {"Inline": {"alice": "t1"}})
+        self.assertEqual(run["ExperimentDefinitionSnapshot"]["Id"], d["Id"])
+        self.assertEqual([t["Key"] for t in run["ExperimentDefinitionSnapshot"]["Treatments"]], ["t1", "t2"])
+        self.assertNotIn("EndedAt", run)
+        self.assertEqual(self.c.get_experiment_definition(**ident)["Status"], "ACTIVE")
+
+        for fn, kw in [(self.c.start_experiment_run, {}),
+                       (self.c.update_experiment_definition, {"Hypothesis": "x"}),
+                       (self.c.delete_experiment_definition, {"DeleteType": "ARCHIVE"}),
+                       (self.c.delete_experiment_definition, {"DeleteType": "DESTROY"})]:
+            e = self.err(fn, **ident, **kw)
+            self.assertEqual(code(e), ("ConflictException", 409), fn)
+        same_flag = definition(self.c, self.app, name="same-flag")
+        e = self.err(self.c.start_experiment_run, ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=same_flag["Id"])
+        self.assertEqual(code(e), ("ConflictException", 409))
+
+        e = self.err(self.c.update_experiment_run, Run=1, ExposurePercentage=5.0, **ident)
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(self.c.update_experiment_run, Run=1, TreatmentOverrides={"Inline": {"bob": "t7"}}, **ident)
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(self.c.update_experiment_run, Run=1, TreatmentOverrides={"Inline": {"e%d" % i: "c" for i in range(33)}}, **ident)
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        e = self.err(self.c.start_experiment_run, ExposurePercentage=101.0, ApplicationIdentifier=self.app, ExperimentDefinitionIdentifier=same_flag["Id"])
+        self.assertEqual(code(e), ("BadRequestException", 400))
+        up = self.c.update_experiment_run(Run=1, ExposurePercentage=50.0, TreatmentOverrides={"Inline": {"alice": "c", "bob": "t2"}}, **ident)
+        self.assertEqual((up["ExposurePercentage"], up["TreatmentOverrides"]["Inline"]), (50.0, {"alice": "c", "bob": "t2"}))
+
+        stopped = self.c.stop_experiment_run(Run=1, Result={"ExecutiveSummary": "t2 wins", "ReasonsToLaunch": "more sales"}, **ident)
+        self.assertEqual(stopped["Status"], "DONE")
+        self.assertEqual(stopped["Result"]["ExecutiveSummary"], "t2 wins")
+        self.assertEqual(stopped["EndedAt"], stopped["UpdatedAt"])
+        self.assertEqual(self.c.get_experiment_definition(**ident)["Status"], "IDLE")
+        for fn, kw in [(self.c.stop_experiment_run, {}), (self.c.update_experiment_run, {"ExposurePercentage": 90.0})]:
+            e = self.err(fn, Run=1, **ident, **kw)
+            self.assertEqual(code(e), ("ConflictException", 409))
+        e = self.err(self.c.get_experiment_run, Run=9, **ident)
+        self.assertEqual(code(e), ("ResourceNotFoundException", 404))
+
+        events = self.c.list_experiment_run_events(Run=1, **ident)["Items"]
+        self.assertEqual([e["EventType"] for e in events], ["RUN_STOPPED", "OVERRIDES_UPDATED", "EXPOSURE_UPDATED", "RUN_STARTED"])
+        self.assertEqual([e["ExposurePercentage"] for e in events], [50.0, 50.0, 50.0, 10.0])
+        self.assertEqual(events[3]["TreatmentOverrides"], {"Inline": {"alice": "t1"}})
+        self.assertEqual(events[0]["Description"], "Experiment run stopped")
+        self.assertEqual({e["TriggeredBy"] for e in events}, {"USER"})
+        self.assertNotIn("AssociatedDeployment", events[0])
+        pages = list(self.c.get_paginator("list_experiment_run_events").paginate(Run=1, PaginationConfig={"PageSize": 3}, **ident))
+        self.assertEqual(len(pages), 2)
+        self.assertEqual([e["EventType"] for p in pages for e in p["Items"]], [e["EventType"] for e in events])
+
+        # The definition can change now; run 1 keeps its snapshot; run 2 follows.
+        self.c.update_experiment_definition(AudienceRule="true", **ident)
+        self.assertEqual(self.c.get_experiment_run(Run=1, **ident)["ExperimentDefinitionSnapshot"]["AudienceRule"], '(eq $plan "pro")')
+        run2 = self.c.start_experiment_run(Tags={"owner": "me"}, **ident)
+        self.assertEqual((run2["Run"], run2["ExposurePercentage"]), (2, 0.0))
+        self.assertEqual(run2["ExperimentDefinitionSnapshot"]["AudienceRule"], "true")
+        run_arn = "arn:aws:appconfig:us-east-1:%s:application/%s/experimentdefinition/%s/experimentrun/2" % (self.account, self.app, d["Id"])
+        self.assertEqual(self.c.list_tags_for_resource(ResourceArn=run_arn)["Tags"], {"owner": "me"})
+        self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(**ident)["Items"]], [2, 1])
+        self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(Status="RUNNING", **ident)["Items"]], [2])
+        self.assertEqual([r["Run"] for r in self.c.list_experiment_runs(Status="DONE", **ident)["Items"]], [1])
+
+
+class CLI(unittest.TestCase):
+    """The aws CLI (v1, on the same botocore) with AWS_DATA_PATH."""
+
+    def aws(self, *args):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="555555555555", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+        out = subprocess.run(["aws", "--endpoint-url", URL, "--output", "json", "appconfig"] + list(args),
+                             capture_output=True, text=True, env=env)
+        return out.returncode, out.stdout, out.stderr
+
+    def test_cli_experiment_round_trip(self):
+        app, _, _ = deployed_flags(client("555555555555"), "cli")
+        rc, out, err = self.aws("create-experiment-definition", "--application-identifier", app, "--name", "cli-exp",
+                                "--configuration-profile-identifier", "flags", "--environment-identifier", "prod",
+                                "--flag-key", "checkout", "--audience-rule", "true",
+                                "--control", json.dumps({"Weight": 1, "FlagValue": {"Enabled": False}}),
+                                "--treatments", json.dumps([{"Weight": 1, "FlagValue": {"Enabled": True}}]))
+        self.assertEqual(rc, 0, err)
+        d = json.loads(out)
+        self.assertEqual((d["Status"], d["Treatments"][0]["Key"]), ("IDLE", "t1"))
+        ident = ["--application-identifier", app, "--experiment-definition-identifier", "cli-exp"]
+        rc, out, err = self.aws("start-experiment-run", *ident, "--exposure-percentage", "5",
+                                "--treatment-overrides", json.dumps({"Inline": {"me": "t1"}}))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["Run"], 1)
+        rc, out, err = self.aws("stop-experiment-run", *ident, "--run", "1", "--result", json.dumps({"ExecutiveSummary": "ok"}))
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.aws("list-experiment-run-events", *ident, "--run", "1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([e["EventType"] for e in json.loads(out)["Items"]], ["RUN_STOPPED", "RUN_STARTED"])
+        rc, out, err = self.aws("start-experiment-run", "--application-identifier", app, "--experiment-definition-identifier", "nope")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ResourceNotFoundException", err)
+
+
+def phase_before(state):
+    c = client("777777777777")
+    app, _, _ = deployed_flags(c, "crash")
+    d = definition(c, app)
+    ident = dict(ApplicationIdentifier=app, ExperimentDefinitionIdentifier=d["Id"])
+    c.start_experiment_run(ExposurePercentage=20.0, TreatmentOverrides={"Inline": {"alice": "t2"}}, **ident)
+    c.update_experiment_run(Run=1, ExposurePercentage=30.0, **ident)
+    seen = {
+        "ident": ident,
+        "run": c.get_experiment_run(Run=1, **ident),
+        "events": c.list_experiment_run_events(Run=1, **ident)["Items"],
+        "definition": c.get_experiment_definition(**ident),
+    }
+    with open(state, "w") as f:
+        json.dump(seen, f, default=str)
+
+
+def phase_after(state):
+    with open(state) as f:
+        before = json.load(f)
+    c = client("777777777777")
+    ident = before["ident"]
+    now = json.loads(json.dumps({
+        "ident": ident,
+        "run": c.get_experiment_run(Run=1, **ident),
+        "events": c.list_experiment_run_events(Run=1, **ident)["Items"],
+        "definition": c.get_experiment_definition(**ident),
+    }, default=str))
+    for k in ("run", "events", "definition"):
+        for doc in (before[k], now[k]):
+            if isinstance(doc, dict):
+                doc.pop("ResponseMetadata", None)
+        assert before[k] == now[k], "%s changed across the restart:\n%s\n%s" % (k, before[k], now[k])
+    assert now["run"]["Status"] == "RUNNING" and now["definition"]["Status"] == "ACTIVE"
+    assert [e["EventType"] for e in now["events"]] == ["EXPOSURE_UPDATED", "RUN_STARTED"]
+    try:
+        c.start_experiment_run(**ident)
+        raise AssertionError("a second run started after the restart")
+    except ClientError as e:
+        assert code(e) == ("ConflictException", 409), code(e)
+    stopped = c.stop_experiment_run(Run=1, **ident)
+    assert stopped["Status"] == "DONE"
+    print("run, events and definition unchanged across kill -9")
+
+
+if __name__ == "__main__":
+    phase = os.environ.get("APPCONFIGD_PHASE")
+    if phase == "before":
+        phase_before(os.environ["APPCONFIGD_STATE"])
+    elif phase == "after":
+        phase_after(os.environ["APPCONFIGD_STATE"])
+    else:
+        unittest.main(verbosity=2, argv=sys.argv[:1])
