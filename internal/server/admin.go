@@ -16,6 +16,9 @@ const (
 	ReadyPath   = "/readyz"
 	MetricsPath = "/metrics"
 	ResetPath   = "/_appconfigd/reset"
+	// ServiceTimeHeader carries the service clock's time on API answers
+	// when --time-scale is not 1.
+	ServiceTimeHeader = "X-Appconfigd-Service-Time"
 )
 
 // routes puts the operational endpoints beside the AWS APIs. It matches
@@ -33,6 +36,11 @@ func (s *Server) routes(api http.Handler) http.Handler {
 		case r.URL.Path == ResetPath && r.Method == http.MethodPost:
 			s.reset(w, r)
 		default:
+			if s.cfg.TimeScale > 0 && s.cfg.TimeScale != 1 {
+				// The service clock runs faster than the wall clock: tell
+				// clients that show countdowns (deployment wait) its time.
+				w.Header().Set(ServiceTimeHeader, s.clock.Now().UTC().Format(time.RFC3339Nano))
+			}
 			api.ServeHTTP(w, r)
 		}
 	})
