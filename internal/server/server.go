@@ -180,6 +180,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = metrics.New(cfg.AccessLog)
+	s.metrics.LogFailures(s.log)
 	st := s.metrics.Store(raw)
 	s.store = st
 	s.clock = cfg.Clock
