@@ -4,8 +4,8 @@
 # servers with the Go SDK, boto3, the aws CLI and the JavaScript SDK), then
 # each fuzz target briefly. Needs: go, python3 with boto3 and the aws CLI,
 # moto_server, node and npm (the JavaScript SDK comes from the npm
-# registry, pinned by test/compat/js/package-lock.json), and PostgreSQL's
-# initdb/pg_ctl.
+# registry, pinned by test/compat/js/package-lock.json), PostgreSQL's
+# initdb/pg_ctl, make, and systemd-analyze (installed below if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,12 @@ cd "$(dirname "$0")/.."
 # bound the Go fuzzer sometimes reports its own deadline ("context
 # deadline exceeded") as a failure.
 FUZZTIME=${FUZZTIME:-100000x}
+
+# systemd-analyze verifies deploy/appconfigd.service (TestSystemdUnit).
+if ! command -v systemd-analyze >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing systemd (for systemd-analyze)"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
 
 # A throwaway PostgreSQL 15 cluster, so the PostgreSQL tests always run
 # (set APPCONFIGD_TEST_POSTGRES to use an existing server instead).
