@@ -37,7 +37,7 @@ const (
 
 const waitExitCodes = `Exit status:
   0    the deployment is COMPLETE
-  1    it was ROLLED_BACK or REVERTED (the reason is printed)
+  1    it was ROLLED_BACK or REVERTED (the last line says why)
   2    usage error
   3    the application, environment or deployment does not exist
   4    --timeout passed before the deployment ended
@@ -160,7 +160,7 @@ func follow(parent context.Context, o waitOptions, p *progress, stderr io.Writer
 			return waitComplete
 		case "ROLLED_BACK", "REVERTED":
 			p.done()
-			fmt.Fprintf(stderr, "deployment %d %s: %s\n", o.number, d.state, d.reason())
+			fmt.Fprintf(p.w, "deployment %d %s: %s\n", o.number, d.state, d.reason())
 			return waitRolledBack
 		}
 		if !clock.Sleep(clock.Real{}, o.interval, ctx.Done()) {
@@ -234,7 +234,7 @@ type event struct {
 
 func snapshotOf(out *sdk.GetDeploymentOutput) snapshot {
 	d := snapshot{state: string(out.State), profile: aws.ToString(out.ConfigurationName), version: aws.ToString(out.ConfigurationVersion),
-		percent: float64(aws.ToFloat32(out.PercentageComplete)), bake: time.Duration(out.FinalBakeTimeInMinutes) * time.Minute, now: time.Now()}
+		percent: float64(aws.ToFloat32(out.PercentageComplete)), bake: time.Duration(out.FinalBakeTimeInMinutes) * time.Minute, now: clock.Real{}.Now()}
 	if raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok && raw != nil {
 		if t, err := time.Parse(time.RFC3339Nano, raw.Header.Get(server.ServiceTimeHeader)); err == nil {
 			d.now = t

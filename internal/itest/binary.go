@@ -46,7 +46,15 @@ func Binary(t testing.TB) string {
 type Proc struct {
 	URL string
 	Cmd *exec.Cmd
-	Log *strings.Builder
+	Log *strings.Builder // read it with Logs while the process runs
+	mu  sync.Mutex
+}
+
+// Logs returns what the process wrote to stderr so far.
+func (p *Proc) Logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.Log.String()
 }
 
 // StartBinary runs `appconfigd serve` with extra args on a free loopback
@@ -67,15 +75,14 @@ func StartBinary(t testing.TB, args ...string) *Proc {
 	}
 	p := &Proc{URL: "http://" + addr, Cmd: cmd, Log: &strings.Builder{}}
 	ready := make(chan struct{})
-	var mu sync.Mutex
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		once := sync.Once{}
 		for sc.Scan() {
 			line := sc.Text()
-			mu.Lock()
+			p.mu.Lock()
 			p.Log.WriteString(line + "\n")
-			mu.Unlock()
+			p.mu.Unlock()
 			if strings.Contains(line, "appconfigd listening") {
 				once.Do(func() { close(ready) })
 			}
@@ -85,7 +92,7 @@ func StartBinary(t testing.TB, args ...string) *Proc {
 	case <-ready:
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("appconfigd did not start:\n%s", p.Log.String())
+		t.Fatalf("appconfigd did not start:\n%s", p.Logs())
 	}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
