@@ -48,7 +48,7 @@ func runBinary(t *testing.T, env []string, args ...string) (int, string, string)
 func TestBinaryHelpAndUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"help"}, {"help", "serve"}, {"help", "deployment", "wait"}, {"help", "healthcheck"}, {"help", "version"}} {
 		code, out, errOut := runBinary(t, nil, args...)
-		if code != 0 || errOut != "" || !strings.Contains(out, "Usage: appconfigd") {
+		if code != 0 || errOut != "" || !strings.Contains(out, "Usage:") || !strings.Contains(out, "appconfigd ") {
 			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
 		}
 		if len(args) == 1 {
