@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -90,7 +91,7 @@ func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {
 		slog.String("region", info.Scope.Region), slog.Int("status", info.Status), slog.Float64("durationMs", float64(info.Duration.Microseconds())/1000),
 	}
 	if info.ErrorCode != "" {
-		attrs = append(attrs, slog.String("errorCode", info.ErrorCode), slog.String("errorMessage", info.ErrorMessage))
+		attrs = append(attrs, slog.String("errorCode", info.ErrorCode), slog.String("errorMessage", clip(info.ErrorMessage, 512)))
 	}
 	level := slog.LevelInfo
 	if info.Status >= 500 {
@@ -104,6 +105,17 @@ func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {
 		msg = "request failed"
 	}
 	log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// clip bounds a logged message to n bytes (on a rune boundary).
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // LogFailures makes failed requests (an error code in the answer) go to
