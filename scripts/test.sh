@@ -5,7 +5,8 @@
 # each fuzz target briefly. Needs: go, python3 with boto3 and the aws CLI,
 # moto_server, node and npm (the JavaScript SDK comes from the npm
 # registry, pinned by test/compat/js/package-lock.json), PostgreSQL's
-# initdb/pg_ctl, make, and systemd-analyze (installed below if missing).
+# initdb/pg_ctl; make, file, script and systemd-analyze are installed
+# below when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +15,17 @@ cd "$(dirname "$0")/.."
 # deadline exceeded") as a failure.
 FUZZTIME=${FUZZTIME:-100000x}
 
-# systemd-analyze verifies deploy/appconfigd.service (TestSystemdUnit).
-if ! command -v systemd-analyze >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing systemd (for systemd-analyze)"
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null
+# Tools the first-hour tests use, installed from Debian when missing:
+# systemd-analyze (TestSystemdUnit), make and file (TestReadme), script
+# (a terminal for deployment wait's progress bar).
+missing=()
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v file >/dev/null 2>&1 || missing+=(file)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing ${missing[*]}"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # A throwaway PostgreSQL 15 cluster, so the PostgreSQL tests always run

@@ -102,8 +102,8 @@ func TestReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, blocks := readmeBlocks(t, string(raw))
-	if strings.Join(names, " ") != "install quickstart quickstart quickstart quickstart" {
-		t.Fatalf("marked blocks %v: the test expects install, then the quickstart", names)
+	if !regexp.MustCompile(`^install( quickstart)+$`).MatchString(strings.Join(names, " ")) {
+		t.Fatalf("marked blocks %v: the test expects install, then the quickstart's blocks (a new kind of block needs its checks here)", names)
 	}
 	dir, head := freshCheckout(t)
 	gobin, home := t.TempDir(), t.TempDir()
