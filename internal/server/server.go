@@ -190,18 +190,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
-	if cfg.Auth == auth.ModeSigV4 {
-		if cfg.CredentialsFile == "" {
-			st.Close()
-			return nil, errors.New("--auth sigv4 needs --credentials-file")
-		}
-		creds, err := auth.LoadCredentialsFile(cfg.CredentialsFile)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now, Service: "appconfig"}
+	authn, err := newAuthenticator(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	// Background pacing is meant in wall time: scale it with the clock.
 	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.TimeScale) }
@@ -270,6 +262,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// newAuthenticator checks requests as --auth says; sigv4 verifies
+// against --credentials-file with the wall clock.
+func newAuthenticator(cfg Config) (*auth.Authenticator, error) {
+	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
+	if cfg.Auth != auth.ModeSigV4 {
+		return authn, nil
+	}
+	if cfg.CredentialsFile == "" {
+		return nil, errors.New("--auth sigv4 needs --credentials-file")
+	}
+	creds, err := auth.LoadCredentialsFile(cfg.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now, Service: "appconfig"}
+	return authn, nil
 }
 
 // applySeed applies --seed-dir (at start, and after a reset) and returns
