@@ -2,18 +2,25 @@
 # what CI runs (.ci/run → scripts/test.sh); the other targets are the
 # faster pieces of it.
 GO ?= go
+# One static binary (CGO_ENABLED=0; the SQLite driver is pure Go).
+# `appconfigd version` reads the module version or commit from the build
+# information (-buildvcs=auto overrides a GOFLAGS=-buildvcs=false);
+# VERSION is the fallback for trees where Go cannot read git (a git
+# worktree, a source archive).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+BUILDFLAGS = -trimpath -buildvcs=auto -ldflags "-X main.version=$(VERSION)"
 # The race detector needs cgo (a C compiler); without one the tests run
 # without it, and test-unit says so.
 RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 
 .PHONY: build install test-unit test-pg test-compat test gen lint bench bench-micro bench-smoke fuzz
 
-build: ## compile every package and the server binary into bin/
+build: ## compile every package and the static server binary into bin/
 	$(GO) build ./...
-	$(GO) build -o bin/appconfigd ./cmd/appconfigd
+	CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o bin/appconfigd ./cmd/appconfigd
 
-install: ## go install the server
-	$(GO) install ./cmd/appconfigd
+install: ## go install the static server binary (into $(go env GOPATH)/bin or $GOBIN)
+	CGO_ENABLED=0 $(GO) install $(BUILDFLAGS) ./cmd/appconfigd
 
 # test-unit leaves out internal/itest: its tests start real servers
 # (minutes, not seconds); test-compat and test run them.

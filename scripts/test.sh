@@ -6,9 +6,10 @@
 # each benchmark harness once with tiny durations, then each fuzz target
 # briefly. Needs: go, python3 with boto3 and the aws CLI, moto_server, node
 # and npm (the JavaScript SDK comes from the npm registry, pinned by
-# test/compat/js/package-lock.json), and PostgreSQL's initdb/pg_ctl. The
-# web console's browser tests need Debian's chromium, which this script
-# installs when it is missing.
+# test/compat/js/package-lock.json), and PostgreSQL's initdb/pg_ctl.
+# Debian's chromium (the web console's browser tests), make, file, script
+# and systemd-analyze (the first-hour tests) are installed below when
+# missing.
 #
 # CI=true is exported: a test whose tool is missing fails instead of
 # skipping (internal/testutil.Need), so this script cannot pass by
@@ -16,6 +17,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI=true
+
+# Tools from Debian, installed when missing: chromium (the web console's
+# browser tests; playwright-core drives it, no browser download),
+# systemd-analyze (TestSystemdUnit), make and file (TestReadme), script (a
+# terminal for deployment wait's progress bar).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v file >/dev/null 2>&1 || missing+=(file)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "== installing ${missing[*]} from Debian"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 echo "== generated wire code is up to date"
 go generate ./internal/wire/gen
@@ -31,16 +49,10 @@ echo "== JavaScript SDK for the compat tests (npm ci)"
 npm ci --prefix test/compat/js --no-audit --no-fund --loglevel=error
 
 # ---- web console (issue 14) -------------------------------------------
-# Debian's chromium for the browser tests (playwright-core drives it; no
-# browser download), the console's npm packages (esbuild, playwright-core,
+# The console's npm packages (esbuild, playwright-core,
 # pinned by console/package-lock.json), and its built assets rebuilt: the
 # committed internal/console/dist must be exactly what console/src builds.
-echo "== web console: chromium, npm ci, built assets up to date"
-if ! command -v chromium >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+echo "== web console: npm ci, built assets up to date"
 npm ci --prefix console --no-audit --no-fund --loglevel=error
 node console/build.mjs
 if [ -n "$(git status --porcelain -- internal/console/dist)" ]; then

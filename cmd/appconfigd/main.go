@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -28,27 +29,35 @@ Point unmodified AWS SDKs and the aws CLI at it with --endpoint-url (or
 AWS_ENDPOINT_URL) and they work as they do against AWS.
 
 Usage:
-  appconfigd serve [flags]     run the server (the default command)
-  appconfigd deployment wait   follow a deployment until it completes or rolls back
-  appconfigd token             create, list or revoke read-only bearer tokens for the flag path
-  appconfigd healthcheck       exit 0 when the server answers /readyz (for container health checks)
-  appconfigd version           print the version
-  appconfigd help [command]    show help
+  appconfigd <command> [flags]
 
-Run 'appconfigd serve --help' for the server's flags.
+Commands:
+  serve             run the server (the default command)
+  deployment wait   follow a deployment until it completes or rolls back
+  token             create, list or revoke read-only bearer tokens for the flag path
+  healthcheck       exit 0 when a server answers /readyz (for container health checks)
+  version           print the version and the commit it was built from
+  help [command]    show this help, or a command's flags
+
+Run 'appconfigd help <command>' for a command's flags.
 `
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run dispatches a command line. Help goes to stdout with exit 0; a usage
+// error prints a short error and the usage to stderr with exit 2.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case !strings.HasPrefix(a, "-"):
+			cmd, args = a, args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -60,16 +69,67 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "healthcheck":
 		return healthcheck(args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "appconfigd", version)
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), "Usage: appconfigd version\n\nPrints the version (the module version, or the commit with -dirty for\nuncommitted changes) and the commit and Go version it was built with.\n")
+		}
+		if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+			return code
+		}
+		if fs.NArg() > 0 {
+			return usageError(stderr, fs, "unexpected argument %q", fs.Arg(0))
+		}
+		printVersion(stdout)
 		return 0
 	case "help":
-		if len(args) > 0 {
-			return run(append(args[:1], "--help"), stdout, stderr)
+		if len(args) == 0 || args[0] == "help" {
+			fmt.Fprint(stdout, usage)
+			return 0
 		}
-		fmt.Fprint(stdout, usage)
-		return 0
+		if !knownCommand(args[0]) {
+			fmt.Fprintf(stderr, "appconfigd help: unknown command %q\n\n%s", args[0], usage)
+			return 2
+		}
+		return run(append(append([]string(nil), args...), "--help"), stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "appconfigd: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func knownCommand(name string) bool {
+	switch name {
+	case "serve", "deployment", "token", "healthcheck", "version", "help":
+		return true
+	}
+	return false
+}
+
+// parseFlags parses args into fs. A help flag prints the usage to stdout
+// (exit 0); a bad flag prints the flag package's one-line error and the
+// usage to stderr (exit 2). ok is true when the command should go on.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = stdout.Write(buf.Bytes())
+		return 0, false
+	default:
+		_, _ = stderr.Write(buf.Bytes())
+		return 2, false
+	}
+}
+
+// usageError prints a short error and the command's usage to stderr and
+// returns exit status 2.
+func usageError(stderr io.Writer, fs *flag.FlagSet, format string, a ...any) int {
+	fmt.Fprintf(stderr, "appconfigd %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
+	fs.SetOutput(stderr)
+	fs.Usage()
 	return 2
 }
 
@@ -96,7 +156,6 @@ func envFlags(fs *flag.FlagSet) error {
 func serve(args []string, stdout, stderr io.Writer) int {
 	def := server.Defaults()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	listen := fs.String("listen", def.Listen, "`address` to listen on (host:port); both APIs share it")
 	dataDir := fs.String("data-dir", def.DataDir, "`directory` of the embedded store")
 	store := fs.String("store", "", "store `URL`: sqlite://PATH (default: sqlite://<data-dir>/appconfigd.db), sqlite://:memory:, or postgres://DSN")
@@ -135,23 +194,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ssmEndpoint := fs.String("ssm-endpoint", "", "`URL` of Systems Manager for Parameter Store and SSM document configurations (default: AWS)")
 	smEndpoint := fs.String("secretsmanager-endpoint", "", "`URL` of Secrets Manager for configurations stored there (default: AWS)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: appconfigd serve [flags]\n\nRuns the AppConfig and AppConfig Data APIs on one port.\nEvery flag can also be set with APPCONFIGD_<FLAG>, e.g. APPCONFIGD_LISTEN=127.0.0.1:8080.\n\nFlags:\n")
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nExample:\n  appconfigd serve &\n  aws --endpoint-url http://127.0.0.1:2772 appconfig list-applications\n")
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: appconfigd serve [flags]\n\nRuns the AppConfig and AppConfig Data APIs on one port.\nEvery flag can also be set with APPCONFIGD_<FLAG>, e.g. APPCONFIGD_LISTEN=127.0.0.1:8080.\n\nFlags:\n")
+		printFlags(fs)
+		fmt.Fprintf(out, "\nExample:\n  appconfigd serve &\n  aws --endpoint-url http://127.0.0.1:2772 appconfig list-applications\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if err := envFlags(fs); err != nil {
 		fmt.Fprintln(stderr, "appconfigd:", err)
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "appconfigd serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return usageError(stderr, fs, "unexpected argument %q", fs.Arg(0))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -224,4 +280,15 @@ func storeName(cfg server.Config) string {
 		return cfg.Store
 	}
 	return "sqlite://" + cfg.DataDir + "/appconfigd.db"
+}
+
+// printFlags prints fs's flags as PrintDefaults does, spelled with two
+// dashes as the README and the examples spell them.
+func printFlags(fs *flag.FlagSet) {
+	var buf bytes.Buffer
+	out := fs.Output()
+	fs.SetOutput(&buf)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	fmt.Fprint(out, strings.ReplaceAll("\n"+buf.String(), "\n  -", "\n  --")[1:])
 }

@@ -2,32 +2,128 @@ package main
 
 import (
 	"bytes"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
-func TestProgressPlainPrintsChangesOnly(t *testing.T) {
+func TestProgressPlainPrintsEachEventOnce(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ev := func(typ, desc string, min int) event {
+		return event{at: t0.Add(time.Duration(min) * time.Minute), typ: typ, by: "APPCONFIG", description: desc}
+	}
 	var b bytes.Buffer
 	p := progress{w: &b}
-	p.show("DEPLOYING", 0)
-	p.show("DEPLOYING", 0)
-	p.show("DEPLOYING", 25)
-	p.show("BAKING", 100)
+	d := snapshot{state: "DEPLOYING", bake: 10 * time.Minute, events: []event{ev("DEPLOYMENT_STARTED", "Deployment started", 0)}}
+	p.show(d)
+	p.show(d)
+	d.events = append(d.events, ev("PERCENTAGE_UPDATED", "Configuration available to 50.00% of clients", 1), ev("BAKE_TIME_STARTED", "Deployment bake time started", 2))
+	d.state, d.percent = "BAKING", 100
+	p.show(d)
 	p.done()
-	want := "DEPLOYING      0.00%\nDEPLOYING     25.00%\nBAKING       100.00%\n"
+	want := "03:04:05  DEPLOYMENT_STARTED   Deployment started\n" +
+		"03:05:05  PERCENTAGE_UPDATED   Configuration available to 50.00% of clients\n" +
+		"03:06:05  BAKE_TIME_STARTED    Deployment bake time started (bakes 10m0s)\n"
 	if b.String() != want {
-		t.Fatalf("got %q, want %q", b.String(), want)
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
 
-func TestProgressTerminalDrawsBar(t *testing.T) {
+func TestProgressTerminalBarFitsWidthAndCountsDown(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	d := snapshot{state: "BAKING", percent: 100, bake: 10 * time.Minute, now: t0.Add(3*time.Minute + 20*time.Second),
+		events: []event{{at: t0, typ: "BAKE_TIME_STARTED", description: "Deployment bake time started"}}}
+	for _, w := range []int{40, 80, 200} {
+		line := bar(d, w)
+		if len(line) > w-1 || !strings.Contains(line, "100.00% BAKING, 6m40s of bake left") {
+			t.Fatalf("width %d: %q (%d columns)", w, line, len(line))
+		}
+		if w >= 80 && !strings.HasPrefix(line, "[####") {
+			t.Fatalf("width %d: no bar: %q", w, line)
+		}
+	}
+	if line := bar(d, 20); len(line) > 19 {
+		t.Fatalf("narrow terminal: %q", line)
+	}
+	d = snapshot{state: "DEPLOYING", percent: 50}
+	line := bar(d, 41) // room for a 20-column bar
+	if line != "[##########..........]  50.00% DEPLOYING" {
+		t.Fatalf("half bar: %q", line)
+	}
 	var b bytes.Buffer
-	p := progress{w: &b, tty: true}
-	p.show("DEPLOYING", 50)
+	p := progress{w: &b, tty: true, width: 41}
+	p.show(d)
+	d.events = []event{{at: t0, typ: "PERCENTAGE_UPDATED", description: "Configuration available to 50.00% of clients"}}
+	p.show(d)
 	p.done()
-	out := b.String()
-	if !strings.HasPrefix(out, "\r[###############...............] DEPLOYING") || !strings.HasSuffix(out, "50.00%\n") {
-		t.Fatalf("bar %q", out)
+	want := line + "\r\033[K03:04:05  PERCENTAGE_UPDATED   Configuration available to 50.00% of clients\n" + line + "\n"
+	if b.String() != want {
+		t.Fatalf("terminal output %q, want %q", b.String(), want)
+	}
+}
+
+func TestVersionFromBuildInfo(t *testing.T) {
+	rev := "0123456789abcdef0123456789abcdef01234567"
+	info := func(mainVersion string, modified bool) *debug.BuildInfo {
+		return &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/appconfigd/appconfigd", Version: mainVersion},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.time", Value: "2026-12-06T00:00:00Z"}, {Key: "vcs.modified", Value: strconv.FormatBool(modified)}}}
+	}
+	for _, c := range []struct {
+		info          *debug.BuildInfo
+		stamped, want string
+	}{
+		{info("v1.4.0", false), "", "v1.4.0"},
+		{info("v0.0.0-20261206000000-0123456789ab+dirty", true), "", "v0.0.0-20261206000000-0123456789ab+dirty"},
+		{info("(devel)", false), "", "0123456789ab"},
+		{info("(devel)", true), "x", "0123456789ab-dirty"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "v9", "v9"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "", "unknown (built without version control information)"},
+	} {
+		if got, _ := versionInfo(c.info, true, c.stamped); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+	if _, detail := versionInfo(info("(devel)", true), true, ""); detail != "commit "+rev+" (2026-12-06T00:00:00Z), with uncommitted changes; built with go1.26.8" {
+		t.Errorf("detail %q", detail)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"help", "help"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 0 || errOut.Len() != 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+		for _, cmd := range []string{"serve", "deployment wait", "healthcheck", "version", "help"} {
+			if !strings.Contains(out.String(), "\n  "+cmd+" ") {
+				t.Fatalf("%v: %q not listed:\n%s", args, cmd, out.String())
+			}
+		}
+	}
+	for args, want := range map[string]string{
+		"help serve": "--listen", "help deployment": "wait ", "help deployment wait": "--deployment",
+		"help healthcheck": "--url", "help version": "Usage: appconfigd version", "serve --help": "--time-scale",
+		"deployment wait -h": "Exit status:",
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(strings.Fields(args), &out, &errOut); code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), want) {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", args, code, out.String(), errOut.String())
+		}
+	}
+	for args, want := range map[string]string{
+		"bogus": `unknown command "bogus"`, "help bogus": `unknown command "bogus"`, "serve --bogus": "flag provided but not defined: -bogus",
+		"--bogus": "flag provided but not defined: -bogus", "deployment bogus": `unknown command "bogus"`, "deployment": "missing command",
+		"version extra": `unexpected argument "extra"`, "healthcheck --url": "flag needs an argument",
+		"deployment wait --application a": "are required",
+	} {
+		var out, errOut bytes.Buffer
+		code := run(strings.Fields(args), &out, &errOut)
+		first, _, _ := strings.Cut(errOut.String(), "\n")
+		if code != 2 || out.Len() != 0 || !strings.Contains(first, want) || !strings.Contains(errOut.String(), "Usage:") {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", args, code, out.String(), errOut.String())
+		}
 	}
 }
 

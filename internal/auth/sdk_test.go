@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -445,4 +446,50 @@ func TestSDKPresigned(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzSDKSignedBodyAndScope signs requests with the Go SDK's signer, with
+// a declared payload hash (the body's, UNSIGNED-PAYLOAD, or any string), a
+// service name, and possibly another body sent than signed. A request
+// verifies exactly when it is scoped to appconfig, declares its body's
+// hash, and carries the body it was signed with.
+func FuzzSDKSignedBodyAndScope(f *testing.F) {
+	f.Add([]byte(`{"Name":"a"}`), []byte(`{"Name":"a"}`), uint8(0), "", "appconfig")
+	f.Add([]byte(`{"Name":"a"}`), []byte(`{"Name":"b"}`), uint8(1), "", "appconfig") // issue 15: swapped unsigned body
+	f.Add([]byte(`{"Name":"a"}`), []byte(`{"Name":"a"}`), uint8(1), "", "appconfig")
+	f.Add([]byte(""), []byte(""), uint8(0), "", "s3") // issue 15: another service's scope
+	f.Add([]byte("x"), []byte("x"), uint8(2), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "appconfig")
+	v := &Verifier{
+		Credentials: NewStaticCredentials(Credential{AccessKeyID: sdkKeyID, SecretAccessKey: sdkSecret, Account: sdkAccount}),
+		Now:         func() time.Time { return signTime },
+		Service:     sdkService,
+	}
+	f.Fuzz(func(t *testing.T, signed, sent []byte, mode uint8, declared, service string) {
+		if !isScopeName(service) {
+			return // the SDK cannot sign for it
+		}
+		real := sha256Hex(string(signed))
+		switch mode % 3 {
+		case 0:
+			declared = real
+		case 1:
+			declared = "UNSIGNED-PAYLOAD"
+		}
+		if declared == "" || strings.ContainsAny(declared, "\r\n\x00") || strings.TrimSpace(declared) != declared {
+			return
+		}
+		req, err := http.NewRequest(http.MethodPost, "https://appconfig.eu-west-1.amazonaws.com/applications", bytes.NewReader(signed))
+		if err != nil {
+			t.Skip(err)
+		}
+		req.Header.Set("X-Amz-Content-Sha256", declared)
+		if err := v4.NewSigner().SignHTTP(context.Background(), goodCreds, req, declared, service, sdkRegion, signTime); err != nil {
+			t.Skip(err)
+		}
+		_, verr := v.Verify(req, sha256Hex(string(sent)))
+		want := service == sdkService && declared == real && bytes.Equal(signed, sent)
+		if (verr == nil) != want {
+			t.Fatalf("signed %q sent %q declared %q service %q: verified=%v (%v), want %v", signed, sent, declared, service, verr == nil, verr, want)
+		}
+	})
 }

@@ -313,7 +313,11 @@ func (r *Runner) checkMonitors(ctx context.Context, sc appconfig.Scope, d appcon
 func (r *Runner) apply(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, d appconfig.Deployment, now time.Time, obs Observation) error {
 	sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
 	next, added := Advance(d, now, obs)
-	return Persist(ctx, tx, r.cfg.Hooks, sc, rec, d.State, &next, added, now)
+	if err := Persist(ctx, tx, r.cfg.Hooks, sc, rec, d.State, &next, added, now); err != nil {
+		return err
+	}
+	LogTransition(r.cfg.Logger, sc, &next, added)
+	return nil
 }
 
 // Persist writes a deployment after a transition: it runs the hooks of

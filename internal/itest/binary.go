@@ -117,7 +117,7 @@ func StartBinary(t testing.TB, args ...string) *Proc {
 	case <-ready:
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("appconfigd did not start:\n%s", p.Log.String())
+		t.Fatalf("appconfigd did not start:\n%s", p.Logs())
 	}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -191,3 +191,6 @@ func runClient(t *testing.T, cmd *exec.Cmd, what, url string, env []string) {
 	}
 	t.Logf("%s:\n%s", what, out)
 }
+
+// Logs returns what the process wrote to stderr so far.
+func (p *Proc) Logs() string { return p.Log.String() }

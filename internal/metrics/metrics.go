@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,6 +29,7 @@ type Metrics struct {
 	invocations *prometheus.CounterVec
 	polls       *prometheus.CounterVec
 	log         *slog.Logger
+	failLog     *slog.Logger // failed requests when there is no access log
 }
 
 // New registers the collectors. logger writes the access log (nil: none).
@@ -77,15 +79,19 @@ func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {
 	}
 	m.requests.WithLabelValues(svc, op, outcome).Inc()
 	m.duration.WithLabelValues(svc, op).Observe(info.Duration.Seconds())
-	if m.log == nil {
-		return
+	log := m.log
+	if log == nil {
+		if info.ErrorCode == "" || m.failLog == nil {
+			return
+		}
+		log = m.failLog
 	}
 	attrs := []slog.Attr{
 		slog.String("requestId", info.RequestID), slog.String("operation", op), slog.String("account", info.Scope.Account),
 		slog.String("region", info.Scope.Region), slog.Int("status", info.Status), slog.Float64("durationMs", float64(info.Duration.Microseconds())/1000),
 	}
 	if info.ErrorCode != "" {
-		attrs = append(attrs, slog.String("errorCode", info.ErrorCode))
+		attrs = append(attrs, slog.String("errorCode", info.ErrorCode), slog.String("errorMessage", clip(info.ErrorMessage, 512)))
 	}
 	level := slog.LevelInfo
 	if info.Status >= 500 {
@@ -94,8 +100,27 @@ func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {
 			attrs = append(attrs, slog.String("err", info.Err.Error()))
 		}
 	}
-	m.log.LogAttrs(ctx, level, "request", attrs...)
+	msg := "request"
+	if info.ErrorCode != "" {
+		msg = "request failed"
+	}
+	log.LogAttrs(ctx, level, msg, attrs...)
 }
+
+// clip bounds a logged message to n bytes (on a rune boundary).
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// LogFailures makes failed requests (an error code in the answer) go to
+// l when there is no access log, so they are never silent.
+func (m *Metrics) LogFailures(l *slog.Logger) { m.failLog = l }
 
 // StepLateness records how late a deployment step was taken.
 func (m *Metrics) StepLateness(d time.Duration) {

@@ -101,7 +101,7 @@ func Load(dir string) ([]File, []string, error) {
 		}
 		var f File
 		if err := yaml.UnmarshalStrict(raw, &f); err != nil {
-			return nil, nil, fmt.Errorf("seed: %s: %w", path, err)
+			return nil, nil, fmt.Errorf("seed: %w", explain(path, raw, err))
 		}
 		files = append(files, f)
 		paths = append(paths, path)

@@ -17,6 +17,9 @@ const (
 	ReadyPath   = "/readyz"
 	MetricsPath = "/metrics"
 	ResetPath   = "/_appconfigd/reset"
+	// ServiceTimeHeader carries the service clock's time on API answers
+	// when --time-scale is not 1.
+	ServiceTimeHeader = "X-Appconfigd-Service-Time"
 )
 
 // routes puts the operational endpoints beside the AWS APIs. It matches
@@ -44,6 +47,11 @@ func (s *Server) routes(api http.Handler) http.Handler {
 		case r.URL.Path == ResetPath && r.Method == http.MethodPost:
 			s.reset(w, r)
 		default:
+			if s.cfg.TimeScale > 0 && s.cfg.TimeScale != 1 {
+				// The service clock runs faster than the wall clock: tell
+				// clients that show countdowns (deployment wait) its time.
+				w.Header().Set(ServiceTimeHeader, s.clock.Now().UTC().Format(time.RFC3339Nano))
+			}
 			api.ServeHTTP(w, r)
 		}
 	})
@@ -67,7 +75,7 @@ func writeStatus(w http.ResponseWriter, status int, body any) {
 
 // reset wipes every application, environment, profile, version,
 // strategy, deployment, extension and setting (keeping the server's own
-// keys), when --allow-reset is set.
+// keys), when --allow-reset is set, and applies --seed-dir again.
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	if !s.cfg.AllowReset {
 		writeStatus(w, http.StatusForbidden, map[string]string{"status": "refused", "reason": "reset is disabled; start appconfigd with --allow-reset to enable it"})
@@ -87,5 +95,16 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	// data plane's cache now so the answer follows the reset.
 	s.data.Invalidate(service.ResetTopic)
 	s.log.Warn("all data was reset", "remote", r.RemoteAddr)
-	writeStatus(w, http.StatusOK, map[string]string{"status": "reset"})
+	// A CI job gets a known state in one call: the seed is applied again.
+	n, err := s.applySeed(ctx)
+	if err != nil {
+		s.log.Error("reseeding after the reset failed", "dir", s.cfg.SeedDir, "err", err)
+		writeStatus(w, http.StatusInternalServerError, map[string]any{"status": "failed", "reason": "data was reset, but the seed could not be applied: " + err.Error()})
+		return
+	}
+	body := map[string]any{"status": "reset"}
+	if s.cfg.SeedDir != "" {
+		body["seededFiles"] = n
+	}
+	writeStatus(w, http.StatusOK, body)
 }

@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func fuzzServer(t testing.TB) http.Handler {
@@ -21,6 +24,10 @@ func fuzzServer(t testing.TB) http.Handler {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s.Handler()
+}
+
+func isOperational(p string) bool {
+	return p == HealthPath || p == ReadyPath || p == MetricsPath || p == ResetPath
 }
 
 var fuzzMethods = []string{"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"}
@@ -53,6 +60,11 @@ func FuzzRequestBinding(f *testing.F) {
 		{2, "/applications/a/experimentdefinitions/d/experimentruns/0/update", "", "", `{"ExposurePercentage":-1,"TreatmentOverrides":{}}`},
 		{0, "/applications/a/experimentdefinitions/d/experimentruns/1/events", "next_token=ZXhwZXJpbWVudHJ1bmV2ZW50fHw5OTk5OTk5OTk5OTk5OTk5OTk5", "", ""},
 		{3, "/applications/a/experimentdefinitions/d", "delete_type=NEVER", "", ""},
+		// Issue 15: a bad escape in the query, a name that is not UTF-8.
+		{0, "/applications", "next_token=%ZZ", "", ""},
+		{0, "/applications", "max_results=5&x=%", "", ""},
+		{1, "/applications", "", "", "{\"Name\":\"caf\xe9\"}"},
+		{1, "/applications/abc/environments", "", "", "{\"Name\":\"\xff\xfe\"}"},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.query, s.header, []byte(s.body))
@@ -74,11 +86,18 @@ func FuzzRequestBinding(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s?%s -> %d %s", req.Method, path, query, rec.Code, rec.Body.String())
 		}
+		// Malformed input is never accepted: a query that does not
+		// unescape, or a JSON body that is not UTF-8 (checked on
+		// CreateApplication, whose body is JSON; some bodies are raw).
+		_, qerr := url.ParseQuery(query)
+		badJSON := req.Method == "POST" && path == "/applications" && !utf8.Valid(body) && json.Valid(body)
+		if (qerr != nil || badJSON) && rec.Code < 400 && !isOperational(req.URL.Path) {
+			t.Fatalf("%s %s?%q body %q accepted: %d", req.Method, path, query, body, rec.Code)
+		}
 		if rec.Code >= 400 && rec.Header().Get("X-Amzn-ErrorType") == "" {
 			t.Fatalf("%s %s -> %d without X-Amzn-ErrorType", req.Method, path, rec.Code)
 		}
-		operational := req.URL.Path == HealthPath || req.URL.Path == ReadyPath || req.URL.Path == MetricsPath || req.URL.Path == ResetPath
-		if rec.Header().Get("X-Amzn-RequestId") == "" && !operational {
+		if rec.Header().Get("X-Amzn-RequestId") == "" && !isOperational(req.URL.Path) {
 			t.Fatalf("%s %s -> %d without x-amzn-RequestId", req.Method, path, rec.Code)
 		}
 	})

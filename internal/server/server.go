@@ -187,6 +187,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = metrics.New(cfg.AccessLog)
+	s.metrics.LogFailures(s.log)
 	st := s.metrics.Store(raw)
 	s.store = st
 	s.clock = cfg.Clock
@@ -196,18 +197,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
-	if cfg.Auth == auth.ModeSigV4 {
-		if cfg.CredentialsFile == "" {
-			st.Close()
-			return nil, errors.New("--auth sigv4 needs --credentials-file")
-		}
-		creds, err := auth.LoadCredentialsFile(cfg.CredentialsFile)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now, Service: "appconfig"}
+	authn, err := newAuthenticator(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	// Background pacing is meant in wall time: scale it with the clock.
 	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.TimeScale) }
@@ -272,21 +265,49 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		RateBurst:    cfg.RateBurst,
 	})
 	s.handler = s.routes(s.withOFREP(api, authFlags, tokenKey))
-	if cfg.SeedDir != "" {
-		files, paths, err := seed.Load(cfg.SeedDir)
-		if err == nil {
-			err = seed.Apply(ctx, s.svc, appconfig.Scope{Account: cfg.Account, Region: cfg.Region}, files, paths, func(ctx context.Context) error {
-				_, err := s.runner.RunDue(ctx)
-				return err
-			})
-		}
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.log.Info("seeded", "dir", cfg.SeedDir, "files", len(files))
+	if _, err := s.applySeed(ctx); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// newAuthenticator checks requests as --auth says; sigv4 verifies
+// against --credentials-file with the wall clock.
+func newAuthenticator(cfg Config) (*auth.Authenticator, error) {
+	authn := &auth.Authenticator{Mode: cfg.Auth, DefaultAccount: cfg.Account, DefaultRegion: cfg.Region}
+	if cfg.Auth != auth.ModeSigV4 {
+		return authn, nil
+	}
+	if cfg.CredentialsFile == "" {
+		return nil, errors.New("--auth sigv4 needs --credentials-file")
+	}
+	creds, err := auth.LoadCredentialsFile(cfg.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	authn.Verifier = &auth.Verifier{Credentials: creds, Now: cfg.WallClock.Now, Service: "appconfig"}
+	return authn, nil
+}
+
+// applySeed applies --seed-dir (at start, and after a reset) and returns
+// how many files it applied.
+func (s *Server) applySeed(ctx context.Context) (int, error) {
+	if s.cfg.SeedDir == "" {
+		return 0, nil
+	}
+	files, paths, err := seed.Load(s.cfg.SeedDir)
+	if err == nil {
+		err = seed.Apply(ctx, s.svc, appconfig.Scope{Account: s.cfg.Account, Region: s.cfg.Region}, files, paths, func(ctx context.Context) error {
+			_, err := s.runner.RunDue(ctx)
+			return err
+		})
+	}
+	if err != nil {
+		return 0, err
+	}
+	s.log.Info("seeded", "dir", s.cfg.SeedDir, "files", len(files))
+	return len(files), nil
 }
 
 func openStore(ctx context.Context, cfg Config) (appconfig.Store, error) {

@@ -259,6 +259,7 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 	if err != nil {
 		return appconfig.Deployment{}, err
 	}
+	deploy.LogTransition(s.log, sc, &d, 1)
 	if s.runner != nil {
 		s.runner.Kick()
 	}
@@ -364,6 +365,9 @@ func (s *Service) StopDeployment(ctx context.Context, sc appconfig.Scope, appIde
 		out = d
 		return nil
 	})
+	if err == nil {
+		deploy.LogTransition(s.log, sc, &out, 1)
+	}
 	if err == nil && s.runner != nil {
 		s.runner.Kick()
 	}

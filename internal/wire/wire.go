@@ -44,8 +44,10 @@ type RequestInfo struct {
 	Scope     appconfig.Scope
 	Status    int
 	ErrorCode string
-	Err       error // the internal error behind a 5xx, for logs
-	Duration  time.Duration
+	// ErrorMessage is the message sent with ErrorCode, for logs.
+	ErrorMessage string
+	Err          error // the internal error behind a 5xx, for logs
+	Duration     time.Duration
 }
 
 // Config wires a Handler.
@@ -169,7 +171,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			// A panic is a bug; the client still gets a well-formed 500.
 			h.cfg.Logger.Error("panic serving request", "requestId", reqID, "operation", info.Operation, "panic", p)
-			info.Status, info.ErrorCode = h.writeError(w, info.Service, appconfig.Internal(nil, "internal error"))
+			info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, info.Service, appconfig.Internal(nil, "internal error"))
 		}
 		info.Duration = h.cfg.Now().Sub(start)
 		if h.cfg.Observer != nil {
@@ -197,24 +199,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if pathExists {
 			status, code, msg = http.StatusMethodNotAllowed, "MethodNotAllowedException", "Method "+r.Method+" is not allowed on "+escaped
 		}
-		info.Status, info.ErrorCode = writeJSONError(w, status, code, msg, nil)
+		info.Status, info.ErrorCode, info.ErrorMessage = writeJSONError(w, status, code, msg, nil)
 		return
 	}
 	info.Service, info.Operation = service, op.Name
 
 	body, err := readBody(r, h.cfg.MaxBodyBytes)
 	if err != nil {
-		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
 		return
 	}
 	sc, err := h.cfg.Auth.Authenticate(r, body)
 	if err != nil {
-		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
 		return
 	}
 	info.Scope = sc
 	if h.limiter != nil && !h.limiter.allow(sc.Account) {
-		info.Status, info.ErrorCode = h.writeError(w, service, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
 		return
 	}
 	ctx = context.WithValue(ctx, scopeKey, &requestMeta{sc: sc, header: r.Header})
@@ -223,7 +225,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// next_token=%ZZ is the client's error, not an absent parameter.
 	query, qerr := url.ParseQuery(r.URL.RawQuery)
 	if qerr != nil {
-		info.Status, info.ErrorCode = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
 		return
 	}
 	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" && !query.Has("client_id") {
@@ -231,7 +233,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))
 		if err != nil {
 			info.Err = err
-			info.Status, info.ErrorCode = h.writeError(w, service, err)
+			info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
 			return
 		}
 		hdr := http.Header{"Configuration-Version": {a.Version}}
@@ -253,7 +255,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		info.Err = err
-		info.Status, info.ErrorCode = h.writeError(w, service, err)
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
 		return
 	}
 	info.Status = writeResponse(w, resp)
@@ -299,7 +301,7 @@ func writeResponse(w http.ResponseWriter, resp *shape.Response) int {
 	return status
 }
 
-func writeJSONError(w http.ResponseWriter, status int, code, message string, members map[string]any) (int, string) {
+func writeJSONError(w http.ResponseWriter, status int, code, message string, members map[string]any) (int, string, string) {
 	body := map[string]any{"__type": code, "Message": message}
 	for k, v := range members {
 		body[k] = v
@@ -311,12 +313,12 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string, mem
 	hdr.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-	return status, code
+	return status, code, message
 }
 
 // writeError maps any error to the AWS exception of its kind for the
 // given service.
-func (h *Handler) writeError(w http.ResponseWriter, service string, err error) (int, string) {
+func (h *Handler) writeError(w http.ResponseWriter, service string, err error) (int, string, string) {
 	var bind *shape.BindError
 	var val *shape.ValidationError
 	var ae *auth.Error
@@ -339,11 +341,11 @@ func (h *Handler) writeError(w http.ResponseWriter, service string, err error) (
 	return h.domainError(w, service, appconfig.Internal(err, "internal error"))
 }
 
-func (h *Handler) badRequest(w http.ResponseWriter, service, msg string) (int, string) {
+func (h *Handler) badRequest(w http.ResponseWriter, service, msg string) (int, string, string) {
 	return writeJSONError(w, http.StatusBadRequest, "BadRequestException", msg, nil)
 }
 
-func (h *Handler) domainError(w http.ResponseWriter, service string, e *appconfig.Error) (int, string) {
+func (h *Handler) domainError(w http.ResponseWriter, service string, e *appconfig.Error) (int, string, string) {
 	data := service == "appconfigdata"
 	switch e.Kind {
 	case appconfig.KindNotFound:
