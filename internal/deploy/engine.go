@@ -188,6 +188,14 @@ func StartRollback(d *appconfig.Deployment, now time.Time, by, description strin
 	d.EventLog = append(d.EventLog, appconfig.DeploymentEvent{EventType: appconfig.EventRollbackStarted, TriggeredBy: by, Description: description, OccurredAt: now})
 }
 
+// Revert moves a completed deployment to REVERTED with a REVERT_COMPLETED
+// event: clients get the previous version again. Like a rollback, it
+// fires ON_DEPLOYMENT_ROLLED_BACK.
+func Revert(d *appconfig.Deployment, now time.Time, by, description string) {
+	d.State = appconfig.DeploymentReverted
+	d.EventLog = append(d.EventLog, appconfig.DeploymentEvent{EventType: appconfig.EventRevertCompleted, TriggeredBy: by, Description: description, OccurredAt: now})
+}
+
 // NextWake is when the deployment next needs the engine (zero: never).
 func NextWake(d *appconfig.Deployment, now time.Time) time.Time {
 	if !d.State.Active() {

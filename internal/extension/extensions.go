@@ -18,7 +18,8 @@ import (
 
 // Config wires the extension system.
 type Config struct {
-	Service *service.Service
+	// Catalog says which extensions apply; the service shares it.
+	Catalog *service.Catalog
 	Store   appconfig.Store
 	Clock   clock.Clock
 	Logger  *slog.Logger
@@ -37,7 +38,7 @@ type Config struct {
 // Extensions runs extension actions at every action point.
 type Extensions struct {
 	cfg   Config
-	svc   *service.Service
+	svc   *service.Catalog
 	inv   *Invoker
 	owner string
 	wake  chan struct{}
@@ -64,7 +65,7 @@ func New(cfg Config) *Extensions {
 	if cfg.Invoker == nil {
 		cfg.Invoker = &Invoker{}
 	}
-	return &Extensions{cfg: cfg, svc: cfg.Service, inv: cfg.Invoker, owner: service.NewID() + service.NewID(), wake: make(chan struct{}, 1)}
+	return &Extensions{cfg: cfg, svc: cfg.Catalog, inv: cfg.Invoker, owner: service.NewID() + service.NewID(), wake: make(chan struct{}, 1)}
 }
 
 // ServiceHooks are the service's synchronous action points.
@@ -266,7 +267,7 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 		body, _ := json.Marshal(p)
 		ev.ActionInvocations = append(ev.ActionInvocations, invocation(b, id))
 		del := delivery{Scope: sc, Target: target(sc, b, params), Point: string(point), Payload: body,
-			Deployment: appconfig.DeploymentKey(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber), Event: index, InvocationID: id}
+			Deployment: deploy.RecordKey(sc, *d), Event: index, InvocationID: id}
 		rec := appconfig.Record{Key: appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: appconfig.KindDelivery, ID: id + "-" + service.NewID()},
 			Body: mustJSON(del), DueAt: x.cfg.Clock.Now()}
 		if err := tx.Insert(ctx, &rec); err != nil {

@@ -148,7 +148,7 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 				msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, d.Attempts, x.cfg.MaxAttempts)
 			}
 		}
-		if err := x.recordOutcome(ctx, tx, d, code, msg); err != nil {
+		if err := deploy.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
 			return err
 		}
 		if done {
@@ -161,32 +161,3 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 	})
 }
 
-// recordOutcome writes the latest error (or its absence) onto the
-// invocation in the deployment's event log.
-func (x *Extensions) recordOutcome(ctx context.Context, tx appconfig.Tx, d delivery, code, msg string) error {
-	rec, err := tx.Get(ctx, d.Deployment, true, false)
-	if appconfig.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	dep, err := deploy.DecodeDeployment(rec)
-	if err != nil || d.Event < 0 || d.Event >= len(dep.EventLog) {
-		return err
-	}
-	ev := &dep.EventLog[d.Event]
-	for i := range ev.ActionInvocations {
-		inv := &ev.ActionInvocations[i]
-		if inv.InvocationID != d.InvocationID {
-			continue
-		}
-		if inv.ErrorCode == code && inv.ErrorMessage == msg {
-			return nil
-		}
-		inv.ErrorCode, inv.ErrorMessage = code, msg
-		rec.Body = deploy.EncodeDeployment(dep)
-		return tx.Put(ctx, rec)
-	}
-	return nil
-}

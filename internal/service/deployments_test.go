@@ -67,9 +67,8 @@ func newWorld(t *testing.T, path string, start time.Time) *world {
 	}
 	t.Cleanup(func() { st.Close() })
 	w := &world{t: t, store: st, clock: clock.NewFake(start), alarms: &fakeAlarms{states: map[string]string{}}}
-	w.svc = service.New(service.Config{Store: st, Clock: w.clock})
 	w.runner = deploy.NewRunner(deploy.Config{Store: st, Clock: w.clock, Alarms: w.alarms})
-	w.svc.SetRunner(w.runner)
+	w.svc = service.New(service.Config{Store: st, Clock: w.clock, Lifecycle: w.runner.Lifecycle()})
 	return w
 }
 

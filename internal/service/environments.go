@@ -130,11 +130,11 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.deleteAssociationsOf(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
 			return err
 		}
-		parent := appconfig.DeploymentParent(app.ID, env.ID)
-		for _, kind := range []string{appconfig.KindDeployment, appconfig.KindTags} {
-			if _, err := tx.DeleteAll(ctx, query(sc, kind, parent)); err != nil {
-				return err
-			}
+		if err := s.life.Forget(ctx, tx, sc, app.ID, env.ID); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, appconfig.DeploymentParent(app.ID, env.ID))); err != nil {
+			return err
 		}
 		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err

@@ -131,7 +131,7 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 		if version == 0 {
 			version = res.Version
 		}
-		return s.extensionVersion(ctx, tx, sc, res.ID, ident, version, forUpdate)
+		return extensionVersion(ctx, tx, sc, res.ID, ident, version, forUpdate)
 	}
 	id := ident
 	if e, ok := awsExtension(ident); ok {
@@ -142,18 +142,18 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 	} else if !appconfig.IsNotFound(err) {
 		return appconfig.Extension{}, appconfig.Record{}, err
 	}
-	return s.extensionVersion(ctx, tx, sc, id, ident, version, forUpdate)
+	return extensionVersion(ctx, tx, sc, id, ident, version, forUpdate)
 }
 
 // extensionByID finds an extension version by ID (an association's
 // ExtensionID): no name lookup, so it costs one read (none for AWS's).
-func (s *Service) extensionByID(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
-	return s.extensionVersion(ctx, tx, sc, id, id, version, forUpdate)
+func extensionByID(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+	return extensionVersion(ctx, tx, sc, id, id, version, forUpdate)
 }
 
 // extensionVersion loads version (0: the highest) of extension id; ident
 // names it in errors.
-func (s *Service) extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
 	if e, ok := awsExtensionByID(id); ok {
 		if version != 0 && version != e.VersionNumber {
 			return e, appconfig.Record{}, appconfig.NotFound("Extension", "Extension %s has no version %d", e.ID, version)
@@ -401,7 +401,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 				if err != nil {
 					return err
 				}
-				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
+				e, _, err := extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				if err != nil {
 					return err
 				}
@@ -414,7 +414,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 				if err != nil {
 					return appconfig.Extension{}, false, err
 				}
-				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
+				e, _, err := extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				return e, err == nil, err
 			})
 			return err

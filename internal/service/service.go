@@ -93,6 +93,14 @@ type Config struct {
 	Sources SourceFetcher
 	// UsageFlushInterval batches data-plane usage marks (default 10s).
 	UsageFlushInterval time.Duration
+	// Catalog answers which extensions apply (nil: the service builds
+	// one); the extension system shares it.
+	Catalog *Catalog
+	// Lifecycle records deployments and their transitions (nil: one with
+	// no extension hooks and no engine to wake).
+	Lifecycle *deploy.Lifecycle
+	// Hooks are the synchronous PRE_* action points (zero: none).
+	Hooks Hooks
 }
 
 // Service implements the AppConfig control-plane rules.
@@ -105,10 +113,12 @@ type Service struct {
 	sources  SourceFetcher
 	schemas  *schemaCache
 	versions *versionCache
-	assocs   *assocIndex
 	usage    *usageTracker
 	hooks    Hooks
-	runner   *deploy.Runner
+	life     *deploy.Lifecycle
+	// Catalog's BoundActions, AppliedExtensions, Names and ViewTx are the
+	// service's too.
+	*Catalog
 }
 
 // Hooks let the deployment engine and the extension system take part in
@@ -132,6 +142,12 @@ func New(cfg Config) *Service {
 	if cfg.UsageFlushInterval <= 0 {
 		cfg.UsageFlushInterval = 10 * time.Second
 	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = NewCatalog(cfg.Store)
+	}
+	if cfg.Lifecycle == nil {
+		cfg.Lifecycle = deploy.NewLifecycle(nil, nil)
+	}
 	s := &Service{
 		store:    cfg.Store,
 		clock:    cfg.Clock,
@@ -141,23 +157,13 @@ func New(cfg Config) *Service {
 		sources:  cfg.Sources,
 		schemas:  newSchemaCache(),
 		versions: newVersionCache(64 << 20),
-		assocs:   newAssocIndex(),
+		hooks:    cfg.Hooks,
+		life:     cfg.Lifecycle,
+		Catalog:  cfg.Catalog,
 	}
 	s.usage = newUsageTracker(s, cfg.UsageFlushInterval)
 	return s
 }
-
-// SetHooks installs the hooks of the engine and the extension system.
-func (s *Service) SetHooks(h Hooks) { s.hooks = h }
-
-// SetRunner installs the deployment engine's runner.
-func (s *Service) SetRunner(r *deploy.Runner) { s.runner = r }
-
-// SetLambda installs the LAMBDA validator runner.
-func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }
-
-// SetSources sets the reader of non-hosted configurations.
-func (s *Service) SetSources(f SourceFetcher) { s.sources = f }
 
 // updateAssociations runs a transaction that may change a scope's
 // associations, then drops the scope's cached index (also on failure: a

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 )
 
 const maxTags = 50
@@ -103,7 +104,7 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 		return appconfig.Parent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
 	case "deployment":
 		p := appconfig.Parent(res.Application, res.Environment)
-		k := appconfig.DeploymentKey(sc, res.Application, res.Environment, res.Number)
+		k := deploy.Key(sc, res.Application, res.Environment, res.Number)
 		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
 		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
