@@ -273,4 +273,3 @@ func setEnvironmentState(ctx context.Context, tx appconfig.Tx, sc appconfig.Scop
 	rec.Body = b
 	return tx.Put(ctx, rec)
 }
-

@@ -321,4 +321,3 @@ func (r *Runner) checkMonitors(ctx context.Context, sc appconfig.Scope, d appcon
 	}
 	return &AlarmReport{}
 }
-

@@ -160,4 +160,3 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 		return tx.Put(ctx, cur)
 	})
 }
-

@@ -283,4 +283,3 @@ type Bound struct {
 	Extension   appconfig.Extension
 	Action      appconfig.ExtensionAction
 }
-
