@@ -44,6 +44,18 @@ func EnvironmentStateFor(s DeploymentState) EnvironmentState {
 	return EnvReadyForDeployment
 }
 
+// DeploymentType says who started a deployment.
+type DeploymentType string
+
+// Deployment types.
+const (
+	// DeploymentTypeUser is a StartDeployment call.
+	DeploymentTypeUser DeploymentType = "USER"
+	// DeploymentTypeManaged is a deployment the system starts on its own
+	// behalf (an experiment's managed deployment).
+	DeploymentTypeManaged DeploymentType = "MANAGED"
+)
+
 // Deployment event types.
 const (
 	EventDeploymentStarted   = "DEPLOYMENT_STARTED"

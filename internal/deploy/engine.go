@@ -62,36 +62,6 @@ func planOf(d *appconfig.Deployment) Plan {
 	return PlanFor(d.DeploymentDurationInMinutes, d.GrowthType, d.GrowthFactor, d.FinalBakeTimeInMinutes)
 }
 
-// ActionPoint is an extension action point.
-type ActionPoint string
-
-// Lifecycle action points fired by the engine.
-const (
-	OnDeploymentStart      ActionPoint = "ON_DEPLOYMENT_START"
-	OnDeploymentStep       ActionPoint = "ON_DEPLOYMENT_STEP"
-	OnDeploymentBaking     ActionPoint = "ON_DEPLOYMENT_BAKING"
-	OnDeploymentComplete   ActionPoint = "ON_DEPLOYMENT_COMPLETE"
-	OnDeploymentRolledBack ActionPoint = "ON_DEPLOYMENT_ROLLED_BACK"
-	AtDeploymentTick       ActionPoint = "AT_DEPLOYMENT_TICK"
-)
-
-// PointFor is the action point an event type fires ("" for none).
-func PointFor(eventType string) ActionPoint {
-	switch eventType {
-	case appconfig.EventDeploymentStarted:
-		return OnDeploymentStart
-	case appconfig.EventPercentageUpdated:
-		return OnDeploymentStep
-	case appconfig.EventBakeTimeStarted:
-		return OnDeploymentBaking
-	case appconfig.EventDeploymentCompleted:
-		return OnDeploymentComplete
-	case appconfig.EventRollbackCompleted, appconfig.EventRevertCompleted:
-		return OnDeploymentRolledBack
-	}
-	return ""
-}
-
 // AlarmReport is the outcome of evaluating a deployment's monitors.
 type AlarmReport struct {
 	InAlarm     bool

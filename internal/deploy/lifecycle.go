@@ -37,25 +37,16 @@ func NewLifecycle(hooks Hooks, kick func()) *Lifecycle {
 // transaction that started or stopped a deployment commits.
 func (l *Lifecycle) Kick() { l.kick() }
 
-// StartType says who started a deployment.
-type StartType string
-
-// Start types.
-const (
-	// StartByUser is a StartDeployment call.
-	StartByUser StartType = "USER"
-	// StartManaged is a deployment the system starts on its own behalf
-	// (an experiment's managed deployment): the same lifecycle, recorded
-	// as triggered by AppConfig.
-	StartManaged StartType = "MANAGED"
-)
-
 // StartPlan is a deployment the service has resolved and checked: which
 // configuration goes where, with which strategy, under which number,
 // replacing what. The lifecycle records it as is.
 type StartPlan struct {
 	Scope appconfig.Scope
-	Type  StartType // "" is StartByUser
+	// Type says who asks: a user's StartDeployment (DeploymentTypeUser,
+	// also for "") or the system on its own behalf
+	// (DeploymentTypeManaged: an experiment's managed deployment, recorded
+	// as triggered by AppConfig). Both take this one path.
+	Type appconfig.DeploymentType
 	// Deployment carries the resolved fields: application, environment,
 	// profile, version, strategy copy, description, KMS key, monitors,
 	// number, the previous version served, and the extensions in force.
@@ -83,7 +74,7 @@ func (l *Lifecycle) Start(ctx context.Context, tx appconfig.Tx, now time.Time, p
 		d.NextTick = now
 	}
 	by := appconfig.TriggeredByUser
-	if p.Type == StartManaged {
+	if p.Type == appconfig.DeploymentTypeManaged {
 		by = appconfig.TriggeredByAppConfig
 	}
 	d.EventLog = []appconfig.DeploymentEvent{{EventType: appconfig.EventDeploymentStarted, TriggeredBy: by,
@@ -201,7 +192,7 @@ func (l *Lifecycle) persist(ctx context.Context, tx appconfig.Tx, sc appconfig.S
 	if l.hooks != nil {
 		for i := len(d.EventLog) - added; i < len(d.EventLog); i++ {
 			ev := &d.EventLog[i]
-			if p := PointFor(ev.EventType); p != "" {
+			if p := appconfig.PointForEvent(ev.EventType); p != "" {
 				if err := l.hooks.OnEvent(ctx, tx, sc, d, ev, p); err != nil {
 					return err
 				}

@@ -17,7 +17,7 @@ import (
 type Hooks interface {
 	// OnEvent runs inside the transaction that records ev (the last event
 	// of d's log); it may enqueue durable work and fill ev.ActionInvocations.
-	OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point ActionPoint) error
+	OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point appconfig.ActionPoint) error
 	// Tick runs outside any transaction while the deployment deploys or
 	// bakes, every TickInterval, when d.Ticks is set.
 	Tick(ctx context.Context, sc appconfig.Scope, d appconfig.Deployment) TickResult

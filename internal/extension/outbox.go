@@ -17,15 +17,15 @@ const outboxTopic = "extension-outbox"
 // It lives in the store until delivered or given up, so a restart or the
 // death of a replica loses none: delivery is at least once.
 type delivery struct {
-	Scope        appconfig.Scope `json:"scope"`
-	Target       Target          `json:"target"`
-	Point        string          `json:"point"`
-	Payload      json.RawMessage `json:"payload"`
-	Deployment   appconfig.Key   `json:"deployment"`
-	Event        int             `json:"event"`
-	InvocationID string          `json:"invocationId"`
-	Attempts     int             `json:"attempts"`
-	LeaseOwner   string          `json:"leaseOwner,omitempty"`
+	Scope        appconfig.Scope       `json:"scope"`
+	Target       Target                `json:"target"`
+	Point        appconfig.ActionPoint `json:"point"`
+	Payload      json.RawMessage       `json:"payload"`
+	Deployment   appconfig.Key         `json:"deployment"`
+	Event        int                   `json:"event"`
+	InvocationID string                `json:"invocationId"`
+	Attempts     int                   `json:"attempts"`
+	LeaseOwner   string                `json:"leaseOwner,omitempty"`
 }
 
 // backoff is the wait after the n-th failed attempt: 1 s doubling to at

@@ -25,7 +25,7 @@ func NewCatalog(st appconfig.Store) *Catalog {
 // application, then of the environment, then of the profile, each in
 // creation order — the actions to run at point. envID may be "" (hosted
 // version creation has no environment).
-func (c *Catalog) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, point, appID, envID, profID string) ([]Bound, error) {
+func (c *Catalog) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, point appconfig.ActionPoint, appID, envID, profID string) ([]Bound, error) {
 	arns := []string{ApplicationARN(sc, appID)}
 	if envID != "" {
 		arns = append(arns, EnvironmentARN(sc, appID, envID))
@@ -47,7 +47,7 @@ func (c *Catalog) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfi
 			if err != nil {
 				return nil, err
 			}
-			for _, act := range e.Actions[point] {
+			for _, act := range e.Actions[string(point)] {
 				out = append(out, Bound{Association: a, Extension: e, Action: act})
 			}
 		}
@@ -73,7 +73,7 @@ func (c *Catalog) AppliedExtensions(ctx context.Context, tx appconfig.Tx, sc app
 			if err != nil {
 				return nil, false, err
 			}
-			if len(e.Actions[appconfig.AtDeploymentTick]) > 0 {
+			if len(e.Actions[string(appconfig.AtDeploymentTick)]) > 0 {
 				ticks = true
 			}
 			out = append(out, appconfig.AppliedExtension{ExtensionID: e.ID, ExtensionAssociationID: a.ID, VersionNumber: e.VersionNumber, Parameters: a.Parameters})

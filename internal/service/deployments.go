@@ -133,7 +133,7 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 	if err := s.RunValidators(ctx, sc, src.prof, src.versionRef, src.version.Content); err != nil {
 		return appconfig.Deployment{}, err
 	}
-	plan := deploy.StartPlan{Scope: sc, Type: deploy.StartByUser, Deployment: s.draftDeployment(sc, src, in), Content: src.version.Content}
+	plan := deploy.StartPlan{Scope: sc, Type: appconfig.DeploymentTypeUser, Deployment: s.draftDeployment(sc, src, in), Content: src.version.Content}
 	if s.hooks.PreStartDeployment != nil {
 		pre := &PreStart{Application: src.app, Environment: src.env, Profile: src.prof, Deployment: &plan.Deployment, Content: plan.Content, Dynamic: in.DynamicParameters}
 		if err := s.hooks.PreStartDeployment(ctx, sc, pre); err != nil {

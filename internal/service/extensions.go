@@ -33,8 +33,8 @@ const (
 func AWSExtensions() []appconfig.Extension {
 	notify := func(uri, name string) map[string][]appconfig.ExtensionAction {
 		m := map[string][]appconfig.ExtensionAction{}
-		for _, p := range []string{appconfig.OnDeploymentStart, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
-			m[p] = []appconfig.ExtensionAction{{Name: name, URI: uri}}
+		for _, p := range []appconfig.ActionPoint{appconfig.OnDeploymentStart, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
+			m[string(p)] = []appconfig.ExtensionAction{{Name: name, URI: uri}}
 		}
 		return m
 	}
@@ -42,12 +42,12 @@ func AWSExtensions() []appconfig.Extension {
 		{ID: ExtFeatureFlags, Name: "AppConfig Feature Flags Helper", VersionNumber: 1, AWSAuthored: true,
 			Description: "Checks feature-flag documents against the feature-flag schema and constraints, and serves clients their simplified form.",
 			Actions: map[string][]appconfig.ExtensionAction{
-				appconfig.PreCreateHostedConfigurationVersion: {{Name: "FeatureFlagsValidation", URI: URIFeatureFlags}},
+				string(appconfig.PreCreateHostedConfigurationVersion): {{Name: "FeatureFlagsValidation", URI: URIFeatureFlags}},
 			}},
 		{ID: ExtJira, Name: "AppConfig integration with Atlassian Jira", VersionNumber: 1, AWSAuthored: true,
 			Description: "Mirrors feature-flag changes to Jira issues. appconfigd has no Jira connection; its actions report that.",
 			Actions: map[string][]appconfig.ExtensionAction{
-				appconfig.OnDeploymentComplete: {{Name: "JiraIntegration", URI: URIJira}},
+				string(appconfig.OnDeploymentComplete): {{Name: "JiraIntegration", URI: URIJira}},
 			}},
 		{ID: ExtEventBridge, Name: "AppConfig deployment events to Amazon EventBridge", VersionNumber: 1, AWSAuthored: true,
 			Description: "Sends deployment start, completion and rollback events to the default EventBridge event bus.",
