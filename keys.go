@@ -9,7 +9,7 @@ import (
 
 // EnvironmentKey is the key of an environment record.
 func EnvironmentKey(sc Scope, app, env string) Key {
-	return Key{Account: sc.Account, Region: sc.Region, Kind: KindEnvironment, Parent: app, ID: env}
+	return Key{Account: sc.Account, Region: sc.Region, Kind: RecordEnvironment, Parent: app, ID: env}
 }
 
 // Parent is the Parent of the records under a resource, from the ids of
@@ -22,7 +22,7 @@ func DeploymentParent(app, env string) string { return Parent(app, env) }
 // DeploymentKey is the key of a deployment record; ids are zero-padded so
 // they sort like numbers.
 func DeploymentKey(sc Scope, app, env string, number int) Key {
-	return Key{Account: sc.Account, Region: sc.Region, Kind: KindDeployment, Parent: DeploymentParent(app, env), ID: fmt.Sprintf("%010d", number)}
+	return Key{Account: sc.Account, Region: sc.Region, Kind: RecordDeployment, Parent: DeploymentParent(app, env), ID: fmt.Sprintf("%010d", number)}
 }
 
 // ProfileTopic is the change-notification topic of a configuration

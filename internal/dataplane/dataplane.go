@@ -274,7 +274,7 @@ func (s *Server) servedSessionless(ctx context.Context, sc appconfig.Scope, t se
 
 // TokenKey loads (or creates, once for all replicas) the token key.
 func TokenKey(ctx context.Context, st appconfig.Store) ([]byte, error) {
-	k := appconfig.Key{Kind: appconfig.KindMeta, ID: "token-key"}
+	k := appconfig.Key{Kind: appconfig.RecordMeta, ID: "token-key"}
 	var key []byte
 	err := st.Update(ctx, func(tx appconfig.Tx) error {
 		rec, err := tx.Get(ctx, k, false, true)

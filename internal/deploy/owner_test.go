@@ -14,7 +14,7 @@ import (
 // the module outside internal/deploy and fails on code that could write a
 // deployment record there:
 //   - naming the deployment record kind or key layout of the root package
-//     (appconfig.KindDeployment, appconfig.DeploymentKey) at all: reads go
+//     (appconfig.RecordDeployment, appconfig.DeploymentKey) at all: reads go
 //     through deploy.Get, Newest, Query, Key and Decode;
 //   - building an appconfig.Record whose key is a deployment's;
 //   - passing a deployment's key or query to a store write (Put, Insert,
@@ -94,7 +94,7 @@ func deploymentWrites(f *ast.File) []problem {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			if id, ok := n.X.(*ast.Ident); ok && id.Name == "appconfig" && (n.Sel.Name == "KindDeployment" || n.Sel.Name == "DeploymentKey") {
+			if id, ok := n.X.(*ast.Ident); ok && id.Name == "appconfig" && (n.Sel.Name == "RecordDeployment" || n.Sel.Name == "DeploymentKey") {
 				out = append(out, problem{n.Pos(), "names appconfig." + n.Sel.Name})
 			}
 		case *ast.CompositeLit:

@@ -37,7 +37,7 @@ func Key(sc appconfig.Scope, appID, envID string, number int) appconfig.Key {
 
 // Query selects an environment's deployment records (in number order).
 func Query(sc appconfig.Scope, appID, envID string) appconfig.Query {
-	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: appconfig.KindDeployment, Parent: appconfig.DeploymentParent(appID, envID)}
+	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: appconfig.RecordDeployment, Parent: appconfig.DeploymentParent(appID, envID)}
 }
 
 // Decode reads a deployment record.
@@ -92,7 +92,7 @@ func Newest(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, env
 // advance (for metrics), without locking them; records that cannot be
 // read are skipped.
 func ScanActive(ctx context.Context, st appconfig.Store, fn func(appconfig.Deployment) error) error {
-	return st.ScanDue(ctx, appconfig.KindDeployment, func(r appconfig.Record) error {
+	return st.ScanDue(ctx, appconfig.RecordDeployment, func(r appconfig.Record) error {
 		d, err := Decode(r)
 		if err != nil {
 			return nil

@@ -133,7 +133,7 @@ func (r *Runner) Run(ctx context.Context) {
 			}
 		}
 	}()
-	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) (int, error) {
+	Loop(ctx, r.cfg.Store, appconfig.RecordDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) (int, error) {
 		n, err := r.RunDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("advancing deployments failed", "err", err)
@@ -188,7 +188,7 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 	for {
 		now := r.cfg.Clock.Now()
 		var jobs []ioJob
-		n, err := r.cfg.Store.ClaimDue(ctx, appconfig.KindDeployment, now, r.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
+		n, err := r.cfg.Store.ClaimDue(ctx, appconfig.RecordDeployment, now, r.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
 			job, err := r.claim(ctx, tx, rec, now)
 			if job != nil {
 				jobs = append(jobs, *job)

@@ -56,7 +56,7 @@ func (x *Extensions) Run(ctx context.Context) {
 			}
 		}
 	}()
-	deploy.Loop(ctx, x.cfg.Store, appconfig.KindDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) (int, error) {
+	deploy.Loop(ctx, x.cfg.Store, appconfig.RecordDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) (int, error) {
 		n, err := x.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			x.cfg.Logger.Warn("delivering extension events failed", "err", err)
@@ -74,7 +74,7 @@ func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
 	for {
 		now := x.cfg.Clock.Now()
 		var batch []appconfig.Record
-		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.KindDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
+		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
 			var d delivery
 			if err := json.Unmarshal(rec.Body, &d); err != nil {
 				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)

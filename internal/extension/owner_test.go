@@ -34,7 +34,7 @@ type guardTx struct {
 }
 
 func (s *guardStore) check(ctx context.Context, op, kind string) {
-	if kind != appconfig.KindDeployment {
+	if kind != appconfig.RecordDeployment {
 		return
 	}
 	if !deploy.InLifecycle(ctx) {

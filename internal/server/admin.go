@@ -63,7 +63,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if err := s.store.Wipe(ctx, appconfig.KindMeta); err != nil {
+	if err := s.store.Wipe(ctx, appconfig.RecordMeta); err != nil {
 		writeStatus(w, http.StatusInternalServerError, map[string]string{"status": "failed", "reason": err.Error()})
 		return
 	}

@@ -29,7 +29,7 @@ func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, par
 }
 
 func (s *Service) resolveApp(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, forUpdate bool) (appconfig.Application, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindApplication, "", ident, forUpdate)
+	r, err := resolve(ctx, tx, sc, appconfig.RecordApplication, "", ident, forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Application{}, r, appconfig.NotFound("Application", "Application %s not found", ident)
 	}
@@ -54,14 +54,14 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindApplication, ""))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordApplication, ""))
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.Applications {
 			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindApplication, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordApplication, "", ""), in.Name, func(id string) []byte {
 			app.ID = id
 			return encode(app)
 		})
@@ -121,8 +121,8 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 			return err
 		}
 		for _, child := range []struct{ kind, what string }{
-			{appconfig.KindEnvironment, "environments"},
-			{appconfig.KindConfigurationProfile, "configuration profiles"},
+			{appconfig.RecordEnvironment, "environments"},
+			{appconfig.RecordConfigurationProfile, "configuration profiles"},
 		} {
 			n, err := tx.Count(ctx, query(sc, child.kind, app.ID))
 			if err != nil {
@@ -135,7 +135,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, app.ID)); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, app.ID)); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, r.Key)
@@ -147,7 +147,7 @@ func (s *Service) ListApplications(ctx context.Context, sc appconfig.Scope, p ap
 	var page appconfig.Page[appconfig.Application]
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		var err error
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
 			a, err := decode[appconfig.Application](r)
 			return a, true, err
 		})

@@ -61,7 +61,7 @@ func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope
 	if ok {
 		return idx[arn], nil
 	}
-	recs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+	recs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
 	if err != nil {
 		return nil, err
 	}

@@ -26,11 +26,11 @@ func (s *Service) checkAssociationResource(ctx context.Context, tx appconfig.Tx,
 	var k appconfig.Key
 	switch res.Type {
 	case "application":
-		k = key(sc, appconfig.KindApplication, "", res.Application)
+		k = key(sc, appconfig.RecordApplication, "", res.Application)
 	case "environment":
 		k = appconfig.EnvironmentKey(sc, res.Application, res.Environment)
 	default:
-		k = key(sc, appconfig.KindConfigurationProfile, res.Application, res.Profile)
+		k = key(sc, appconfig.RecordConfigurationProfile, res.Application, res.Profile)
 	}
 	if _, err := tx.Get(ctx, k, false, false); appconfig.IsNotFound(err) {
 		return res, notFound
@@ -119,7 +119,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 				return appconfig.Conflict("Extension %s is already associated with %s (association %s).", e.ID, in.ResourceIdentifier, x.ID)
 			}
 		}
-		q := query(sc, appconfig.KindExtensionAssociation, "")
+		q := query(sc, appconfig.RecordExtensionAssociation, "")
 		n, err := tx.Count(ctx, q)
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 		}
 		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
 			a.ID = id
 			return encode(a)
 		})
@@ -143,7 +143,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 }
 
 func (s *Service) getAssociation(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, forUpdate bool) (appconfig.ExtensionAssociation, appconfig.Record, error) {
-	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", id), forUpdate)
+	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, key(sc, appconfig.RecordExtensionAssociation, "", id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return a, r, associationNotFound(id)
 	}
@@ -224,7 +224,7 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 			}
 			extID = e.ID
 		}
-		q := query(sc, appconfig.KindExtensionAssociation, "")
+		q := query(sc, appconfig.RecordExtensionAssociation, "")
 		q.Name = f.ResourceArn
 		var err error
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExtensionAssociation, bool, error) {
@@ -242,7 +242,7 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 
 // associationsOf lists the associations of one resource ARN.
 func (s *Service) associationsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
-	q := query(sc, appconfig.KindExtensionAssociation, "")
+	q := query(sc, appconfig.RecordExtensionAssociation, "")
 	q.Name = arn
 	recs, err := tx.List(ctx, q)
 	if err != nil {
@@ -266,7 +266,7 @@ func (s *Service) deleteAssociationsOf(ctx context.Context, tx appconfig.Tx, sc 
 		return err
 	}
 	for _, a := range as {
-		if err := tx.Delete(ctx, key(sc, appconfig.KindExtensionAssociation, "", a.ID)); err != nil {
+		if err := tx.Delete(ctx, key(sc, appconfig.RecordExtensionAssociation, "", a.ID)); err != nil {
 			return err
 		}
 		if err := deleteTags(ctx, tx, sc, "", AssociationARN(sc, a.ID)); err != nil {

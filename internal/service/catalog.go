@@ -91,7 +91,7 @@ func (c *Catalog) ViewTx(ctx context.Context, fn func(appconfig.Tx) error) error
 // Names returns the names of an application and one of its environments
 // inside tx ("" for ones that no longer exist).
 func (c *Catalog) Names(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (string, string, error) {
-	app, _, err := getDoc[appconfig.Application](ctx, tx, key(sc, appconfig.KindApplication, "", appID), false)
+	app, _, err := getDoc[appconfig.Application](ctx, tx, key(sc, appconfig.RecordApplication, "", appID), false)
 	if err != nil && !appconfig.IsNotFound(err) {
 		return "", "", err
 	}

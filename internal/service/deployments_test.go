@@ -142,7 +142,7 @@ func (w *world) until(number int, limit time.Duration) appconfig.Deployment {
 		if !d.State.Active() {
 			return d
 		}
-		next, ok, err := w.store.NextDue(ctx, appconfig.KindDeployment)
+		next, ok, err := w.store.NextDue(ctx, appconfig.RecordDeployment)
 		if err != nil || !ok {
 			w.t.Fatalf("active deployment with no wake-up: %v %v", ok, err)
 		}
@@ -214,7 +214,7 @@ func TestStartDeploymentAndComplete(t *testing.T) {
 	if w.envState() != appconfig.EnvReadyForDeployment {
 		t.Fatalf("environment state %s after completion", w.envState())
 	}
-	if next, ok, _ := w.store.NextDue(ctx, appconfig.KindDeployment); ok {
+	if next, ok, _ := w.store.NextDue(ctx, appconfig.RecordDeployment); ok {
 		t.Fatalf("completed deployment still scheduled at %v", next)
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) resolveEnv(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.Environment, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindEnvironment, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, sc, appconfig.RecordEnvironment, appID, ident, forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Environment{}, r, appconfig.NotFound("Environment", "Environment %s not found", ident)
 	}
@@ -46,7 +46,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindEnvironment, app.ID))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordEnvironment, app.ID))
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
 		}
 		env.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindEnvironment, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordEnvironment, app.ID, ""), in.Name, func(id string) []byte {
 			env.ID = id
 			return encode(env)
 		})
@@ -133,10 +133,10 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.life.Forget(ctx, tx, sc, app.ID, env.ID); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, appconfig.DeploymentParent(app.ID, env.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, appconfig.DeploymentParent(app.ID, env.ID))); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if err := tx.Delete(ctx, key(sc, appconfig.RecordUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))
@@ -152,7 +152,7 @@ func (s *Service) ListEnvironments(ctx context.Context, sc appconfig.Scope, appI
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
 			e, err := decode[appconfig.Environment](r)
 			return e, true, err
 		})

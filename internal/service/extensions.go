@@ -113,7 +113,7 @@ type nameClaim struct {
 }
 
 func extensionVersionKey(sc appconfig.Scope, id string, version int) appconfig.Key {
-	return key(sc, appconfig.KindExtension, id, fmt.Sprintf("%06d", version))
+	return key(sc, appconfig.RecordExtension, id, fmt.Sprintf("%06d", version))
 }
 
 func extensionNotFound(ident string) error {
@@ -136,7 +136,7 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 	id := ident
 	if e, ok := awsExtension(ident); ok {
 		id = e.ID
-	} else if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", ident), false); err == nil {
+	} else if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.RecordExtensionName, "", ident), false); err == nil {
 		// Names take precedence over IDs, as before.
 		id = c.ExtensionID
 	} else if !appconfig.IsNotFound(err) {
@@ -161,7 +161,7 @@ func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 		return e, appconfig.Record{}, nil
 	}
 	if version == 0 {
-		q := query(sc, appconfig.KindExtension, id)
+		q := query(sc, appconfig.RecordExtension, id)
 		q.Desc, q.Limit = true, 1
 		recs, err := tx.List(ctx, q)
 		if err != nil {
@@ -242,11 +242,11 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 		if err := lockScope(ctx, tx, sc, "extensions"); err != nil {
 			return err
 		}
-		ck := key(sc, appconfig.KindExtensionName, "", in.Name)
+		ck := key(sc, appconfig.RecordExtensionName, "", in.Name)
 		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
 		switch {
 		case appconfig.IsNotFound(err):
-			n, err := tx.Count(ctx, query(sc, appconfig.KindExtensionName, ""))
+			n, err := tx.Count(ctx, query(sc, appconfig.RecordExtensionName, ""))
 			if err != nil {
 				return err
 			}
@@ -347,7 +347,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if e.AWSAuthored {
 			return appconfig.BadRequest("AWS-authored extension %s cannot be deleted.", e.ID)
 		}
-		assocs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+		assocs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
 		if err != nil {
 			return err
 		}
@@ -366,12 +366,12 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := deleteTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber)); err != nil {
 			return err
 		}
-		left, err := tx.Count(ctx, query(sc, appconfig.KindExtension, e.ID))
+		left, err := tx.Count(ctx, query(sc, appconfig.RecordExtension, e.ID))
 		if err != nil || left > 0 {
 			return err
 		}
 		// The last version is gone: the name is free again.
-		return tx.Delete(ctx, key(sc, appconfig.KindExtensionName, "", e.Name))
+		return tx.Delete(ctx, key(sc, appconfig.RecordExtensionName, "", e.Name))
 	})
 }
 
@@ -382,7 +382,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name string, p appconfig.PageRequest) (appconfig.Page[appconfig.Extension], error) {
 	var page appconfig.Page[appconfig.Extension]
 	badToken := appconfig.BadRequest("The NextToken is not valid for this request.")
-	phase, from, err := parseToken(p.NextToken, appconfig.KindExtension)
+	phase, from, err := parseToken(p.NextToken, appconfig.RecordExtension)
 	awsPhase := err == nil && phase == "aws"
 	if !awsPhase {
 		if p.NextToken != "" && (err == nil || name != "") {
@@ -394,7 +394,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
 			if name != "" {
 				// Claims are keyed by name: at most one extension.
-				c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", name), false)
+				c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.RecordExtensionName, "", name), false)
 				if appconfig.IsNotFound(err) {
 					return nil
 				}
@@ -409,7 +409,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 				return nil
 			}
 			var err error
-			page, err = listPage(ctx, tx, query(sc, appconfig.KindExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
+			page, err = listPage(ctx, tx, query(sc, appconfig.RecordExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
 				c, err := decode[nameClaim](r)
 				if err != nil {
 					return appconfig.Extension{}, false, err
@@ -434,7 +434,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 			continue
 		}
 		if len(page.Items) == size {
-			page.NextToken = makeToken(appconfig.KindExtension, "aws", int64(i))
+			page.NextToken = makeToken(appconfig.RecordExtension, "aws", int64(i))
 			break
 		}
 		page.Items = append(page.Items, e)

@@ -9,7 +9,7 @@ import (
 )
 
 func versionKey(sc appconfig.Scope, appID, profID string, n int) appconfig.Key {
-	return key(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID), strconv.Itoa(n))
+	return key(sc, appconfig.RecordHostedVersion, appconfig.Parent(appID, profID), strconv.Itoa(n))
 }
 
 func decodeVersion(r appconfig.Record) (appconfig.HostedConfigurationVersion, error) {
@@ -118,7 +118,7 @@ func latestVersionConflict(given, latest int) error {
 
 // latestVersion returns the newest existing hosted version (nil if none).
 func (s *Service) latestVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (*appconfig.HostedConfigurationVersion, error) {
-	q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID))
+	q := query(sc, appconfig.RecordHostedVersion, appconfig.Parent(appID, profID))
 	q.Desc, q.Limit, q.WithData = true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil || len(recs) == 0 {
@@ -166,7 +166,7 @@ func (s *Service) findVersion(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if n, err := strconv.Atoi(ref); err == nil {
 		return s.getVersion(ctx, tx, sc, appID, profID, n)
 	}
-	q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID))
+	q := query(sc, appconfig.RecordHostedVersion, appconfig.Parent(appID, profID))
 	q.Name, q.Desc, q.Limit, q.WithData = ref, true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil {
@@ -207,7 +207,7 @@ func (s *Service) ListHostedConfigurationVersions(ctx context.Context, sc appcon
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(app.ID, prof.ID))
+		q := query(sc, appconfig.RecordHostedVersion, appconfig.Parent(app.ID, prof.ID))
 		q.Desc = true
 		prefix, isPrefix := strings.CutSuffix(label, "*")
 		if label != "" && !isPrefix {

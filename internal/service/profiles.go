@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) resolveProfile(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.ConfigurationProfile, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindConfigurationProfile, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, sc, appconfig.RecordConfigurationProfile, appID, ident, forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.ConfigurationProfile{}, r, appconfig.NotFound("ConfigurationProfile", "Configuration profile %s not found", ident)
 	}
@@ -86,7 +86,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindConfigurationProfile, app.ID))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordConfigurationProfile, app.ID))
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return appconfig.QuotaExceeded("You have reached the limit of %d configuration profiles for application %s.", s.quotas.ProfilesPerApp, app.ID)
 		}
 		p.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindConfigurationProfile, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordConfigurationProfile, app.ID, ""), in.Name, func(id string) []byte {
 			p.ID = id
 			return encode(p)
 		})
@@ -170,7 +170,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindHostedVersion, appconfig.Parent(app.ID, p.ID)))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordHostedVersion, appconfig.Parent(app.ID, p.ID)))
 		if err != nil {
 			return err
 		}
@@ -192,10 +192,10 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, appconfig.Parent(app.ID, p.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, appconfig.Parent(app.ID, p.ID))); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if err := tx.Delete(ctx, key(sc, appconfig.RecordUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.ProfileTopic(sc, app.ID, p.ID))
@@ -206,7 +206,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 // profileBeingDeployed reports whether a deployment of this profile is in
 // progress in any environment of the application.
 func (s *Service) profileBeingDeployed(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (bool, error) {
-	envs, err := tx.List(ctx, query(sc, appconfig.KindEnvironment, appID))
+	envs, err := tx.List(ctx, query(sc, appconfig.RecordEnvironment, appID))
 	if err != nil {
 		return false, err
 	}
@@ -238,7 +238,7 @@ func (s *Service) ListConfigurationProfiles(ctx context.Context, sc appconfig.Sc
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindConfigurationProfile, app.ID), p, func(r appconfig.Record) (appconfig.ConfigurationProfile, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordConfigurationProfile, app.ID), p, func(r appconfig.Record) (appconfig.ConfigurationProfile, bool, error) {
 			cp, err := decode[appconfig.ConfigurationProfile](r)
 			return cp, typeFilter == "" || cp.Type == typeFilter || (typeFilter == appconfig.ProfileTypeFreeform && cp.Type == ""), err
 		})

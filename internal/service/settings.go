@@ -9,7 +9,7 @@ import (
 const settingsID = "settings"
 
 func (s *Service) accountSettings(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope) (appconfig.AccountSettings, error) {
-	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, key(sc, appconfig.KindAccountSettings, "", settingsID), false)
+	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, key(sc, appconfig.RecordAccountSettings, "", settingsID), false)
 	if appconfig.IsNotFound(err) {
 		return appconfig.DefaultAccountSettings(), nil
 	}
@@ -38,7 +38,7 @@ type UpdateAccountSettingsInput struct {
 func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope, in UpdateAccountSettingsInput) (appconfig.AccountSettings, error) {
 	var st appconfig.AccountSettings
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		k := key(sc, appconfig.KindAccountSettings, "", settingsID)
+		k := key(sc, appconfig.RecordAccountSettings, "", settingsID)
 		cur, r, err := getDoc[appconfig.AccountSettings](ctx, tx, k, true)
 		exists := err == nil
 		if appconfig.IsNotFound(err) {

@@ -36,7 +36,7 @@ func (s *Service) getStrategy(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if p, ok := predefinedStrategy(id); ok {
 		return p, appconfig.Record{}, nil
 	}
-	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, key(sc, appconfig.KindDeploymentStrategy, "", id), forUpdate)
+	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, key(sc, appconfig.RecordDeploymentStrategy, "", id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return st, r, strategyNotFound(id)
 	}
@@ -73,14 +73,14 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if err := lockScope(ctx, tx, sc, "deploymentstrategies"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindDeploymentStrategy, ""))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordDeploymentStrategy, ""))
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.DeploymentStrategies {
 			return appconfig.QuotaExceeded("You have reached the limit of %d deployment strategies in this account and region.", s.quotas.DeploymentStrategies)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindDeploymentStrategy, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordDeploymentStrategy, "", ""), in.Name, func(id string) []byte {
 			st.ID = id
 			return encode(st)
 		})
@@ -154,7 +154,7 @@ func (s *Service) DeleteDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		return appconfig.BadRequest("Cannot delete predefined Deployment Strategy %s.", id)
 	}
 	return s.store.Update(ctx, func(tx appconfig.Tx) error {
-		err := tx.Delete(ctx, key(sc, appconfig.KindDeploymentStrategy, "", id))
+		err := tx.Delete(ctx, key(sc, appconfig.RecordDeploymentStrategy, "", id))
 		if appconfig.IsNotFound(err) {
 			return strategyNotFound(id)
 		}
@@ -169,7 +169,7 @@ func (s *Service) DeleteDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 // predefined ones.
 func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Scope, p appconfig.PageRequest) (appconfig.Page[appconfig.DeploymentStrategy], error) {
 	var page appconfig.Page[appconfig.DeploymentStrategy]
-	phase, seq, err := parseToken(p.NextToken, appconfig.KindDeploymentStrategy)
+	phase, seq, err := parseToken(p.NextToken, appconfig.RecordDeploymentStrategy)
 	if err != nil {
 		return page, err
 	}
@@ -177,7 +177,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 	predefinedFrom := 0
 	if phase == "" {
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
-			q := query(sc, appconfig.KindDeploymentStrategy, "")
+			q := query(sc, appconfig.RecordDeploymentStrategy, "")
 			q.AfterSeq, q.Limit = seq, size+1
 			recs, err := tx.List(ctx, q)
 			if err != nil {
@@ -185,7 +185,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 			}
 			for i, r := range recs {
 				if i == size {
-					page.NextToken = makeToken(appconfig.KindDeploymentStrategy, "", recs[i-1].Seq)
+					page.NextToken = makeToken(appconfig.RecordDeploymentStrategy, "", recs[i-1].Seq)
 					return nil
 				}
 				st, err := decode[appconfig.DeploymentStrategy](r)
@@ -211,7 +211,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 	}
 	for i := predefinedFrom; i < len(pre); i++ {
 		if len(page.Items) == size {
-			page.NextToken = makeToken(appconfig.KindDeploymentStrategy, "p", int64(i))
+			page.NextToken = makeToken(appconfig.RecordDeploymentStrategy, "p", int64(i))
 			break
 		}
 		page.Items = append(page.Items, pre[i])

@@ -16,7 +16,7 @@ type tagDoc struct {
 }
 
 func tagKey(sc appconfig.Scope, parent, arn string) appconfig.Key {
-	return key(sc, appconfig.KindTags, parent, arn)
+	return key(sc, appconfig.RecordTags, parent, arn)
 }
 
 func checkTagKeys(tags map[string]string) error {
@@ -97,24 +97,24 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 	}
 	switch res.Type {
 	case "application":
-		return res.Application, exists(appconfig.KindApplication, "", res.Application)
+		return res.Application, exists(appconfig.RecordApplication, "", res.Application)
 	case "environment":
-		return appconfig.Parent(res.Application, res.Environment), exists(appconfig.KindEnvironment, res.Application, res.Environment)
+		return appconfig.Parent(res.Application, res.Environment), exists(appconfig.RecordEnvironment, res.Application, res.Environment)
 	case "configurationprofile":
-		return appconfig.Parent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
+		return appconfig.Parent(res.Application, res.Profile), exists(appconfig.RecordConfigurationProfile, res.Application, res.Profile)
 	case "deployment":
 		p := appconfig.Parent(res.Application, res.Environment)
 		k := deploy.Key(sc, res.Application, res.Environment, res.Number)
 		return p, exists(k.Kind, k.Parent, k.ID)
 	case "deploymentstrategy":
-		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
+		return "", exists(appconfig.RecordDeploymentStrategy, "", res.ID)
 	case "extension":
 		if res.Account == "" || res.Version == 0 {
 			return "", notFound
 		}
-		return "", exists(appconfig.KindExtension, res.ID, extensionVersionKey(sc, res.ID, res.Version).ID)
+		return "", exists(appconfig.RecordExtension, res.ID, extensionVersionKey(sc, res.ID, res.Version).ID)
 	case "extensionassociation":
-		return "", exists(appconfig.KindExtensionAssociation, "", res.ID)
+		return "", exists(appconfig.RecordExtensionAssociation, "", res.ID)
 	}
 	return "", notFound
 }

@@ -67,7 +67,7 @@ func (u *usageTracker) flush(ctx context.Context) error {
 	}
 	err := u.s.store.Update(ctx, func(tx appconfig.Tx) error {
 		for m, t := range batch {
-			k := key(m.sc, appconfig.KindUsage, "", m.key)
+			k := key(m.sc, appconfig.RecordUsage, "", m.key)
 			r, err := tx.Get(ctx, k, true, false)
 			switch {
 			case appconfig.IsNotFound(err):
@@ -111,7 +111,7 @@ func (u *usageTracker) lastUsed(ctx context.Context, tx appconfig.Tx, sc appconf
 	u.mu.Lock()
 	last := u.pending[usageMark{sc, k}]
 	u.mu.Unlock()
-	doc, _, err := getDoc[usageDoc](ctx, tx, key(sc, appconfig.KindUsage, "", k), false)
+	doc, _, err := getDoc[usageDoc](ctx, tx, key(sc, appconfig.RecordUsage, "", k), false)
 	if appconfig.IsNotFound(err) {
 		return last, nil
 	}
