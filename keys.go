@@ -24,15 +24,3 @@ func DeploymentParent(app, env string) string { return Parent(app, env) }
 func DeploymentKey(sc Scope, app, env string, number int) Key {
 	return Key{Account: sc.Account, Region: sc.Region, Kind: RecordDeployment, Parent: DeploymentParent(app, env), ID: fmt.Sprintf("%010d", number)}
 }
-
-// ProfileTopic is the change-notification topic of a configuration
-// profile's removal; the data plane's caches listen to it.
-func ProfileTopic(sc Scope, app, prof string) string {
-	return "prof|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof
-}
-
-// EnvironmentTopic is the change-notification topic of an environment's
-// deployments; the data plane's caches listen to it.
-func EnvironmentTopic(sc Scope, app, env string) string {
-	return "env|" + sc.Account + "|" + sc.Region + "|" + app + "|" + env
-}

@@ -3,7 +3,6 @@ package dataplane
 import (
 	"context"
 	"hash/fnv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,28 +200,29 @@ func fingerprint(version, ctype string, body []byte) uint64 {
 // everything on a reset. Other topics do not concern what clients are
 // served.
 func (c *cache) invalidate(topic string) {
-	if topic == service.ResetTopic {
+	t, err := appconfig.ParseTopic(topic)
+	if err != nil {
+		return
+	}
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
 		c.gen++
 		c.mu.Unlock()
-		return
-	}
-	parts := strings.Split(topic, "|")
-	if len(parts) != 5 || (parts[0] != "env" && parts[0] != "prof") {
-		return
-	}
-	sc := appconfig.Scope{Account: parts[1], Region: parts[2]}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	if parts[0] == "env" {
-		delete(c.entries, envKey{sc, parts[3], parts[4]})
-		return
-	}
-	for ek, m := range c.entries {
-		if ek.sc == sc && ek.app == parts[3] {
-			delete(m, parts[4])
+	case appconfig.TopicKindEnvironment:
+		c.mu.Lock()
+		c.gen++
+		delete(c.entries, envKey{t.Scope, t.App, t.Env})
+		c.mu.Unlock()
+	case appconfig.TopicKindProfile:
+		c.mu.Lock()
+		c.gen++
+		for ek, m := range c.entries {
+			if ek.sc == t.Scope && ek.app == t.App {
+				delete(m, t.Profile)
+			}
 		}
+		c.mu.Unlock()
 	}
 }

@@ -2,15 +2,13 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/duework"
 )
 
 // Hooks let the extension system take part in deployments.
@@ -62,14 +60,9 @@ type Config struct {
 
 // Runner advances deployments when they are due.
 type Runner struct {
-	cfg   Config
-	owner string
-	wake  chan struct{}
-	life  *Lifecycle
-	// rounds serializes RunDue within the process: a caller (a test, or a
-	// Kick) waits for the round in progress, evaluations included, and then
-	// sees settled state.
-	rounds sync.Mutex
+	cfg  Config
+	work *duework.Worker
+	life *Lifecycle
 }
 
 // NewRunner builds a runner.
@@ -98,10 +91,12 @@ func NewRunner(cfg Config) *Runner {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 256
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	r := &Runner{cfg: cfg, owner: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1)}
-	r.life = NewLifecycle(cfg.Hooks, r.Kick)
+	r := &Runner{cfg: cfg}
+	// Deployments started or stopped by other processes announce their
+	// environment's topic: look at once instead of at the next poll.
+	r.work = duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDeployment, Poll: cfg.Poll,
+		What: "advancing deployments", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindEnvironment }})
+	r.life = NewLifecycle(cfg.Hooks, r.work.Kick)
 	return r
 }
 
@@ -109,67 +104,12 @@ func NewRunner(cfg Config) *Runner {
 // service starts and stops deployments through the same one.
 func (r *Runner) Lifecycle() *Lifecycle { return r.life }
 
-// Config returns the effective configuration.
-func (r *Runner) Config() Config { return r.cfg }
-
 // Kick asks the runner to look at the store now (e.g. after a start).
-func (r *Runner) Kick() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Runner) Kick() { r.work.Kick() }
 
 // Run advances deployments until ctx ends. One goroutine serves any
 // number of deployments: their schedule lives in the store, not in timers.
-func (r *Runner) Run(ctx context.Context) {
-	// Deployments started or stopped by other processes announce their
-	// environment's topic: look at once instead of at the next poll.
-	topics := r.cfg.Store.Subscribe(ctx)
-	go func() {
-		for t := range topics {
-			if strings.HasPrefix(t, "env|") || t == appconfig.TopicReset {
-				r.Kick()
-			}
-		}
-	}()
-	Loop(ctx, r.cfg.Store, appconfig.RecordDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) (int, error) {
-		n, err := r.RunDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Warn("advancing deployments failed", "err", err)
-		}
-		return n, err
-	})
-}
-
-// Loop runs step whenever a record of kind is due, and otherwise sleeps
-// until the earliest due record (at most poll, so work scheduled by other
-// processes is noticed), a wake-up, or the end of ctx. Looking costs one
-// read; step (a write transaction) runs only when something is due. A
-// step that handles nothing (an error, or records locked elsewhere) is
-// retried after poll, not at once.
-func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) {
-	for ctx.Err() == nil {
-		wait := poll
-		next, ok, err := st.NextDue(ctx, kind)
-		if err == nil && ok {
-			if d := next.Sub(clk.Now()); d > 0 {
-				wait = min(wait, d)
-			} else if n, _ := step(ctx); n > 0 {
-				continue // progress: more may be due
-			}
-		}
-		t := clk.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-wake:
-			t.Stop()
-		case <-t.C():
-		}
-	}
-}
+func (r *Runner) Run(ctx context.Context) { r.work.Run(ctx, r.round) }
 
 type ioJob struct {
 	sc       appconfig.Scope
@@ -181,9 +121,9 @@ type ioJob struct {
 // RunDue advances every deployment due now, including the monitor and
 // tick evaluations that are due, and returns how many it handled. Tests
 // on a fake clock call it directly after advancing time.
-func (r *Runner) RunDue(ctx context.Context) (int, error) {
-	r.rounds.Lock()
-	defer r.rounds.Unlock()
+func (r *Runner) RunDue(ctx context.Context) (int, error) { return r.work.Round(ctx, r.round) }
+
+func (r *Runner) round(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := r.cfg.Clock.Now()
@@ -218,8 +158,8 @@ func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Recor
 	}
 	sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
 	mon, tick := NeedsIO(&d, now)
-	if (mon || tick) && (lease.Owner == "" || lease.Owner == r.owner || !now.Before(lease.Until)) {
-		lease = Lease{Owner: r.owner, Until: now.Add(r.cfg.Lease)}
+	if (mon || tick) && (lease.Owner == "" || lease.Owner == r.work.Owner() || !now.Before(lease.Until)) {
+		lease = Lease{Owner: r.work.Owner(), Until: now.Add(r.cfg.Lease)}
 		if err := r.life.takeLease(ctx, tx, sc, d, lease); err != nil {
 			return nil, err
 		}
@@ -281,7 +221,7 @@ func (r *Runner) evaluate(ctx context.Context, j ioJob) error {
 		if err != nil {
 			return err
 		}
-		if lease.Owner != r.owner {
+		if lease.Owner != r.work.Owner() {
 			return nil // another process took over after our lease lapsed
 		}
 		now := r.cfg.Clock.Now()

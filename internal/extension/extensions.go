@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/duework"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
 
@@ -37,13 +37,10 @@ type Config struct {
 
 // Extensions runs extension actions at every action point.
 type Extensions struct {
-	cfg   Config
-	svc   *service.Catalog
-	inv   *Invoker
-	owner string
-	wake  chan struct{}
-	// rounds serializes DeliverDue within the process (see Runner.rounds).
-	rounds sync.Mutex
+	cfg  Config
+	svc  *service.Catalog
+	inv  *Invoker
+	work *duework.Worker
 }
 
 var _ deploy.Hooks = (*Extensions)(nil)
@@ -65,7 +62,9 @@ func New(cfg Config) *Extensions {
 	if cfg.Invoker == nil {
 		cfg.Invoker = &Invoker{}
 	}
-	return &Extensions{cfg: cfg, svc: cfg.Catalog, inv: cfg.Invoker, owner: service.NewID() + service.NewID(), wake: make(chan struct{}, 1)}
+	work := duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDelivery, Poll: cfg.Poll,
+		What: "delivering extension events", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindOutbox }})
+	return &Extensions{cfg: cfg, svc: cfg.Catalog, inv: cfg.Invoker, work: work}
 }
 
 // ServiceHooks are the service's synchronous action points.
@@ -280,7 +279,7 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 			return err
 		}
 	}
-	tx.Notify(outboxTopic)
+	tx.Notify(appconfig.OutboxTopic())
 	return nil
 }
 

@@ -11,8 +11,6 @@ import (
 	"github.com/appconfigd/appconfigd/internal/deploy"
 )
 
-const outboxTopic = "extension-outbox"
-
 // delivery is one queued asynchronous invocation (ON_* action points).
 // It lives in the store until delivered or given up, so a restart or the
 // death of a replica loses none: delivery is at least once.
@@ -39,37 +37,18 @@ func backoff(n int) time.Duration {
 }
 
 // Kick asks the outbox to look for deliveries now.
-func (x *Extensions) Kick() {
-	select {
-	case x.wake <- struct{}{}:
-	default:
-	}
-}
+func (x *Extensions) Kick() { x.work.Kick() }
 
 // Run delivers queued invocations until ctx ends.
-func (x *Extensions) Run(ctx context.Context) {
-	sub := x.cfg.Store.Subscribe(ctx)
-	go func() {
-		for topic := range sub {
-			if topic == outboxTopic || topic == appconfig.TopicReset {
-				x.Kick()
-			}
-		}
-	}()
-	deploy.Loop(ctx, x.cfg.Store, appconfig.RecordDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) (int, error) {
-		n, err := x.DeliverDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			x.cfg.Logger.Warn("delivering extension events failed", "err", err)
-		}
-		return n, err
-	})
-}
+func (x *Extensions) Run(ctx context.Context) { x.work.Run(ctx, x.deliverDue) }
 
 // DeliverDue makes one attempt at every delivery that is due and returns
 // how many it attempted. Tests on a fake clock call it directly.
 func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
-	x.rounds.Lock()
-	defer x.rounds.Unlock()
+	return x.work.Round(ctx, x.deliverDue)
+}
+
+func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := x.cfg.Clock.Now()
@@ -83,7 +62,7 @@ func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
 			// Take the attempt under a lease: another process retries it
 			// only if this one dies before finishing.
 			d.Attempts++
-			d.LeaseOwner = x.owner
+			d.LeaseOwner = x.work.Owner()
 			rec.Body = mustJSON(d)
 			rec.DueAt = now.Add(x.cfg.Lease)
 			if err := tx.Put(ctx, rec); err != nil {
@@ -134,7 +113,7 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 		if err := json.Unmarshal(cur.Body, &now); err != nil {
 			return err
 		}
-		if now.LeaseOwner != x.owner || now.Attempts != d.Attempts {
+		if now.LeaseOwner != x.work.Owner() || now.Attempts != d.Attempts {
 			return nil // our lease lapsed and another process took over
 		}
 		code, msg := "", ""

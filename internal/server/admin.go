@@ -7,7 +7,6 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
-	"github.com/appconfigd/appconfigd/internal/service"
 )
 
 // Paths outside the AWS APIs (which never use them).
@@ -69,12 +68,12 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every process sharing the store drops its caches.
 	_ = s.store.Update(ctx, func(tx appconfig.Tx) error {
-		tx.Notify(service.ResetTopic)
+		tx.Notify(appconfig.TopicReset)
 		return nil
 	})
 	// Notices reach this process's subscribers asynchronously; drop the
 	// data plane's cache now so the answer follows the reset.
-	s.data.Invalidate(service.ResetTopic)
+	s.data.Invalidate(appconfig.TopicReset)
 	s.log.Warn("all data was reset", "remote", r.RemoteAddr)
 	writeStatus(w, http.StatusOK, map[string]string{"status": "reset"})
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -28,8 +27,6 @@ func newAssocIndex() *assocIndex {
 	return &assocIndex{scopes: map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation{}, gens: map[appconfig.Scope]uint64{}}
 }
 
-func assocTopic(sc appconfig.Scope) string { return "assoc|" + sc.Account + "|" + sc.Region }
-
 func (x *assocIndex) drop(sc appconfig.Scope) {
 	x.mu.Lock()
 	delete(x.scopes, sc)
@@ -37,17 +34,15 @@ func (x *assocIndex) drop(sc appconfig.Scope) {
 	x.mu.Unlock()
 }
 
-func (x *assocIndex) onTopic(topic string) {
-	if topic == ResetTopic {
+func (x *assocIndex) onTopic(t appconfig.Topic) {
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		x.mu.Lock()
 		x.epoch++
 		clear(x.scopes)
 		x.mu.Unlock()
-		return
-	}
-	p := strings.Split(topic, "|")
-	if len(p) == 3 && p[0] == "assoc" {
-		x.drop(appconfig.Scope{Account: p[1], Region: p[2]})
+	case appconfig.TopicKindAssociations:
+		x.drop(t.Scope)
 	}
 }
 

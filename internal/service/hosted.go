@@ -192,7 +192,7 @@ func (s *Service) DeleteHostedConfigurationVersion(ctx context.Context, sc appco
 		}
 		if err == nil {
 			s.versions.drop(versionCacheKey{sc, app.ID, prof.ID, number})
-			tx.Notify(versionTopic(sc, app.ID, prof.ID, number))
+			tx.Notify(appconfig.VersionTopic(sc, app.ID, prof.ID, number))
 		}
 		return err
 	})

@@ -170,7 +170,7 @@ func New(cfg Config) *Service {
 // reader may have cached what the failed transaction had written).
 func (s *Service) updateAssociations(ctx context.Context, sc appconfig.Scope, fn func(appconfig.Tx) error) error {
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		tx.Notify(assocTopic(sc))
+		tx.Notify(appconfig.AssociationsTopic(sc))
 		return fn(tx)
 	})
 	s.assocs.drop(sc)
@@ -191,9 +191,11 @@ func (s *Service) Quotas() Quotas { return s.quotas }
 func (s *Service) Run(ctx context.Context) {
 	topics := s.store.Subscribe(ctx)
 	go func() {
-		for t := range topics {
-			s.versions.onTopic(t)
-			s.assocs.onTopic(t)
+		for topic := range topics {
+			if t, err := appconfig.ParseTopic(topic); err == nil {
+				s.versions.onTopic(t)
+				s.assocs.onTopic(t)
+			}
 		}
 	}()
 	s.usage.run(ctx)

@@ -1,8 +1,6 @@
 package service
 
 import (
-	"strconv"
-	"strings"
 	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -77,30 +75,16 @@ func (c *versionCache) drop(k versionCacheKey) {
 	}
 }
 
-// ResetTopic announces that all data was wiped (or topics were missed).
-const ResetTopic = appconfig.TopicReset
-
-// versionTopic announces the deletion of a hosted version.
-func versionTopic(sc appconfig.Scope, app, prof string, number int) string {
-	return "hv|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof + "|" + strconv.Itoa(number)
-}
-
-// onTopic drops the version a topic names, if it is a version topic.
-func (c *versionCache) onTopic(topic string) {
-	if topic == ResetTopic {
+// onTopic drops the version a version topic names, or everything on a
+// reset.
+func (c *versionCache) onTopic(t appconfig.Topic) {
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
 		c.order, c.bytes = nil, 0
 		c.mu.Unlock()
-		return
+	case appconfig.TopicKindVersion:
+		c.drop(versionCacheKey{sc: t.Scope, app: t.App, prof: t.Profile, number: t.Version})
 	}
-	p := strings.Split(topic, "|")
-	if len(p) != 6 || p[0] != "hv" {
-		return
-	}
-	n, err := strconv.Atoi(p[5])
-	if err != nil {
-		return
-	}
-	c.drop(versionCacheKey{sc: appconfig.Scope{Account: p[1], Region: p[2]}, app: p[3], prof: p[4], number: n})
 }
