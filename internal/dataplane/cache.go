@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/cachegen"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
@@ -69,7 +70,7 @@ type cache struct {
 	loading map[servedKey]*sync.WaitGroup
 	// gen counts invalidations: a load that saw another generation start
 	// may have read what the invalidation replaced, so it is not kept.
-	gen uint64
+	gen cachegen.Generation
 	// afterLoad, when set (tests), runs between a load and its keeping.
 	afterLoad func(servedKey)
 }
@@ -113,7 +114,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	wg := &sync.WaitGroup{}
 	wg.Add(1)
 	c.loading[k] = wg
-	gen := c.gen
+	stamp := c.gen.Stamp()
 	c.mu.Unlock()
 
 	fresh := c.load(ctx, k, now)
@@ -124,7 +125,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 		fresh.lastUsed.Store(old.lastUsed.Load())
 	}
 	c.mu.Lock()
-	if c.gen == gen && (fresh.err == nil || !isTransient(fresh.err)) {
+	if c.gen.Current(stamp) && (fresh.err == nil || !isTransient(fresh.err)) {
 		ek := envKey{k.sc, k.app, k.env}
 		m := c.entries[ek]
 		if m == nil {
@@ -208,16 +209,16 @@ func (c *cache) invalidate(topic string) {
 	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
-		c.gen++
+		c.gen.Invalidate()
 		c.mu.Unlock()
 	case appconfig.TopicKindEnvironment:
 		c.mu.Lock()
-		c.gen++
+		c.gen.Invalidate()
 		delete(c.entries, envKey{t.Scope, t.App, t.Env})
 		c.mu.Unlock()
 	case appconfig.TopicKindProfile:
 		c.mu.Lock()
-		c.gen++
+		c.gen.Invalidate()
 		for ek, m := range c.entries {
 			if ek.sc == t.Scope && ek.app == t.App {
 				delete(m, t.Profile)

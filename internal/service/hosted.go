@@ -134,6 +134,10 @@ func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfi
 	if v, ok := s.versions.get(versionCacheKey{sc, appIdent, profIdent, number}); ok {
 		return v, nil
 	}
+	// The stamp is taken under the identifiers given; kept is the entry
+	// of the IDs, which must not have been deleted meanwhile (a version is
+	// never recreated, so that is: never invalidated).
+	stamp := s.versions.stamp(versionCacheKey{sc, appIdent, profIdent, number})
 	var v appconfig.HostedConfigurationVersion
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		app, prof, _, err := s.ResolveProfile(ctx, tx, sc, appIdent, profIdent, false)
@@ -144,7 +148,7 @@ func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfi
 		return err
 	})
 	if err == nil {
-		s.versions.put(versionCacheKey{sc, v.ApplicationID, v.ConfigurationProfileID, number}, v)
+		s.versions.put(versionCacheKey{sc, v.ApplicationID, v.ConfigurationProfileID, number}, v, stamp)
 	}
 	return v, err
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/cachegen"
 )
 
 // versionCache keeps hosted configuration versions in memory. Versions
@@ -18,6 +19,8 @@ type versionCache struct {
 	order    []versionCacheKey
 	bytes    int
 	maxBytes int
+	// gens keeps a read that a deletion overtook from being cached.
+	gens cachegen.Keyed[versionCacheKey]
 }
 
 type versionCacheKey struct {
@@ -37,14 +40,22 @@ func (c *versionCache) get(k versionCacheKey) (appconfig.HostedConfigurationVers
 	return v, ok
 }
 
-func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVersion) {
+// stamp is taken before reading a version from the store, for put.
+func (c *versionCache) stamp(k versionCacheKey) cachegen.Stamp {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gens.Stamp(k)
+}
+
+// put keeps a version read since stamp, unless it was deleted meanwhile.
+func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVersion, stamp cachegen.Stamp) {
 	size := len(v.Content) + 256
 	if size > c.maxBytes/8 {
 		return // too big to be worth evicting others for
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[k]; ok {
+	if _, ok := c.entries[k]; ok || !c.gens.Current(k, stamp) {
 		return
 	}
 	for c.bytes+size > c.maxBytes && len(c.order) > 0 {
@@ -63,6 +74,7 @@ func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVer
 func (c *versionCache) drop(k versionCacheKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gens.Invalidate(k)
 	if e, ok := c.entries[k]; ok {
 		c.bytes -= len(e.Content) + 256
 		delete(c.entries, k)
@@ -83,6 +95,7 @@ func (c *versionCache) onTopic(t appconfig.Topic) {
 		c.mu.Lock()
 		clear(c.entries)
 		c.order, c.bytes = nil, 0
+		c.gens.InvalidateAll()
 		c.mu.Unlock()
 	case appconfig.TopicKindVersion:
 		c.drop(versionCacheKey{sc: t.Scope, app: t.App, prof: t.Profile, number: t.Version})
