@@ -2,10 +2,10 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Lifecycle is the only writer of deployment records and the only code
@@ -240,27 +240,17 @@ func InLifecycle(ctx context.Context) bool {
 }
 
 func setEnvironmentState(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d appconfig.Deployment) error {
-	k := appconfig.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID)
-	rec, err := tx.Get(ctx, k, true, false)
+	env, rec, err := records.Environments.Get(ctx, tx, appconfig.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true)
 	if appconfig.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	var env appconfig.Environment
-	if err := json.Unmarshal(rec.Body, &env); err != nil {
-		return appconfig.Internal(err, "corrupt environment record %s", k.ID)
-	}
 	state := appconfig.EnvironmentStateFor(d.State)
 	if env.State == state {
 		return nil
 	}
 	env.State = state
-	b, err := json.Marshal(env)
-	if err != nil {
-		return err
-	}
-	rec.Body = b
-	return tx.Put(ctx, rec)
+	return records.Environments.Put(ctx, tx, rec, env)
 }

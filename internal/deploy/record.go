@@ -2,11 +2,10 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Lease is the engine's claim on a deployment while one process reads its
@@ -17,12 +16,17 @@ type Lease struct {
 	Until time.Time // when that lease lapses
 }
 
-// recordBody is a deployment record's body: the deployment and the
-// engine's lease.
+// recordBody is a deployment record's body: the deployment and, apart
+// from it, the engine's lease (internal/records owns the format and its
+// versions).
 type recordBody struct {
 	appconfig.Deployment
-	LeaseOwner string    `json:"leaseOwner,omitempty"`
-	LeaseUntil time.Time `json:"leaseUntil,omitempty"`
+	Lease *leaseBody `json:"lease,omitempty"`
+}
+
+type leaseBody struct {
+	Owner string    `json:"owner,omitempty"`
+	Until time.Time `json:"until,omitempty"`
 }
 
 // RecordKey is the key of d's record.
@@ -47,19 +51,20 @@ func Decode(rec appconfig.Record) (appconfig.Deployment, error) {
 }
 
 func decodeRecord(rec appconfig.Record) (appconfig.Deployment, Lease, error) {
-	var b recordBody
-	if err := json.Unmarshal(rec.Body, &b); err != nil {
-		return b.Deployment, Lease{}, appconfig.Internal(err, "corrupt deployment record %s", rec.ID)
+	b, err := records.Decode[recordBody](rec)
+	var lease Lease
+	if b.Lease != nil {
+		lease = Lease{Owner: b.Lease.Owner, Until: b.Lease.Until}
 	}
-	return b.Deployment, Lease{Owner: b.LeaseOwner, Until: b.LeaseUntil}, nil
+	return b.Deployment, lease, err
 }
 
 func encodeRecord(d appconfig.Deployment, lease Lease) []byte {
-	b, err := json.Marshal(recordBody{Deployment: d, LeaseOwner: lease.Owner, LeaseUntil: lease.Until})
-	if err != nil {
-		panic(errors.New("encode deployment: " + err.Error()))
+	b := recordBody{Deployment: d}
+	if lease != (Lease{}) {
+		b.Lease = &leaseBody{Owner: lease.Owner, Until: lease.Until}
 	}
-	return b
+	return records.Encode(appconfig.RecordDeployment, b)
 }
 
 // Get reads deployment number of an environment (forUpdate locks it).

@@ -13,6 +13,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/duework"
+	"github.com/appconfigd/appconfigd/internal/records"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
 
@@ -274,7 +275,7 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 		del := delivery{Scope: sc, Target: target(sc, b, params), Point: point, Payload: body,
 			Deployment: deploy.RecordKey(sc, *d), Event: index, InvocationID: id}
 		rec := appconfig.Record{Key: appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: appconfig.RecordDelivery, ID: id + "-" + service.NewID()},
-			Body: mustJSON(del), DueAt: x.cfg.Clock.Now()}
+			Body: records.Encode(appconfig.RecordDelivery, del), DueAt: x.cfg.Clock.Now()}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			return err
 		}
@@ -340,12 +341,4 @@ func (x *Extensions) ValidateWithLambda(ctx context.Context, sc appconfig.Scope,
 			[]appconfig.InvalidConfiguration{{Constraint: functionArn, Reason: r.Error, Type: "LAMBDA", Value: r.Error}})
 	}
 	return appconfig.BadRequest("The LAMBDA validator %s could not be run: %s (%s)", functionArn, r.Error, r.ErrorCode)
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

@@ -9,6 +9,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // delivery is one queued asynchronous invocation (ON_* action points).
@@ -54,8 +55,8 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 		now := x.cfg.Clock.Now()
 		var batch []appconfig.Record
 		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
-			var d delivery
-			if err := json.Unmarshal(rec.Body, &d); err != nil {
+			d, err := records.Decode[delivery](rec)
+			if err != nil {
 				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
 				return tx.Delete(ctx, rec.Key)
 			}
@@ -63,7 +64,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 			// only if this one dies before finishing.
 			d.Attempts++
 			d.LeaseOwner = x.work.Owner()
-			rec.Body = mustJSON(d)
+			rec.Body = records.Encode(appconfig.RecordDelivery, d)
 			rec.DueAt = now.Add(x.cfg.Lease)
 			if err := tx.Put(ctx, rec); err != nil {
 				return err
@@ -95,8 +96,8 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 }
 
 func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
-	var d delivery
-	if err := json.Unmarshal(rec.Body, &d); err != nil {
+	d, err := records.Decode[delivery](rec)
+	if err != nil {
 		return err
 	}
 	r := x.inv.Invoke(ctx, d.Scope, d.Target, d.Point, d.Payload)
@@ -109,8 +110,8 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 		if err != nil {
 			return err
 		}
-		var now delivery
-		if err := json.Unmarshal(cur.Body, &now); err != nil {
+		now, err := records.Decode[delivery](cur)
+		if err != nil {
 			return err
 		}
 		if now.LeaseOwner != x.work.Owner() || now.Attempts != d.Attempts {
@@ -134,7 +135,7 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 			return tx.Delete(ctx, cur.Key)
 		}
 		now.LeaseOwner = ""
-		cur.Body = mustJSON(now)
+		cur.Body = records.Encode(appconfig.RecordDelivery, now)
 		cur.DueAt = x.cfg.Clock.Now().Add(backoff(d.Attempts))
 		return tx.Put(ctx, cur)
 	})

@@ -63,7 +63,7 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		}
 		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordApplication, "", ""), in.Name, func(id string) []byte {
 			app.ID = id
-			return encode(app)
+			return encode(appconfig.RecordApplication, app)
 		})
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 		if in.Description != nil {
 			app.Description = *in.Description
 		}
-		r.Name, r.Body = app.Name, encode(app)
+		r.Name, r.Body = app.Name, encode(appconfig.RecordApplication, app)
 		return tx.Put(ctx, r)
 	})
 	return app, err

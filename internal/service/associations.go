@@ -131,7 +131,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
 		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
 			a.ID = id
-			return encode(a)
+			return encode(appconfig.RecordExtensionAssociation, a)
 		})
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 			return err
 		}
 		a.Parameters = params
-		r.Body = encode(a)
+		r.Body = encode(appconfig.RecordExtensionAssociation, a)
 		return tx.Put(ctx, r)
 	})
 	return a, err

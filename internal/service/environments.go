@@ -56,7 +56,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		env.ApplicationID = app.ID
 		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordEnvironment, app.ID, ""), in.Name, func(id string) []byte {
 			env.ID = id
-			return encode(env)
+			return encode(appconfig.RecordEnvironment, env)
 		})
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if in.Monitors != nil {
 			env.Monitors = in.Monitors
 		}
-		r.Name, r.Body = env.Name, encode(env)
+		r.Name, r.Body = env.Name, encode(appconfig.RecordEnvironment, env)
 		return tx.Put(ctx, r)
 	})
 	return env, err

@@ -254,7 +254,7 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 				return appconfig.QuotaExceeded("You have reached the limit of %d extensions in this account and region.", s.quotas.ExtensionsPerAccount)
 			}
 			e.ID, e.VersionNumber = NewID(), 1
-			cr = appconfig.Record{Key: ck, Body: encode(nameClaim{ExtensionID: e.ID, Latest: 1})}
+			cr = appconfig.Record{Key: ck, Body: encode(appconfig.RecordExtensionName, nameClaim{ExtensionID: e.ID, Latest: 1})}
 			if err := tx.Insert(ctx, &cr); err != nil {
 				if appconfig.IsConflict(err) {
 					return appconfig.Conflict("An extension named %q already exists.", in.Name)
@@ -272,12 +272,12 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 			}
 			claim.Latest++
 			e.ID, e.VersionNumber = claim.ExtensionID, claim.Latest
-			cr.Body = encode(claim)
+			cr.Body = encode(appconfig.RecordExtensionName, claim)
 			if err := tx.Put(ctx, cr); err != nil {
 				return err
 			}
 		}
-		r := appconfig.Record{Key: extensionVersionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(e)}
+		r := appconfig.Record{Key: extensionVersionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(appconfig.RecordExtension, e)}
 		if err := tx.Insert(ctx, &r); err != nil {
 			return err
 		}
@@ -330,7 +330,7 @@ func (s *Service) UpdateExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := checkExtensionDefinition(e.Actions, e.Parameters); err != nil {
 			return err
 		}
-		r.Body = encode(e)
+		r.Body = encode(appconfig.RecordExtension, e)
 		return tx.Put(ctx, r)
 	})
 	return e, err

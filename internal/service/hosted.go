@@ -95,11 +95,11 @@ func (s *Service) CreateHostedConfigurationVersion(ctx context.Context, sc appco
 		prof.LatestVersion++
 		v.VersionNumber = prof.LatestVersion
 		v.CreatedAt = s.clock.Now()
-		pr.Body = encode(prof)
+		pr.Body = encode(appconfig.RecordConfigurationProfile, prof)
 		if err := tx.Put(ctx, pr); err != nil {
 			return err
 		}
-		r := appconfig.Record{Key: versionKey(sc, app.ID, prof.ID, v.VersionNumber), Name: v.VersionLabel, Body: encode(v), Data: nonNil(v.Content)}
+		r := appconfig.Record{Key: versionKey(sc, app.ID, prof.ID, v.VersionNumber), Name: v.VersionLabel, Body: encode(appconfig.RecordHostedVersion, v), Data: nonNil(v.Content)}
 		return tx.Insert(ctx, &r)
 	})
 	return v, err

@@ -96,7 +96,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 		p.ApplicationID = app.ID
 		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordConfigurationProfile, app.ID, ""), in.Name, func(id string) []byte {
 			p.ID = id
-			return encode(p)
+			return encode(appconfig.RecordConfigurationProfile, p)
 		})
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (s *Service) UpdateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if in.Validators != nil {
 			p.Validators = in.Validators
 		}
-		r.Name, r.Body = p.Name, encode(p)
+		r.Name, r.Body = p.Name, encode(appconfig.RecordConfigurationProfile, p)
 		return tx.Put(ctx, r)
 	})
 	return p, err

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Quotas are the per-scope resource limits; zero means AWS's default.
@@ -226,21 +226,11 @@ func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
 	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
 }
 
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	return b
-}
+// encode writes a record body of kind (records owns the format).
+func encode(kind string, v any) []byte { return records.Encode(kind, v) }
 
-func decode[T any](r appconfig.Record) (T, error) {
-	var v T
-	if err := json.Unmarshal(r.Body, &v); err != nil {
-		return v, appconfig.Internal(err, "corrupt %s record %s", r.Kind, r.ID)
-	}
-	return v, nil
-}
+// decode reads a record body (records owns the format).
+func decode[T any](r appconfig.Record) (T, error) { return records.Decode[T](r) }
 
 // getDoc loads and decodes one record.
 func getDoc[T any](ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (T, appconfig.Record, error) {

@@ -57,10 +57,10 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope,
 		}
 		st = cur
 		if exists {
-			r.Body = encode(cur)
+			r.Body = encode(appconfig.RecordAccountSettings, cur)
 			return tx.Put(ctx, r)
 		}
-		r = appconfig.Record{Key: k, Body: encode(cur)}
+		r = appconfig.Record{Key: k, Body: encode(appconfig.RecordAccountSettings, cur)}
 		return tx.Insert(ctx, &r)
 	})
 	return st, err

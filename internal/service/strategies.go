@@ -82,7 +82,7 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		}
 		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordDeploymentStrategy, "", ""), in.Name, func(id string) []byte {
 			st.ID = id
-			return encode(st)
+			return encode(appconfig.RecordDeploymentStrategy, st)
 		})
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) UpdateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if in.GrowthType != nil {
 			st.GrowthType = *in.GrowthType
 		}
-		r.Body = encode(st)
+		r.Body = encode(appconfig.RecordDeploymentStrategy, st)
 		return tx.Put(ctx, r)
 	})
 	return st, err

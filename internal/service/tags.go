@@ -54,10 +54,10 @@ func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 		return appconfig.BadRequest("A resource can have at most %d tags; this request would give it %d.", maxTags, len(doc.Tags))
 	}
 	if exists {
-		r.Body = encode(doc)
+		r.Body = encode(appconfig.RecordTags, doc)
 		return tx.Put(ctx, r)
 	}
-	r = appconfig.Record{Key: k, Body: encode(doc)}
+	r = appconfig.Record{Key: k, Body: encode(appconfig.RecordTags, doc)}
 	return tx.Insert(ctx, &r)
 }
 
@@ -150,7 +150,7 @@ func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn str
 		if len(doc.Tags) == 0 {
 			return tx.Delete(ctx, r.Key)
 		}
-		r.Body = encode(doc)
+		r.Body = encode(appconfig.RecordTags, doc)
 		return tx.Put(ctx, r)
 	})
 }

@@ -71,7 +71,7 @@ func (u *usageTracker) flush(ctx context.Context) error {
 			r, err := tx.Get(ctx, k, true, false)
 			switch {
 			case appconfig.IsNotFound(err):
-				r = appconfig.Record{Key: k, Body: encode(usageDoc{LastUsed: t})}
+				r = appconfig.Record{Key: k, Body: encode(appconfig.RecordUsage, usageDoc{LastUsed: t})}
 				if err := tx.Insert(ctx, &r); err != nil && !appconfig.IsConflict(err) {
 					return err
 				}
@@ -85,7 +85,7 @@ func (u *usageTracker) flush(ctx context.Context) error {
 				if old.LastUsed.After(t) {
 					continue
 				}
-				r.Body = encode(usageDoc{LastUsed: t})
+				r.Body = encode(appconfig.RecordUsage, usageDoc{LastUsed: t})
 				if err := tx.Put(ctx, r); err != nil {
 					return err
 				}
