@@ -258,21 +258,31 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		RateBurst:    cfg.RateBurst,
 	})
 	s.handler = s.routes(api)
-	if cfg.SeedDir != "" {
-		files, paths, err := seed.Load(cfg.SeedDir)
-		if err == nil {
-			err = seed.Apply(ctx, s.svc, appconfig.Scope{Account: cfg.Account, Region: cfg.Region}, files, paths, func(ctx context.Context) error {
-				_, err := s.runner.RunDue(ctx)
-				return err
-			})
-		}
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.log.Info("seeded", "dir", cfg.SeedDir, "files", len(files))
+	if err := s.applySeed(ctx); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// applySeed applies --seed-dir, settling each seeded deployment with the
+// runner before the next.
+func (s *Server) applySeed(ctx context.Context) error {
+	if s.cfg.SeedDir == "" {
+		return nil
+	}
+	files, paths, err := seed.Load(s.cfg.SeedDir)
+	if err == nil {
+		err = seed.Apply(ctx, s.svc, appconfig.Scope{Account: s.cfg.Account, Region: s.cfg.Region}, files, paths, func(ctx context.Context) error {
+			_, err := s.runner.RunDue(ctx)
+			return err
+		})
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("seeded", "dir", s.cfg.SeedDir, "files", len(files))
+	return nil
 }
 
 func openStore(ctx context.Context, cfg Config) (appconfig.Store, error) {
