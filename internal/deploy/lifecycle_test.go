@@ -7,6 +7,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/records"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
@@ -78,5 +79,39 @@ func TestRevertIsAPureTransition(t *testing.T) {
 	}
 	if appconfig.PointForEvent(d.EventLog[0].EventType) != appconfig.OnDeploymentRolledBack {
 		t.Fatal("a revert must fire ON_DEPLOYMENT_ROLLED_BACK")
+	}
+}
+
+// A deployment record written by a newer appconfigd (a replica already
+// upgraded) is neither parked nor rewritten by this one: the claim fails,
+// which postpones the record for a process that can read it.
+func TestRunnerLeavesNewerRecordsAlone(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(now)
+	body := []byte(`{"schemaVersion":99,"applicationId":"app","environmentId":"env","deploymentNumber":1,"state":"DEPLOYING"}`)
+	k := deploy.Key(appconfig.Scope{Account: "123456789012", Region: "us-east-1"}, "app", "env", 1)
+	if err := st.Update(ctx, func(tx appconfig.Tx) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: k, Body: body, Data: []byte{}, DueAt: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := deploy.NewRunner(deploy.Config{Store: st, Clock: clk})
+	_, _ = r.RunDue(ctx)
+	var rec appconfig.Record
+	if err := st.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		rec, err = tx.Get(ctx, k, false, false)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if string(rec.Body) != string(body) || rec.DueAt.IsZero() || !rec.DueAt.After(now) {
+		t.Fatalf("newer record touched: due %v, body %s", rec.DueAt, rec.Body)
 	}
 }

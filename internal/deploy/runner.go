@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/duework"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Hooks let the extension system take part in deployments.
@@ -151,6 +153,11 @@ func (r *Runner) round(ctx context.Context) (int, error) {
 // to run outside the transaction), or applies the engine's step.
 func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, now time.Time) (*ioJob, error) {
 	d, lease, err := decodeRecord(rec)
+	if errors.Is(err, records.ErrNewerVersion) {
+		// A newer replica's record: fail the claim, which postpones it,
+		// and leave it to a process that can read it.
+		return nil, err
+	}
 	if err != nil {
 		// A corrupt record must not wedge the runner: park it.
 		r.cfg.Logger.Error("corrupt deployment record", "key", rec.Key, "err", err)

@@ -3,6 +3,7 @@ package extension
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -56,6 +57,9 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 		var batch []appconfig.Record
 		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
 			d, err := records.Decode[delivery](rec)
+			if errors.Is(err, records.ErrNewerVersion) {
+				return err // a newer replica's: postponed, left to it
+			}
 			if err != nil {
 				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
 				return tx.Delete(ctx, rec.Key)

@@ -2,6 +2,7 @@ package records
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -129,7 +130,7 @@ func TestDeploymentLeaseUpgrade(t *testing.T) {
 // A body written by a newer appconfigd is refused, not misread.
 func TestNewerVersionRefused(t *testing.T) {
 	_, err := Decode[appconfig.Application](appconfig.Record{Key: appconfig.Key{Kind: appconfig.RecordApplication}, Body: []byte(`{"schemaVersion":99,"id":"x"}`)})
-	if err == nil || !strings.Contains(err.Error(), "newer") {
+	if !errors.Is(err, ErrNewerVersion) {
 		t.Fatalf("err = %v", err)
 	}
 	if b := Encode(appconfig.RecordMeta, struct{}{}); string(b) != `{"schemaVersion":1}` {

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -86,6 +87,11 @@ func deploymentLeaseApart(m map[string]json.RawMessage) error {
 
 const versionMember = `{"schemaVersion":`
 
+// ErrNewerVersion is the cause of a Decode error on a body that a newer
+// appconfigd wrote (a replica already upgraded, during a rolling
+// upgrade): this process must leave such a record alone.
+var ErrNewerVersion = errors.New("record body of a newer schema version")
+
 // Encode writes v as a body of kind, in the kind's current version.
 func Encode(kind string, v any) []byte {
 	info, ok := kinds[kind]
@@ -142,7 +148,7 @@ func upgrade(kind string, body []byte) ([]byte, error) {
 	case from == to:
 		return body, nil
 	case from > to:
-		return nil, fmt.Errorf("%s body of schema version %d is newer than this appconfigd knows (%d)", kind, from, to)
+		return nil, fmt.Errorf("%w: %s body of version %d, this appconfigd knows %d", ErrNewerVersion, kind, from, to)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
