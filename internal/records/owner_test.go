@@ -65,3 +65,31 @@ func TestOnlyRecordsDecodesBodies(t *testing.T) {
 		t.Fatalf("scanned only %d files", scanned)
 	}
 }
+
+// Every record kind the root package declares (appconfig.Record*) has a
+// format here: a kind added there without one would make Encode panic.
+func TestEveryKindHasAFormat(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "types.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ast.Inspect(f, func(node ast.Node) bool {
+		vs, ok := node.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 || !strings.HasPrefix(vs.Names[0].Name, "Record") {
+			return true
+		}
+		lit, ok := vs.Values[0].(*ast.BasicLit)
+		if !ok {
+			return true
+		}
+		n++
+		if _, known := kinds[strings.Trim(lit.Value, `"`)]; !known {
+			t.Errorf("appconfig.%s (%s) has no format in internal/records", vs.Names[0].Name, lit.Value)
+		}
+		return true
+	})
+	if n != len(kinds) {
+		t.Fatalf("types.go declares %d record kinds, records knows %d", n, len(kinds))
+	}
+}
