@@ -240,7 +240,7 @@ func InLifecycle(ctx context.Context) bool {
 }
 
 func setEnvironmentState(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d appconfig.Deployment) error {
-	env, rec, err := records.Environments.Get(ctx, tx, appconfig.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true)
+	env, rec, err := records.Environments.Get(ctx, tx, records.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true)
 	if appconfig.IsNotFound(err) {
 		return nil
 	}

@@ -30,7 +30,7 @@ func TestLifecycleStartsManagedDeploymentsLikeUsers(t *testing.T) {
 	for i, typ := range []appconfig.DeploymentType{appconfig.DeploymentTypeUser, appconfig.DeploymentTypeManaged} {
 		env := appconfig.Environment{ApplicationID: "app", ID: []string{"user", "managed"}[i], Name: "e", State: appconfig.EnvReadyForDeployment}
 		err := st.Update(ctx, func(tx appconfig.Tx) error {
-			rec := appconfig.Record{Key: appconfig.EnvironmentKey(sc, "app", env.ID), Body: records.Environments.Encode(env)}
+			rec := appconfig.Record{Key: records.EnvironmentKey(sc, "app", env.ID), Body: records.Environments.Encode(env)}
 			if err := tx.Insert(ctx, &rec); err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ func TestLifecycleStartsManagedDeploymentsLikeUsers(t *testing.T) {
 			if _, err := life.Start(ctx, tx, now, plan); !appconfig.IsConflict(err) {
 				t.Errorf("%s: a second start of number 1: %v", typ, err)
 			}
-			got, _, err := records.Environments.Get(ctx, tx, appconfig.EnvironmentKey(sc, "app", env.ID), false)
+			got, _, err := records.Environments.Get(ctx, tx, records.EnvironmentKey(sc, "app", env.ID), false)
 			if err != nil || got.State != appconfig.EnvDeploying {
 				t.Errorf("%s: environment %+v %v", typ, got, err)
 			}

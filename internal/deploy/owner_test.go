@@ -14,8 +14,8 @@ import (
 // the module outside internal/deploy (and internal/records, which owns
 // every kind's format and has no deployment accessor) and fails on code
 // that could write a deployment record there:
-//   - naming the deployment record kind or key layout of the root package
-//     (appconfig.RecordDeployment, appconfig.DeploymentKey) at all: reads go
+//   - naming the deployment record kind or key layout at all
+//     (appconfig.RecordDeployment, records.DeploymentKey): reads go
 //     through deploy.Get, Newest, Query, Key and Decode;
 //   - building an appconfig.Record whose key is a deployment's;
 //   - passing a deployment's key or query to a store write (Put, Insert,
@@ -95,8 +95,8 @@ func deploymentWrites(f *ast.File) []problem {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			if id, ok := n.X.(*ast.Ident); ok && id.Name == "appconfig" && (n.Sel.Name == "RecordDeployment" || n.Sel.Name == "DeploymentKey") {
-				out = append(out, problem{n.Pos(), "names appconfig." + n.Sel.Name})
+			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && n.Sel.Name == "DeploymentKey") {
+				out = append(out, problem{n.Pos(), "names " + id.Name + "." + n.Sel.Name})
 			}
 		case *ast.CompositeLit:
 			if sel, ok := n.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Record" && mentionsDeploymentKey(n) {

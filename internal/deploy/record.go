@@ -31,17 +31,17 @@ type leaseBody struct {
 
 // RecordKey is the key of d's record.
 func RecordKey(sc appconfig.Scope, d appconfig.Deployment) appconfig.Key {
-	return appconfig.DeploymentKey(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber)
+	return records.DeploymentKey(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber)
 }
 
 // Key is the key of deployment number of an environment.
 func Key(sc appconfig.Scope, appID, envID string, number int) appconfig.Key {
-	return appconfig.DeploymentKey(sc, appID, envID, number)
+	return records.DeploymentKey(sc, appID, envID, number)
 }
 
 // Query selects an environment's deployment records (in number order).
 func Query(sc appconfig.Scope, appID, envID string) appconfig.Query {
-	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: appconfig.RecordDeployment, Parent: appconfig.DeploymentParent(appID, envID)}
+	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: appconfig.RecordDeployment, Parent: records.DeploymentParent(appID, envID)}
 }
 
 // Decode reads a deployment record.

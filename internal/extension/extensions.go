@@ -274,7 +274,7 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 		ev.ActionInvocations = append(ev.ActionInvocations, invocation(b, id))
 		del := delivery{Scope: sc, Target: target(sc, b, params), Point: point, Payload: body,
 			Deployment: deploy.RecordKey(sc, *d), Event: index, InvocationID: id}
-		rec := appconfig.Record{Key: appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: appconfig.RecordDelivery, ID: id + "-" + service.NewID()},
+		rec := appconfig.Record{Key: records.DeliveryKey(sc, id+"-"+service.NewID()),
 			Body: records.Encode(appconfig.RecordDelivery, del), DueAt: x.cfg.Clock.Now()}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			return err

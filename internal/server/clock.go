@@ -18,7 +18,7 @@ type clockAnchor struct {
 	Factor   float64   `json:"factor"`
 }
 
-var anchorKey = appconfig.Key{Kind: appconfig.RecordMeta, ID: "clock"}
+var anchorKey = records.MetaKey("clock")
 
 // serviceClock returns the real clock when time was never scaled, else a
 // scaled clock anchored in the store (re-anchored when the factor changes).

@@ -4,17 +4,20 @@ import (
 	"context"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
-// resolve finds a record of kind under parent by ID first, then by name
-// (the oldest one when several share the name: names are not unique).
-func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, parent, ident string, forUpdate bool) (appconfig.Record, error) {
-	r, err := tx.Get(ctx, key(sc, kind, parent, ident), forUpdate, false)
+// resolve finds the record k names by ID first, then a record of k's kind
+// under k's parent whose name is k's ID (the oldest one when several
+// share the name: names are not unique).
+func resolve(ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (appconfig.Record, error) {
+	r, err := tx.Get(ctx, k, forUpdate, false)
 	if err == nil || !appconfig.IsNotFound(err) {
 		return r, err
 	}
-	q := query(sc, kind, parent)
-	q.Name, q.Limit = ident, 1
+	kind := k.Kind
+	q := appconfig.Query{Account: k.Account, Region: k.Region, Kind: k.Kind, Parent: k.Parent}
+	q.Name, q.Limit = k.ID, 1
 	recs, err := tx.List(ctx, q)
 	if err != nil {
 		return r, err
@@ -29,7 +32,7 @@ func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, par
 }
 
 func (s *Service) resolveApp(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, forUpdate bool) (appconfig.Application, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.RecordApplication, "", ident, forUpdate)
+	r, err := resolve(ctx, tx, records.ApplicationKey(sc, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Application{}, r, appconfig.NotFound("Application", "Application %s not found", ident)
 	}
@@ -61,7 +64,7 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		if n >= s.quotas.Applications {
 			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordApplication, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.ApplicationKey(sc, ""), in.Name, func(id string) []byte {
 			app.ID = id
 			return encode(appconfig.RecordApplication, app)
 		})

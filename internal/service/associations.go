@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func associationNotFound(id string) error {
@@ -26,11 +27,11 @@ func (s *Service) checkAssociationResource(ctx context.Context, tx appconfig.Tx,
 	var k appconfig.Key
 	switch res.Type {
 	case "application":
-		k = key(sc, appconfig.RecordApplication, "", res.Application)
+		k = records.ApplicationKey(sc, res.Application)
 	case "environment":
-		k = appconfig.EnvironmentKey(sc, res.Application, res.Environment)
+		k = records.EnvironmentKey(sc, res.Application, res.Environment)
 	default:
-		k = key(sc, appconfig.RecordConfigurationProfile, res.Application, res.Profile)
+		k = records.ProfileKey(sc, res.Application, res.Profile)
 	}
 	if _, err := tx.Get(ctx, k, false, false); appconfig.IsNotFound(err) {
 		return res, notFound
@@ -129,7 +130,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 		}
 		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) []byte {
 			a.ID = id
 			return encode(appconfig.RecordExtensionAssociation, a)
 		})
@@ -143,7 +144,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 }
 
 func (s *Service) getAssociation(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, forUpdate bool) (appconfig.ExtensionAssociation, appconfig.Record, error) {
-	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, key(sc, appconfig.RecordExtensionAssociation, "", id), forUpdate)
+	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, records.AssociationKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return a, r, associationNotFound(id)
 	}
@@ -266,7 +267,7 @@ func (s *Service) deleteAssociationsOf(ctx context.Context, tx appconfig.Tx, sc 
 		return err
 	}
 	for _, a := range as {
-		if err := tx.Delete(ctx, key(sc, appconfig.RecordExtensionAssociation, "", a.ID)); err != nil {
+		if err := tx.Delete(ctx, records.AssociationKey(sc, a.ID)); err != nil {
 			return err
 		}
 		if err := deleteTags(ctx, tx, sc, "", AssociationARN(sc, a.ID)); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // revertWindow is how long after completion a deployment may be reverted.
@@ -153,7 +154,7 @@ func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appId
 		if d, err = s.life.Start(ctx, tx, s.clock.Now(), plan); err != nil {
 			return err
 		}
-		return s.putTags(ctx, tx, sc, appconfig.DeploymentParent(d.ApplicationID, d.EnvironmentID), DeploymentARN(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber), in.Tags)
+		return s.putTags(ctx, tx, sc, records.DeploymentParent(d.ApplicationID, d.EnvironmentID), DeploymentARN(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber), in.Tags)
 	})
 	if err != nil {
 		return appconfig.Deployment{}, err
@@ -226,7 +227,7 @@ func (s *Service) draftDeployment(sc appconfig.Scope, src startSources, in Start
 func (s *Service) completePlan(ctx context.Context, tx appconfig.Tx, plan *deploy.StartPlan, latestNumber *int) error {
 	sc, d := plan.Scope, &plan.Deployment
 	// Lock the environment: one active deployment per environment.
-	if _, err := tx.Get(ctx, appconfig.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true, false); err != nil {
+	if _, err := tx.Get(ctx, records.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true, false); err != nil {
 		return err
 	}
 	// One read of the newest deployment answers: is one active, what

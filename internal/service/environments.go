@@ -5,10 +5,11 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func (s *Service) resolveEnv(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.Environment, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.RecordEnvironment, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, records.EnvironmentKey(sc, appID, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Environment{}, r, appconfig.NotFound("Environment", "Environment %s not found", ident)
 	}
@@ -54,7 +55,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
 		}
 		env.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordEnvironment, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) []byte {
 			env.ID = id
 			return encode(appconfig.RecordEnvironment, env)
 		})
@@ -62,7 +63,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return err
 		}
 		env.ID = id
-		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
 	})
 	return env, err
 }
@@ -133,10 +134,10 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.life.Forget(ctx, tx, sc, app.ID, env.ID); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, appconfig.DeploymentParent(app.ID, env.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.DeploymentParent(app.ID, env.ID))); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.RecordUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))

@@ -2,11 +2,11 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Internal action URIs of the AWS-authored catalogue; the extension
@@ -112,10 +112,6 @@ type nameClaim struct {
 	Latest      int    `json:"latest"` // highest version ever created
 }
 
-func extensionVersionKey(sc appconfig.Scope, id string, version int) appconfig.Key {
-	return key(sc, appconfig.RecordExtension, id, fmt.Sprintf("%06d", version))
-}
-
 func extensionNotFound(ident string) error {
 	return appconfig.NotFound("Extension", "Extension %s not found", ident)
 }
@@ -136,7 +132,7 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 	id := ident
 	if e, ok := awsExtension(ident); ok {
 		id = e.ID
-	} else if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.RecordExtensionName, "", ident), false); err == nil {
+	} else if c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, ident), false); err == nil {
 		// Names take precedence over IDs, as before.
 		id = c.ExtensionID
 	} else if !appconfig.IsNotFound(err) {
@@ -177,7 +173,7 @@ func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 		v, _ := strconv.Atoi(recs[0].ID)
 		version = v
 	}
-	e, r, err := getDoc[appconfig.Extension](ctx, tx, extensionVersionKey(sc, id, version), forUpdate)
+	e, r, err := getDoc[appconfig.Extension](ctx, tx, records.ExtensionKey(sc, id, version), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return e, r, appconfig.NotFound("Extension", "Extension %s has no version %d", ident, version)
 	}
@@ -242,7 +238,7 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 		if err := lockScope(ctx, tx, sc, "extensions"); err != nil {
 			return err
 		}
-		ck := key(sc, appconfig.RecordExtensionName, "", in.Name)
+		ck := records.ExtensionNameKey(sc, in.Name)
 		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
 		switch {
 		case appconfig.IsNotFound(err):
@@ -277,7 +273,7 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 				return err
 			}
 		}
-		r := appconfig.Record{Key: extensionVersionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(appconfig.RecordExtension, e)}
+		r := appconfig.Record{Key: records.ExtensionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(appconfig.RecordExtension, e)}
 		if err := tx.Insert(ctx, &r); err != nil {
 			return err
 		}
@@ -371,7 +367,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 			return err
 		}
 		// The last version is gone: the name is free again.
-		return tx.Delete(ctx, key(sc, appconfig.RecordExtensionName, "", e.Name))
+		return tx.Delete(ctx, records.ExtensionNameKey(sc, e.Name))
 	})
 }
 
@@ -394,7 +390,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
 			if name != "" {
 				// Claims are keyed by name: at most one extension.
-				c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.RecordExtensionName, "", name), false)
+				c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, name), false)
 				if appconfig.IsNotFound(err) {
 					return nil
 				}

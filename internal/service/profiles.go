@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func (s *Service) resolveProfile(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.ConfigurationProfile, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.RecordConfigurationProfile, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, records.ProfileKey(sc, appID, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.ConfigurationProfile{}, r, appconfig.NotFound("ConfigurationProfile", "Configuration profile %s not found", ident)
 	}
@@ -94,7 +95,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return appconfig.QuotaExceeded("You have reached the limit of %d configuration profiles for application %s.", s.quotas.ProfilesPerApp, app.ID)
 		}
 		p.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordConfigurationProfile, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) []byte {
 			p.ID = id
 			return encode(appconfig.RecordConfigurationProfile, p)
 		})
@@ -102,7 +103,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return err
 		}
 		p.ID = id
-		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
 	})
 	return p, err
 }
@@ -170,7 +171,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordHostedVersion, appconfig.Parent(app.ID, p.ID)))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordHostedVersion, records.Parent(app.ID, p.ID)))
 		if err != nil {
 			return err
 		}
@@ -192,10 +193,10 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, appconfig.Parent(app.ID, p.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.Parent(app.ID, p.ID))); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.RecordUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.ProfileTopic(sc, app.ID, p.ID))

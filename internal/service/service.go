@@ -218,10 +218,6 @@ func NewID() string {
 	return string(b[:])
 }
 
-func key(sc appconfig.Scope, kind, parent, id string) appconfig.Key {
-	return appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent, ID: id}
-}
-
 func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
 	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // PredefinedStrategies are AWS's read-only strategies, present in every
@@ -36,7 +37,7 @@ func (s *Service) getStrategy(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if p, ok := predefinedStrategy(id); ok {
 		return p, appconfig.Record{}, nil
 	}
-	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, key(sc, appconfig.RecordDeploymentStrategy, "", id), forUpdate)
+	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, records.StrategyKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return st, r, strategyNotFound(id)
 	}
@@ -80,7 +81,7 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if n >= s.quotas.DeploymentStrategies {
 			return appconfig.QuotaExceeded("You have reached the limit of %d deployment strategies in this account and region.", s.quotas.DeploymentStrategies)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.RecordDeploymentStrategy, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.StrategyKey(sc, ""), in.Name, func(id string) []byte {
 			st.ID = id
 			return encode(appconfig.RecordDeploymentStrategy, st)
 		})
@@ -154,7 +155,7 @@ func (s *Service) DeleteDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		return appconfig.BadRequest("Cannot delete predefined Deployment Strategy %s.", id)
 	}
 	return s.store.Update(ctx, func(tx appconfig.Tx) error {
-		err := tx.Delete(ctx, key(sc, appconfig.RecordDeploymentStrategy, "", id))
+		err := tx.Delete(ctx, records.StrategyKey(sc, id))
 		if appconfig.IsNotFound(err) {
 			return strategyNotFound(id)
 		}

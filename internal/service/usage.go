@@ -7,6 +7,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // usageTracker records when environments and profiles were last read by
@@ -67,7 +68,7 @@ func (u *usageTracker) flush(ctx context.Context) error {
 	}
 	err := u.s.store.Update(ctx, func(tx appconfig.Tx) error {
 		for m, t := range batch {
-			k := key(m.sc, appconfig.RecordUsage, "", m.key)
+			k := records.UsageKey(m.sc, m.key)
 			r, err := tx.Get(ctx, k, true, false)
 			switch {
 			case appconfig.IsNotFound(err):
@@ -111,7 +112,7 @@ func (u *usageTracker) lastUsed(ctx context.Context, tx appconfig.Tx, sc appconf
 	u.mu.Lock()
 	last := u.pending[usageMark{sc, k}]
 	u.mu.Unlock()
-	doc, _, err := getDoc[usageDoc](ctx, tx, key(sc, appconfig.RecordUsage, "", k), false)
+	doc, _, err := getDoc[usageDoc](ctx, tx, records.UsageKey(sc, k), false)
 	if appconfig.IsNotFound(err) {
 		return last, nil
 	}
