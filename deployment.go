@@ -6,10 +6,13 @@ import "time"
 // emits it).
 type DeploymentState string
 
-// Deployment states.
+// Deployment states. AWS also lists VALIDATING; appconfigd runs a
+// profile's validators before StartDeployment records anything (a
+// configuration that fails them is refused with BadRequest, no deployment
+// is created), so no deployment is ever in that state and it has no
+// constant here.
 const (
 	DeploymentBaking      DeploymentState = "BAKING"
-	DeploymentValidating  DeploymentState = "VALIDATING"
 	DeploymentDeploying   DeploymentState = "DEPLOYING"
 	DeploymentComplete    DeploymentState = "COMPLETE"
 	DeploymentRollingBack DeploymentState = "ROLLING_BACK"
@@ -20,7 +23,7 @@ const (
 // Active reports whether the deployment still blocks its environment.
 func (s DeploymentState) Active() bool {
 	switch s {
-	case DeploymentBaking, DeploymentValidating, DeploymentDeploying, DeploymentRollingBack:
+	case DeploymentBaking, DeploymentDeploying, DeploymentRollingBack:
 		return true
 	}
 	return false
@@ -29,7 +32,7 @@ func (s DeploymentState) Active() bool {
 // EnvironmentStateFor is the environment state a deployment in state s gives.
 func EnvironmentStateFor(s DeploymentState) EnvironmentState {
 	switch s {
-	case DeploymentBaking, DeploymentValidating, DeploymentDeploying:
+	case DeploymentBaking, DeploymentDeploying:
 		return EnvDeploying
 	case DeploymentRollingBack:
 		return EnvRollingBack
@@ -40,6 +43,18 @@ func EnvironmentStateFor(s DeploymentState) EnvironmentState {
 	}
 	return EnvReadyForDeployment
 }
+
+// DeploymentType says who started a deployment.
+type DeploymentType string
+
+// Deployment types.
+const (
+	// DeploymentTypeUser is a StartDeployment call.
+	DeploymentTypeUser DeploymentType = "USER"
+	// DeploymentTypeManaged is a deployment the system starts on its own
+	// behalf (an experiment's managed deployment).
+	DeploymentTypeManaged DeploymentType = "MANAGED"
+)
 
 // Deployment event types.
 const (
@@ -134,12 +149,11 @@ type Deployment struct {
 	// Ticks says AT_DEPLOYMENT_TICK actions apply to this deployment.
 	Ticks bool `json:"ticks,omitempty"`
 
-	// Engine bookkeeping.
+	// The engine's progress through the strategy (not on the wire). Its
+	// claim bookkeeping (lease, due time) lives in the record, not here.
 	Step         int       `json:"step"`                   // growth steps taken
 	NextMonitor  time.Time `json:"nextMonitor,omitempty"`  // next alarm evaluation
 	NextTick     time.Time `json:"nextTick,omitempty"`     // next AT_DEPLOYMENT_TICK
-	LeaseOwner   string    `json:"leaseOwner,omitempty"`   // process evaluating monitors/ticks
-	LeaseUntil   time.Time `json:"leaseUntil,omitempty"`   // when that lease lapses
 	RollbackBy   string    `json:"rollbackBy,omitempty"`   // TriggeredBy of a pending rollback
 	RollbackNote string    `json:"rollbackNote,omitempty"` // its description
 }
@@ -151,7 +165,7 @@ func (d *Deployment) Serves(bucket float64) (version string, isNew bool) {
 	switch d.State {
 	case DeploymentComplete:
 		return d.ConfigurationVersion, true
-	case DeploymentDeploying, DeploymentBaking, DeploymentValidating:
+	case DeploymentDeploying, DeploymentBaking:
 		if bucket < d.PercentageComplete {
 			return d.ConfigurationVersion, true
 		}

@@ -2,15 +2,6 @@ package appconfig
 
 import "time"
 
-// Record kinds of experiments (AWS 2026).
-const (
-	// KindExperimentDefinition records live under their application.
-	KindExperimentDefinition = "experimentdefinition"
-	// KindExperimentRun records live under Parent(app, definition), keyed
-	// by the zero-padded run number; each holds its own event log.
-	KindExperimentRun = "experimentrun"
-)
-
 // Experiment definition statuses.
 const (
 	ExperimentIdle     = "IDLE"

@@ -36,11 +36,6 @@ type Store interface {
 	Close() error
 }
 
-// TopicReset tells subscribers that any record may have changed without
-// its own topic: everything was wiped, or topics may have been missed.
-// Caches drop everything; loops look for due work at once.
-const TopicReset = "reset"
-
 // Key identifies a record.
 type Key struct {
 	Account, Region string

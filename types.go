@@ -8,22 +8,28 @@ type Scope struct {
 	Account, Region string
 }
 
-// Record kinds stored by the service.
+// Record kinds (Key.Kind) stored by the service. They are spelled
+// Record* so that they do not read like the error kinds (ErrorKind, Kind*).
 const (
-	KindApplication          = "application"
-	KindEnvironment          = "environment"
-	KindConfigurationProfile = "configurationprofile"
-	KindHostedVersion        = "hostedversion"
-	KindDeploymentStrategy   = "deploymentstrategy"
-	KindDeployment           = "deployment"
-	KindTags                 = "tags"
-	KindAccountSettings      = "accountsettings"
-	KindUsage                = "usage"
-	KindExtension            = "extension"
-	KindExtensionName        = "extensionname"
-	KindExtensionAssociation = "extensionassociation"
-	KindDelivery             = "delivery"
-	KindMeta                 = "meta"
+	RecordApplication          = "application"
+	RecordEnvironment          = "environment"
+	RecordConfigurationProfile = "configurationprofile"
+	RecordHostedVersion        = "hostedversion"
+	RecordDeploymentStrategy   = "deploymentstrategy"
+	RecordDeployment           = "deployment"
+	RecordTags                 = "tags"
+	RecordAccountSettings      = "accountsettings"
+	RecordUsage                = "usage"
+	RecordExtension            = "extension"
+	RecordExtensionName        = "extensionname"
+	RecordExtensionAssociation = "extensionassociation"
+	RecordDelivery             = "delivery"
+	RecordMeta                 = "meta"
+	// Experiments (AWS 2026): definitions live under their application;
+	// runs under Parent(app, definition), keyed by the zero-padded run
+	// number, each holding its own event log.
+	RecordExperimentDefinition = "experimentdefinition"
+	RecordExperimentRun        = "experimentrun"
 )
 
 // Application is a container of environments and configuration profiles.

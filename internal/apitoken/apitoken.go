@@ -16,8 +16,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"github.com/appconfigd/appconfigd/internal/records"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,7 +55,7 @@ func hashOf(secret string) string {
 }
 
 func key(hash string) appconfig.Key {
-	return appconfig.Key{Kind: appconfig.KindMeta, ID: idPrefix + hash}
+	return appconfig.Key{Kind: appconfig.RecordMeta, ID: idPrefix + hash}
 }
 
 // Create issues a token and returns it with its secret (shown once).
@@ -73,10 +73,10 @@ func Create(ctx context.Context, st appconfig.Store, t Token, now time.Time) (To
 	secret := Prefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := hashOf(secret)
 	t.ID, t.Created = hash[:12], now.UTC().Truncate(time.Second)
-	body, _ := json.Marshal(t)
+	body := records.Encode(appconfig.RecordMeta, t)
 	err := st.Update(ctx, func(tx appconfig.Tx) error {
 		if t.Application != "" {
-			_, err := tx.Get(ctx, appconfig.Key{Account: t.Account, Region: t.Region, Kind: appconfig.KindApplication, ID: t.Application}, false, false)
+			_, err := tx.Get(ctx, records.ApplicationKey(appconfig.Scope{Account: t.Account, Region: t.Region}, t.Application), false, false)
 			if appconfig.IsNotFound(err) {
 				return fmt.Errorf("application %s not found in account %s, region %s (give its id)", t.Application, t.Account, t.Region)
 			}
@@ -98,7 +98,7 @@ func Create(ctx context.Context, st appconfig.Store, t Token, now time.Time) (To
 func List(ctx context.Context, st appconfig.Store) ([]Token, error) {
 	var out []Token
 	err := st.View(ctx, func(tx appconfig.Tx) error {
-		recs, err := tx.List(ctx, appconfig.Query{Kind: appconfig.KindMeta})
+		recs, err := tx.List(ctx, appconfig.Query{Kind: appconfig.RecordMeta})
 		if err != nil {
 			return err
 		}
@@ -106,8 +106,7 @@ func List(ctx context.Context, st appconfig.Store) ([]Token, error) {
 			if !strings.HasPrefix(r.ID, idPrefix) {
 				continue
 			}
-			var t Token
-			if err := json.Unmarshal(r.Body, &t); err == nil {
+			if t, err := records.Decode[Token](r); err == nil {
 				out = append(out, t)
 			}
 		}
@@ -123,7 +122,7 @@ func Revoke(ctx context.Context, st appconfig.Store, id string) error {
 		return fmt.Errorf("token id %q is too short", id)
 	}
 	return st.Update(ctx, func(tx appconfig.Tx) error {
-		recs, err := tx.List(ctx, appconfig.Query{Kind: appconfig.KindMeta})
+		recs, err := tx.List(ctx, appconfig.Query{Kind: appconfig.RecordMeta})
 		if err != nil {
 			return err
 		}
@@ -209,8 +208,8 @@ func (a *Authenticator) verify(ctx context.Context, secret string) (*Token, erro
 			if err != nil {
 				return err
 			}
-			var t Token
-			if err := json.Unmarshal(rec.Body, &t); err != nil {
+			t, err := records.Decode[Token](rec)
+			if err != nil {
 				return err
 			}
 			c.tok = &t

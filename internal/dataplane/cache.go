@@ -3,12 +3,12 @@ package dataplane
 import (
 	"context"
 	"hash/fnv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/cachegen"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
@@ -70,7 +70,7 @@ type cache struct {
 	loading map[servedKey]*sync.WaitGroup
 	// gen counts invalidations: a load that saw another generation start
 	// may have read what the invalidation replaced, so it is not kept.
-	gen uint64
+	gen cachegen.Generation
 	// afterLoad, when set (tests), runs between a load and its keeping.
 	afterLoad func(servedKey)
 }
@@ -114,7 +114,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	wg := &sync.WaitGroup{}
 	wg.Add(1)
 	c.loading[k] = wg
-	gen := c.gen
+	stamp := c.gen.Stamp()
 	c.mu.Unlock()
 
 	fresh := c.load(ctx, k, now)
@@ -125,7 +125,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 		fresh.lastUsed.Store(old.lastUsed.Load())
 	}
 	c.mu.Lock()
-	if c.gen == gen && (fresh.err == nil || !isTransient(fresh.err)) {
+	if c.gen.Current(stamp) && (fresh.err == nil || !isTransient(fresh.err)) {
 		ek := envKey{k.sc, k.app, k.env}
 		m := c.entries[ek]
 		if m == nil {
@@ -201,28 +201,29 @@ func fingerprint(version, ctype string, body []byte) uint64 {
 // everything on a reset. Other topics do not concern what clients are
 // served.
 func (c *cache) invalidate(topic string) {
-	if topic == service.ResetTopic {
+	t, err := appconfig.ParseTopic(topic)
+	if err != nil {
+		return
+	}
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
-		c.gen++
+		c.gen.Invalidate()
 		c.mu.Unlock()
-		return
-	}
-	parts := strings.Split(topic, "|")
-	if len(parts) != 5 || (parts[0] != "env" && parts[0] != "prof") {
-		return
-	}
-	sc := appconfig.Scope{Account: parts[1], Region: parts[2]}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	if parts[0] == "env" {
-		delete(c.entries, envKey{sc, parts[3], parts[4]})
-		return
-	}
-	for ek, m := range c.entries {
-		if ek.sc == sc && ek.app == parts[3] {
-			delete(m, parts[4])
+	case appconfig.TopicKindEnvironment:
+		c.mu.Lock()
+		c.gen.Invalidate()
+		delete(c.entries, envKey{t.Scope, t.App, t.Env})
+		c.mu.Unlock()
+	case appconfig.TopicKindProfile:
+		c.mu.Lock()
+		c.gen.Invalidate()
+		for ek, m := range c.entries {
+			if ek.sc == t.Scope && ek.app == t.App {
+				delete(m, t.Profile)
+			}
 		}
+		c.mu.Unlock()
 	}
 }

@@ -123,7 +123,7 @@ func TestCacheDropsOnlyWhatATopicConcerns(t *testing.T) {
 	}
 
 	before = w.fill(t)
-	w.cache.invalidate(service.ResetTopic)
+	w.cache.invalidate(appconfig.TopicReset)
 	for k, ok := range w.kept(t, before) {
 		if ok {
 			t.Fatalf("reset kept %v", k)

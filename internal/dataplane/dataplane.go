@@ -16,6 +16,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
+	"github.com/appconfigd/appconfigd/internal/records"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/wire"
 	"github.com/appconfigd/appconfigd/internal/wire/gen/dataapi"
@@ -274,7 +275,7 @@ func (s *Server) servedSessionless(ctx context.Context, sc appconfig.Scope, t se
 
 // TokenKey loads (or creates, once for all replicas) the token key.
 func TokenKey(ctx context.Context, st appconfig.Store) ([]byte, error) {
-	k := appconfig.Key{Kind: appconfig.KindMeta, ID: "token-key"}
+	k := records.MetaKey("token-key")
 	var key []byte
 	err := st.Update(ctx, func(tx appconfig.Tx) error {
 		rec, err := tx.Get(ctx, k, false, true)

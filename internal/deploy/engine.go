@@ -62,36 +62,6 @@ func planOf(d *appconfig.Deployment) Plan {
 	return PlanFor(d.DeploymentDurationInMinutes, d.GrowthType, d.GrowthFactor, d.FinalBakeTimeInMinutes)
 }
 
-// ActionPoint is an extension action point.
-type ActionPoint string
-
-// Lifecycle action points fired by the engine.
-const (
-	OnDeploymentStart      ActionPoint = "ON_DEPLOYMENT_START"
-	OnDeploymentStep       ActionPoint = "ON_DEPLOYMENT_STEP"
-	OnDeploymentBaking     ActionPoint = "ON_DEPLOYMENT_BAKING"
-	OnDeploymentComplete   ActionPoint = "ON_DEPLOYMENT_COMPLETE"
-	OnDeploymentRolledBack ActionPoint = "ON_DEPLOYMENT_ROLLED_BACK"
-	AtDeploymentTick       ActionPoint = "AT_DEPLOYMENT_TICK"
-)
-
-// PointFor is the action point an event type fires ("" for none).
-func PointFor(eventType string) ActionPoint {
-	switch eventType {
-	case appconfig.EventDeploymentStarted:
-		return OnDeploymentStart
-	case appconfig.EventPercentageUpdated:
-		return OnDeploymentStep
-	case appconfig.EventBakeTimeStarted:
-		return OnDeploymentBaking
-	case appconfig.EventDeploymentCompleted:
-		return OnDeploymentComplete
-	case appconfig.EventRollbackCompleted, appconfig.EventRevertCompleted:
-		return OnDeploymentRolledBack
-	}
-	return ""
-}
-
 // AlarmReport is the outcome of evaluating a deployment's monitors.
 type AlarmReport struct {
 	InAlarm     bool
@@ -186,6 +156,14 @@ func StartRollback(d *appconfig.Deployment, now time.Time, by, description strin
 	d.RollbackBy, d.RollbackNote = by, description
 	d.NextMonitor, d.NextTick = time.Time{}, time.Time{}
 	d.EventLog = append(d.EventLog, appconfig.DeploymentEvent{EventType: appconfig.EventRollbackStarted, TriggeredBy: by, Description: description, OccurredAt: now})
+}
+
+// Revert moves a completed deployment to REVERTED with a REVERT_COMPLETED
+// event: clients get the previous version again. Like a rollback, it
+// fires ON_DEPLOYMENT_ROLLED_BACK.
+func Revert(d *appconfig.Deployment, now time.Time, by, description string) {
+	d.State = appconfig.DeploymentReverted
+	d.EventLog = append(d.EventLog, appconfig.DeploymentEvent{EventType: appconfig.EventRevertCompleted, TriggeredBy: by, Description: description, OccurredAt: now})
 }
 
 // NextWake is when the deployment next needs the engine (zero: never).

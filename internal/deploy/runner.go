@@ -2,24 +2,22 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/duework"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Hooks let the extension system take part in deployments.
 type Hooks interface {
 	// OnEvent runs inside the transaction that records ev (the last event
 	// of d's log); it may enqueue durable work and fill ev.ActionInvocations.
-	OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point ActionPoint) error
+	OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point appconfig.ActionPoint) error
 	// Tick runs outside any transaction while the deployment deploys or
 	// bakes, every TickInterval, when d.Ticks is set.
 	Tick(ctx context.Context, sc appconfig.Scope, d appconfig.Deployment) TickResult
@@ -64,13 +62,9 @@ type Config struct {
 
 // Runner advances deployments when they are due.
 type Runner struct {
-	cfg   Config
-	owner string
-	wake  chan struct{}
-	// rounds serializes RunDue within the process: a caller (a test, or a
-	// Kick) waits for the round in progress, evaluations included, and then
-	// sees settled state.
-	rounds sync.Mutex
+	cfg  Config
+	work *duework.Worker
+	life *Lifecycle
 }
 
 // NewRunner builds a runner.
@@ -99,75 +93,27 @@ func NewRunner(cfg Config) *Runner {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 256
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return &Runner{cfg: cfg, owner: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1)}
+	r := &Runner{cfg: cfg}
+	// Deployments started or stopped by other processes announce their
+	// environment's topic: look at once instead of at the next poll.
+	r.work = duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDeployment, Poll: cfg.Poll,
+		What: "advancing deployments", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindEnvironment }})
+	r.life = NewLifecycle(cfg.Hooks, r.work.Kick, cfg.Logger)
+	return r
 }
 
-// Config returns the effective configuration.
-func (r *Runner) Config() Config { return r.cfg }
+// Lifecycle is the lifecycle the runner applies its steps through; the
+// service starts and stops deployments through the same one.
+func (r *Runner) Lifecycle() *Lifecycle { return r.life }
 
 // Kick asks the runner to look at the store now (e.g. after a start).
-func (r *Runner) Kick() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Runner) Kick() { r.work.Kick() }
 
 // Run advances deployments until ctx ends. One goroutine serves any
 // number of deployments: their schedule lives in the store, not in timers.
-func (r *Runner) Run(ctx context.Context) {
-	// Deployments started or stopped by other processes announce their
-	// environment's topic: look at once instead of at the next poll.
-	topics := r.cfg.Store.Subscribe(ctx)
-	go func() {
-		for t := range topics {
-			if strings.HasPrefix(t, "env|") || t == appconfig.TopicReset {
-				r.Kick()
-			}
-		}
-	}()
-	Loop(ctx, r.cfg.Store, appconfig.KindDeployment, r.cfg.Clock, r.cfg.Poll, r.wake, func(ctx context.Context) (int, error) {
-		n, err := r.RunDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Warn("advancing deployments failed", "err", err)
-		}
-		return n, err
-	})
-}
-
-// Loop runs step whenever a record of kind is due, and otherwise sleeps
-// until the earliest due record (at most poll, so work scheduled by other
-// processes is noticed), a wake-up, or the end of ctx. Looking costs one
-// read; step (a write transaction) runs only when something is due. A
-// step that handles nothing (an error, or records locked elsewhere) is
-// retried after poll, not at once.
-func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) {
-	for ctx.Err() == nil {
-		wait := poll
-		next, ok, err := st.NextDue(ctx, kind)
-		if err == nil && ok {
-			if d := next.Sub(clk.Now()); d > 0 {
-				wait = min(wait, d)
-			} else if n, _ := step(ctx); n > 0 {
-				continue // progress: more may be due
-			}
-		}
-		t := clk.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-wake:
-			t.Stop()
-		case <-t.C():
-		}
-	}
-}
+func (r *Runner) Run(ctx context.Context) { r.work.Run(ctx, r.round) }
 
 type ioJob struct {
-	key      appconfig.Key
 	sc       appconfig.Scope
 	d        appconfig.Deployment
 	monitors bool
@@ -177,38 +123,19 @@ type ioJob struct {
 // RunDue advances every deployment due now, including the monitor and
 // tick evaluations that are due, and returns how many it handled. Tests
 // on a fake clock call it directly after advancing time.
-func (r *Runner) RunDue(ctx context.Context) (int, error) {
-	r.rounds.Lock()
-	defer r.rounds.Unlock()
+func (r *Runner) RunDue(ctx context.Context) (int, error) { return r.work.Round(ctx, r.round) }
+
+func (r *Runner) round(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := r.cfg.Clock.Now()
 		var jobs []ioJob
-		n, err := r.cfg.Store.ClaimDue(ctx, appconfig.KindDeployment, now, r.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
-			d, err := decodeDeployment(rec)
-			if err != nil {
-				// A corrupt record must not wedge the runner: park it.
-				r.cfg.Logger.Error("corrupt deployment record", "key", rec.Key, "err", err)
-				rec.DueAt = time.Time{}
-				return tx.Put(ctx, rec)
+		n, err := r.cfg.Store.ClaimDue(ctx, appconfig.RecordDeployment, now, r.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
+			job, err := r.claim(ctx, tx, rec, now)
+			if job != nil {
+				jobs = append(jobs, *job)
 			}
-			sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
-			mon, tick := NeedsIO(&d, now)
-			if (mon || tick) && (d.LeaseOwner == "" || d.LeaseOwner == r.owner || !now.Before(d.LeaseUntil)) {
-				d.LeaseOwner, d.LeaseUntil = r.owner, now.Add(r.cfg.Lease)
-				rec.Body, rec.DueAt = encodeDeployment(d), d.LeaseUntil
-				if err := tx.Put(ctx, rec); err != nil {
-					return err
-				}
-				jobs = append(jobs, ioJob{key: rec.Key, sc: sc, d: d, monitors: mon, ticks: tick})
-				return nil
-			}
-			if r.cfg.Observe != nil {
-				if due := NextWake(&d, now); !due.IsZero() {
-					r.cfg.Observe(now.Sub(due))
-				}
-			}
-			return r.apply(ctx, tx, rec, d, now, Observation{})
+			return err
 		})
 		total += n
 		if err != nil {
@@ -219,6 +146,39 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// claim handles one due record inside its claim transaction: it takes the
+// lease for monitor and tick evaluations that are due (returning the job
+// to run outside the transaction), or applies the engine's step.
+func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, now time.Time) (*ioJob, error) {
+	d, lease, err := decodeRecord(rec)
+	if errors.Is(err, records.ErrNewerVersion) {
+		// A newer replica's record: fail the claim, which postpones it,
+		// and leave it to a process that can read it.
+		return nil, err
+	}
+	if err != nil {
+		// A corrupt record must not wedge the runner: park it.
+		r.cfg.Logger.Error("corrupt deployment record", "key", rec.Key, "err", err)
+		return nil, r.life.park(ctx, tx, rec)
+	}
+	sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
+	mon, tick := NeedsIO(&d, now)
+	if (mon || tick) && (lease.Owner == "" || lease.Owner == r.work.Owner() || !now.Before(lease.Until)) {
+		lease = Lease{Owner: r.work.Owner(), Until: now.Add(r.cfg.Lease)}
+		if err := r.life.takeLease(ctx, tx, sc, d, lease); err != nil {
+			return nil, err
+		}
+		return &ioJob{sc: sc, d: d, monitors: mon, ticks: tick}, nil
+	}
+	if r.cfg.Observe != nil {
+		if due := NextWake(&d, now); !due.IsZero() {
+			r.cfg.Observe(now.Sub(due))
+		}
+	}
+	_, err = r.life.Advance(ctx, tx, sc, d, lease, now, Observation{})
+	return nil, err
 }
 
 func (r *Runner) runJobs(ctx context.Context, jobs []ioJob) {
@@ -236,7 +196,7 @@ func (r *Runner) runJobs(ctx context.Context, jobs []ioJob) {
 				wg.Done()
 			}()
 			if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
-				r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", j.key, "err", err)
+				r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", RecordKey(j.sc, j.d), "err", err)
 			}
 		}(j)
 	}
@@ -257,22 +217,21 @@ func (r *Runner) evaluate(ctx context.Context, j ioJob) error {
 	}
 	cancel()
 	return r.cfg.Store.Update(ctx, func(tx appconfig.Tx) error {
-		rec, err := tx.Get(ctx, j.key, true, false)
+		rec, err := tx.Get(ctx, RecordKey(j.sc, j.d), true, false)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		d, err := decodeDeployment(rec)
+		d, lease, err := decodeRecord(rec)
 		if err != nil {
 			return err
 		}
-		if d.LeaseOwner != r.owner {
+		if lease.Owner != r.work.Owner() {
 			return nil // another process took over after our lease lapsed
 		}
 		now := r.cfg.Clock.Now()
-		d.LeaseOwner, d.LeaseUntil = "", time.Time{}
 		if j.monitors {
 			d.NextMonitor = now.Add(r.cfg.MonitorInterval)
 		}
@@ -282,7 +241,8 @@ func (r *Runner) evaluate(ctx context.Context, j ioJob) error {
 		if !d.State.Active() || d.State == appconfig.DeploymentRollingBack {
 			obs = Observation{} // stopped meanwhile: the observation is moot
 		}
-		return r.apply(ctx, tx, rec, d, now, obs)
+		_, err = r.life.Advance(ctx, tx, j.sc, d, Lease{}, now, obs)
+		return err
 	})
 }
 
@@ -308,102 +268,3 @@ func (r *Runner) checkMonitors(ctx context.Context, sc appconfig.Scope, d appcon
 	}
 	return &AlarmReport{}
 }
-
-// apply advances d and persists the result inside tx.
-func (r *Runner) apply(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, d appconfig.Deployment, now time.Time, obs Observation) error {
-	sc := appconfig.Scope{Account: rec.Account, Region: rec.Region}
-	next, added := Advance(d, now, obs)
-	if err := Persist(ctx, tx, r.cfg.Hooks, sc, rec, d.State, &next, added, now); err != nil {
-		return err
-	}
-	LogTransition(r.cfg.Logger, sc, &next, added)
-	return nil
-}
-
-// Persist writes a deployment after a transition: it runs the hooks of
-// the added events, stores the record with its next wake-up, moves the
-// environment's state along, and notifies the data plane. The service
-// uses it for starts, stops and reverts; the runner for everything else.
-// The hooks may add to d (the invocations of its events): on return d is
-// what was stored.
-func Persist(ctx context.Context, tx appconfig.Tx, hooks Hooks, sc appconfig.Scope, rec appconfig.Record, prevState appconfig.DeploymentState, d *appconfig.Deployment, added int, now time.Time) error {
-	if hooks != nil {
-		for i := len(d.EventLog) - added; i < len(d.EventLog); i++ {
-			ev := &d.EventLog[i]
-			if p := PointFor(ev.EventType); p != "" {
-				if err := hooks.OnEvent(ctx, tx, sc, d, ev, p); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	rec.Body = encodeDeployment(*d)
-	rec.DueAt = NextWake(d, now)
-	if !d.LeaseUntil.IsZero() && d.LeaseUntil.After(rec.DueAt) && d.State.Active() {
-		rec.DueAt = d.LeaseUntil
-	}
-	if err := tx.Put(ctx, rec); err != nil {
-		return err
-	}
-	// The environment's state moves only with the deployment's; what
-	// clients are served moves with every event (a new percentage).
-	if d.State != prevState {
-		if err := setEnvironmentState(ctx, tx, sc, *d); err != nil {
-			return err
-		}
-	}
-	if d.State != prevState || added > 0 {
-		tx.Notify(appconfig.EnvironmentTopic(sc, d.ApplicationID, d.EnvironmentID))
-	}
-	return nil
-}
-
-func setEnvironmentState(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d appconfig.Deployment) error {
-	k := appconfig.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID)
-	rec, err := tx.Get(ctx, k, true, false)
-	if appconfig.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var env appconfig.Environment
-	if err := json.Unmarshal(rec.Body, &env); err != nil {
-		return appconfig.Internal(err, "corrupt environment record %s", k.ID)
-	}
-	state := appconfig.EnvironmentStateFor(d.State)
-	if env.State == state {
-		return nil
-	}
-	env.State = state
-	b, err := json.Marshal(env)
-	if err != nil {
-		return err
-	}
-	rec.Body = b
-	return tx.Put(ctx, rec)
-}
-
-func decodeDeployment(rec appconfig.Record) (appconfig.Deployment, error) {
-	var d appconfig.Deployment
-	if err := json.Unmarshal(rec.Body, &d); err != nil {
-		return d, appconfig.Internal(err, "corrupt deployment record %s", rec.ID)
-	}
-	return d, nil
-}
-
-// DecodeDeployment decodes a deployment record.
-func DecodeDeployment(rec appconfig.Record) (appconfig.Deployment, error) {
-	return decodeDeployment(rec)
-}
-
-func encodeDeployment(d appconfig.Deployment) []byte {
-	b, err := json.Marshal(d)
-	if err != nil {
-		panic(errors.New("encode deployment: " + err.Error()))
-	}
-	return b
-}
-
-// EncodeDeployment encodes a deployment record body.
-func EncodeDeployment(d appconfig.Deployment) []byte { return encodeDeployment(d) }

@@ -7,18 +7,20 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/duework"
+	"github.com/appconfigd/appconfigd/internal/records"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
 
 // Config wires the extension system.
 type Config struct {
-	Service *service.Service
+	// Catalog says which extensions apply; the service shares it.
+	Catalog *service.Catalog
 	Store   appconfig.Store
 	Clock   clock.Clock
 	Logger  *slog.Logger
@@ -36,13 +38,10 @@ type Config struct {
 
 // Extensions runs extension actions at every action point.
 type Extensions struct {
-	cfg   Config
-	svc   *service.Service
-	inv   *Invoker
-	owner string
-	wake  chan struct{}
-	// rounds serializes DeliverDue within the process (see Runner.rounds).
-	rounds sync.Mutex
+	cfg  Config
+	svc  *service.Catalog
+	inv  *Invoker
+	work *duework.Worker
 }
 
 var _ deploy.Hooks = (*Extensions)(nil)
@@ -64,7 +63,9 @@ func New(cfg Config) *Extensions {
 	if cfg.Invoker == nil {
 		cfg.Invoker = &Invoker{}
 	}
-	return &Extensions{cfg: cfg, svc: cfg.Service, inv: cfg.Invoker, owner: service.NewID() + service.NewID(), wake: make(chan struct{}, 1)}
+	work := duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDelivery, Poll: cfg.Poll,
+		What: "delivering extension events", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindOutbox }})
+	return &Extensions{cfg: cfg, svc: cfg.Catalog, inv: cfg.Invoker, work: work}
 }
 
 // ServiceHooks are the service's synchronous action points.
@@ -72,9 +73,13 @@ func (x *Extensions) ServiceHooks() service.Hooks {
 	return service.Hooks{PreCreateHostedVersion: x.preCreate, PreStartDeployment: x.preStart}
 }
 
-func (x *Extensions) observe(point string, r Result) {
+// validatorPoint labels LAMBDA validator invocations in metrics; it is
+// not an action point of the model.
+const validatorPoint appconfig.ActionPoint = "VALIDATOR"
+
+func (x *Extensions) observe(point appconfig.ActionPoint, r Result) {
 	if x.cfg.Observe != nil {
-		x.cfg.Observe(point, !r.failed())
+		x.cfg.Observe(string(point), !r.failed())
 	}
 }
 
@@ -93,7 +98,7 @@ func refusal(b service.Bound, r Result) error {
 		[]appconfig.InvalidConfiguration{{Constraint: b.Action.Name, Location: b.Action.URI, Reason: r.Error, Type: r.ErrorCode, Value: r.Error}})
 }
 
-func (x *Extensions) bound(ctx context.Context, sc appconfig.Scope, point, app, env, prof string) ([]service.Bound, error) {
+func (x *Extensions) bound(ctx context.Context, sc appconfig.Scope, point appconfig.ActionPoint, app, env, prof string) ([]service.Bound, error) {
 	var out []service.Bound
 	err := x.svc.ViewTx(ctx, func(tx appconfig.Tx) error {
 		var err error
@@ -115,7 +120,7 @@ func (x *Extensions) preCreate(ctx context.Context, sc appconfig.Scope, app appc
 		if b.Action.URI == service.URIFeatureFlags {
 			continue // runs below, once
 		}
-		p := Payload{InvocationID: service.NewID(), Type: typeNames[appconfig.PreCreateHostedConfigurationVersion], Parameters: parameters(b.Association.Parameters, nil),
+		p := Payload{InvocationID: service.NewID(), Type: appconfig.PreCreateHostedConfigurationVersion.PayloadType(), Parameters: parameters(b.Association.Parameters, nil),
 			Application: Ref{ID: app.ID, Name: app.Name}, ConfigurationProfile: Ref{ID: prof.ID, Name: prof.Name},
 			ContentType: v.ContentType, ContentVersion: strconv.Itoa(v.VersionNumber), Content: b64(v.Content), Description: v.Description}
 		if previous != nil {
@@ -177,7 +182,7 @@ func (x *Extensions) preStart(ctx context.Context, sc appconfig.Scope, pre *serv
 	for _, b := range bound {
 		id := service.NewID()
 		params := parameters(b.Association.Parameters, dynamicFor(b, sc, pre.Dynamic))
-		p := Payload{InvocationID: id, Type: typeNames[appconfig.PreStartDeployment], Parameters: params,
+		p := Payload{InvocationID: id, Type: appconfig.PreStartDeployment.PayloadType(), Parameters: params,
 			Application: Ref{ID: pre.Application.ID, Name: pre.Application.Name}, Environment: &Ref{ID: pre.Environment.ID, Name: pre.Environment.Name},
 			ConfigurationProfile: Ref{ID: pre.Profile.ID, Name: pre.Profile.Name}, DeploymentNumber: intPtr(d.DeploymentNumber),
 			Description: d.Description, ContentType: d.ContentType, ContentVersion: d.ConfigurationVersion, Content: b64(pre.Content)}
@@ -204,9 +209,11 @@ func (x *Extensions) checkDynamic(ctx context.Context, sc appconfig.Scope, pre *
 	}
 	var bounds []service.Bound
 	err := x.svc.ViewTx(ctx, func(tx appconfig.Tx) error {
-		for _, point := range []string{appconfig.PreStartDeployment, appconfig.AtDeploymentTick, appconfig.OnDeploymentStart, appconfig.OnDeploymentStep,
-			appconfig.OnDeploymentBaking, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
-			bs, err := x.svc.BoundActions(ctx, tx, sc, point, pre.Application.ID, pre.Environment.ID, pre.Profile.ID)
+		for _, info := range appconfig.ActionPoints() {
+			if info.Point == appconfig.PreCreateHostedConfigurationVersion {
+				continue // not a deployment's
+			}
+			bs, err := x.svc.BoundActions(ctx, tx, sc, info.Point, pre.Application.ID, pre.Environment.ID, pre.Profile.ID)
 			if err != nil {
 				return err
 			}
@@ -235,8 +242,8 @@ func (x *Extensions) checkDynamic(ctx context.Context, sc appconfig.Scope, pre *
 // OnEvent implements deploy.Hooks: it records one ActionInvocation per
 // action at the event's point and queues its delivery in the same
 // transaction, so no event is lost whatever happens next.
-func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point deploy.ActionPoint) error {
-	bound, err := x.svc.BoundActions(ctx, tx, sc, string(point), d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
+func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d *appconfig.Deployment, ev *appconfig.DeploymentEvent, point appconfig.ActionPoint) error {
+	bound, err := x.svc.BoundActions(ctx, tx, sc, point, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
 	if err != nil || len(bound) == 0 {
 		return err
 	}
@@ -253,10 +260,10 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 	for _, b := range bound {
 		id := service.NewID()
 		params := parameters(b.Association.Parameters, nil)
-		p := Payload{InvocationID: id, Type: typeNames[string(point)], Parameters: params, Application: app, Environment: &env, ConfigurationProfile: prof,
+		p := Payload{InvocationID: id, Type: point.PayloadType(), Parameters: params, Application: app, Environment: &env, ConfigurationProfile: prof,
 			DeploymentNumber: intPtr(d.DeploymentNumber), Description: d.Description, ConfigurationVersion: d.ConfigurationVersion,
 			EventType: ev.EventType, TriggeredBy: ev.TriggeredBy}
-		if point == deploy.OnDeploymentStep {
+		if point == appconfig.OnDeploymentStep {
 			pct := d.PercentageComplete
 			if ev.Percentage != nil {
 				pct = *ev.Percentage // its own step's, when several were taken at once
@@ -265,15 +272,15 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 		}
 		body, _ := json.Marshal(p)
 		ev.ActionInvocations = append(ev.ActionInvocations, invocation(b, id))
-		del := delivery{Scope: sc, Target: target(sc, b, params), Point: string(point), Payload: body,
-			Deployment: appconfig.DeploymentKey(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber), Event: index, InvocationID: id}
-		rec := appconfig.Record{Key: appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: appconfig.KindDelivery, ID: id + "-" + service.NewID()},
-			Body: mustJSON(del), DueAt: x.cfg.Clock.Now()}
+		del := delivery{Scope: sc, Target: target(sc, b, params), Point: point, Payload: body,
+			Deployment: deploy.RecordKey(sc, *d), Event: index, InvocationID: id}
+		rec := appconfig.Record{Key: records.DeliveryKey(sc, id+"-"+service.NewID()),
+			Body: records.Encode(appconfig.RecordDelivery, del), DueAt: x.cfg.Clock.Now()}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			return err
 		}
 	}
-	tx.Notify(outboxTopic)
+	tx.Notify(appconfig.OutboxTopic())
 	return nil
 }
 
@@ -294,7 +301,7 @@ func (x *Extensions) Tick(ctx context.Context, sc appconfig.Scope, d appconfig.D
 	for _, b := range bound {
 		id := service.NewID()
 		params := parameters(b.Association.Parameters, nil)
-		p := Payload{InvocationID: id, Type: typeNames[appconfig.AtDeploymentTick], Parameters: params,
+		p := Payload{InvocationID: id, Type: appconfig.AtDeploymentTick.PayloadType(), Parameters: params,
 			Application: Ref{ID: d.ApplicationID}, Environment: &Ref{ID: d.EnvironmentID}, ConfigurationProfile: Ref{ID: d.ConfigurationProfileID, Name: d.ConfigurationName},
 			DeploymentNumber: intPtr(d.DeploymentNumber), Description: d.Description, ConfigurationVersion: d.ConfigurationVersion,
 			DeploymentState: string(d.State), PercentageComplete: percent(d.PercentageComplete)}
@@ -325,7 +332,7 @@ func (x *Extensions) Tick(ctx context.Context, sc appconfig.Scope, d appconfig.D
 // ValidateWithLambda implements service.LambdaInvoker for LAMBDA validators.
 func (x *Extensions) ValidateWithLambda(ctx context.Context, sc appconfig.Scope, functionArn string, ev service.LambdaValidationEvent) error {
 	body, _ := json.Marshal(ev)
-	r := x.inv.Invoke(ctx, sc, Target{URI: functionArn}, "VALIDATOR", body)
+	r := x.inv.Invoke(ctx, sc, Target{URI: functionArn}, validatorPoint, body)
 	if !r.failed() {
 		return nil
 	}
@@ -334,12 +341,4 @@ func (x *Extensions) ValidateWithLambda(ctx context.Context, sc appconfig.Scope,
 			[]appconfig.InvalidConfiguration{{Constraint: functionArn, Reason: r.Error, Type: "LAMBDA", Value: r.Error}})
 	}
 	return appconfig.BadRequest("The LAMBDA validator %s could not be run: %s (%s)", functionArn, r.Error, r.ErrorCode)
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

@@ -113,7 +113,7 @@ func (inv *Invoker) client() *http.Client {
 }
 
 // Invoke runs one action with a JSON payload.
-func (inv *Invoker) Invoke(ctx context.Context, sc appconfig.Scope, t Target, point string, payload []byte) Result {
+func (inv *Invoker) Invoke(ctx context.Context, sc appconfig.Scope, t Target, point appconfig.ActionPoint, payload []byte) Result {
 	ctx, cancel := context.WithTimeout(ctx, inv.timeout())
 	defer cancel()
 	uri := t.URI
@@ -188,14 +188,14 @@ func (inv *Invoker) aws(call func() error) Result {
 	return Result{}
 }
 
-func (inv *Invoker) putEvent(ctx context.Context, bus string, t Target, point string, payload []byte) Result {
+func (inv *Invoker) putEvent(ctx context.Context, bus string, t Target, point appconfig.ActionPoint, payload []byte) Result {
 	resources := []string{}
 	if t.AssociationArn != "" {
 		resources = append(resources, t.AssociationArn)
 	}
-	dt := detailTypes[point]
+	dt := point.DetailType()
 	if dt == "" {
-		dt = point
+		dt = string(point)
 	}
 	return inv.aws(func() error { return inv.AWS.PutEvent(ctx, bus, "aws.appconfig", dt, resources, payload) })
 }

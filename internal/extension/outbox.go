@@ -3,29 +3,29 @@ package extension
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
-
-const outboxTopic = "extension-outbox"
 
 // delivery is one queued asynchronous invocation (ON_* action points).
 // It lives in the store until delivered or given up, so a restart or the
 // death of a replica loses none: delivery is at least once.
 type delivery struct {
-	Scope        appconfig.Scope `json:"scope"`
-	Target       Target          `json:"target"`
-	Point        string          `json:"point"`
-	Payload      json.RawMessage `json:"payload"`
-	Deployment   appconfig.Key   `json:"deployment"`
-	Event        int             `json:"event"`
-	InvocationID string          `json:"invocationId"`
-	Attempts     int             `json:"attempts"`
-	LeaseOwner   string          `json:"leaseOwner,omitempty"`
+	Scope        appconfig.Scope       `json:"scope"`
+	Target       Target                `json:"target"`
+	Point        appconfig.ActionPoint `json:"point"`
+	Payload      json.RawMessage       `json:"payload"`
+	Deployment   appconfig.Key         `json:"deployment"`
+	Event        int                   `json:"event"`
+	InvocationID string                `json:"invocationId"`
+	Attempts     int                   `json:"attempts"`
+	LeaseOwner   string                `json:"leaseOwner,omitempty"`
 }
 
 // backoff is the wait after the n-th failed attempt: 1 s doubling to at
@@ -39,52 +39,36 @@ func backoff(n int) time.Duration {
 }
 
 // Kick asks the outbox to look for deliveries now.
-func (x *Extensions) Kick() {
-	select {
-	case x.wake <- struct{}{}:
-	default:
-	}
-}
+func (x *Extensions) Kick() { x.work.Kick() }
 
 // Run delivers queued invocations until ctx ends.
-func (x *Extensions) Run(ctx context.Context) {
-	sub := x.cfg.Store.Subscribe(ctx)
-	go func() {
-		for topic := range sub {
-			if topic == outboxTopic || topic == appconfig.TopicReset {
-				x.Kick()
-			}
-		}
-	}()
-	deploy.Loop(ctx, x.cfg.Store, appconfig.KindDelivery, x.cfg.Clock, x.cfg.Poll, x.wake, func(ctx context.Context) (int, error) {
-		n, err := x.DeliverDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			x.cfg.Logger.Warn("delivering extension events failed", "err", err)
-		}
-		return n, err
-	})
-}
+func (x *Extensions) Run(ctx context.Context) { x.work.Run(ctx, x.deliverDue) }
 
 // DeliverDue makes one attempt at every delivery that is due and returns
 // how many it attempted. Tests on a fake clock call it directly.
 func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
-	x.rounds.Lock()
-	defer x.rounds.Unlock()
+	return x.work.Round(ctx, x.deliverDue)
+}
+
+func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := x.cfg.Clock.Now()
 		var batch []appconfig.Record
-		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.KindDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
-			var d delivery
-			if err := json.Unmarshal(rec.Body, &d); err != nil {
+		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
+			d, err := records.Decode[delivery](rec)
+			if errors.Is(err, records.ErrNewerVersion) {
+				return err // a newer replica's: postponed, left to it
+			}
+			if err != nil {
 				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
 				return tx.Delete(ctx, rec.Key)
 			}
 			// Take the attempt under a lease: another process retries it
 			// only if this one dies before finishing.
 			d.Attempts++
-			d.LeaseOwner = x.owner
-			rec.Body = mustJSON(d)
+			d.LeaseOwner = x.work.Owner()
+			rec.Body = records.Encode(appconfig.RecordDelivery, d)
 			rec.DueAt = now.Add(x.cfg.Lease)
 			if err := tx.Put(ctx, rec); err != nil {
 				return err
@@ -116,8 +100,8 @@ func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
 }
 
 func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
-	var d delivery
-	if err := json.Unmarshal(rec.Body, &d); err != nil {
+	d, err := records.Decode[delivery](rec)
+	if err != nil {
 		return err
 	}
 	r := x.inv.Invoke(ctx, d.Scope, d.Target, d.Point, d.Payload)
@@ -130,11 +114,11 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 		if err != nil {
 			return err
 		}
-		var now delivery
-		if err := json.Unmarshal(cur.Body, &now); err != nil {
+		now, err := records.Decode[delivery](cur)
+		if err != nil {
 			return err
 		}
-		if now.LeaseOwner != x.owner || now.Attempts != d.Attempts {
+		if now.LeaseOwner != x.work.Owner() || now.Attempts != d.Attempts {
 			return nil // our lease lapsed and another process took over
 		}
 		code, msg := "", ""
@@ -148,45 +132,15 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 				msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, d.Attempts, x.cfg.MaxAttempts)
 			}
 		}
-		if err := x.recordOutcome(ctx, tx, d, code, msg); err != nil {
+		if err := deploy.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
 			return err
 		}
 		if done {
 			return tx.Delete(ctx, cur.Key)
 		}
 		now.LeaseOwner = ""
-		cur.Body = mustJSON(now)
+		cur.Body = records.Encode(appconfig.RecordDelivery, now)
 		cur.DueAt = x.cfg.Clock.Now().Add(backoff(d.Attempts))
 		return tx.Put(ctx, cur)
 	})
-}
-
-// recordOutcome writes the latest error (or its absence) onto the
-// invocation in the deployment's event log.
-func (x *Extensions) recordOutcome(ctx context.Context, tx appconfig.Tx, d delivery, code, msg string) error {
-	rec, err := tx.Get(ctx, d.Deployment, true, false)
-	if appconfig.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	dep, err := deploy.DecodeDeployment(rec)
-	if err != nil || d.Event < 0 || d.Event >= len(dep.EventLog) {
-		return err
-	}
-	ev := &dep.EventLog[d.Event]
-	for i := range ev.ActionInvocations {
-		inv := &ev.ActionInvocations[i]
-		if inv.InvocationID != d.InvocationID {
-			continue
-		}
-		if inv.ErrorCode == code && inv.ErrorMessage == msg {
-			return nil
-		}
-		inv.ErrorCode, inv.ErrorMessage = code, msg
-		rec.Body = deploy.EncodeDeployment(dep)
-		return tx.Put(ctx, rec)
-	}
-	return nil
 }

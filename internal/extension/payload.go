@@ -8,31 +8,7 @@ package extension
 import (
 	"encoding/base64"
 	"strconv"
-
-	appconfig "github.com/appconfigd/appconfigd"
 )
-
-// typeNames are the payload "Type" of each action point.
-var typeNames = map[string]string{
-	appconfig.PreCreateHostedConfigurationVersion: "PreCreateHostedConfigurationVersion",
-	appconfig.PreStartDeployment:                  "PreStartDeployment",
-	appconfig.AtDeploymentTick:                    "AtDeploymentTick",
-	appconfig.OnDeploymentStart:                   "OnDeploymentStart",
-	appconfig.OnDeploymentStep:                    "OnDeploymentStep",
-	appconfig.OnDeploymentBaking:                  "OnDeploymentBaking",
-	appconfig.OnDeploymentComplete:                "OnDeploymentComplete",
-	appconfig.OnDeploymentRolledBack:              "OnDeploymentRolledBack",
-}
-
-// detailTypes are EventBridge detail-types of the notification events.
-var detailTypes = map[string]string{
-	appconfig.OnDeploymentStart:      "On Deployment Start",
-	appconfig.OnDeploymentStep:       "On Deployment Step",
-	appconfig.OnDeploymentBaking:     "On Deployment Baking",
-	appconfig.OnDeploymentComplete:   "On Deployment Complete",
-	appconfig.OnDeploymentRolledBack: "On Deployment Rolled Back",
-	appconfig.AtDeploymentTick:       "At Deployment Tick",
-}
 
 // Ref names a resource in a payload.
 type Ref struct {

@@ -4,7 +4,6 @@ package metrics
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/wire"
 )
 
@@ -164,18 +164,13 @@ func (c *deploymentCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.des
 
 func (c *deploymentCollector) Collect(ch chan<- prometheus.Metric) {
 	counts := map[appconfig.DeploymentState]int{}
-	for _, s := range []appconfig.DeploymentState{appconfig.DeploymentDeploying, appconfig.DeploymentBaking, appconfig.DeploymentRollingBack, appconfig.DeploymentValidating} {
+	for _, s := range []appconfig.DeploymentState{appconfig.DeploymentDeploying, appconfig.DeploymentBaking, appconfig.DeploymentRollingBack} {
 		counts[s] = 0
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = c.st.ScanDue(ctx, appconfig.KindDeployment, func(r appconfig.Record) error {
-		var d struct {
-			State appconfig.DeploymentState `json:"state"`
-		}
-		if json.Unmarshal(r.Body, &d) == nil {
-			counts[d.State]++
-		}
+	_ = deploy.ScanActive(ctx, c.st, func(d appconfig.Deployment) error {
+		counts[d.State]++
 		return nil
 	})
 	for s, n := range counts {

@@ -36,9 +36,8 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { st.Close() })
 	fake := clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-	w := &world{t: t, svc: service.New(service.Config{Store: st, Clock: fake})}
-	w.runner = deploy.NewRunner(deploy.Config{Store: st, Clock: fake})
-	w.svc.SetRunner(w.runner)
+	w := &world{t: t, runner: deploy.NewRunner(deploy.Config{Store: st, Clock: fake})}
+	w.svc = service.New(service.Config{Store: st, Clock: fake, Lifecycle: w.runner.Lifecycle()})
 	return w
 }
 

@@ -8,7 +8,6 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/console"
-	"github.com/appconfigd/appconfigd/internal/service"
 )
 
 // Paths outside the AWS APIs (which never use them).
@@ -82,18 +81,18 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if err := s.store.Wipe(ctx, appconfig.KindMeta); err != nil {
+	if err := s.store.Wipe(ctx, appconfig.RecordMeta); err != nil {
 		writeStatus(w, http.StatusInternalServerError, map[string]string{"status": "failed", "reason": err.Error()})
 		return
 	}
 	// Every process sharing the store drops its caches.
 	_ = s.store.Update(ctx, func(tx appconfig.Tx) error {
-		tx.Notify(service.ResetTopic)
+		tx.Notify(appconfig.TopicReset)
 		return nil
 	})
 	// Notices reach this process's subscribers asynchronously; drop the
 	// data plane's cache now so the answer follows the reset.
-	s.data.Invalidate(service.ResetTopic)
+	s.data.Invalidate(appconfig.TopicReset)
 	s.log.Warn("all data was reset", "remote", r.RemoteAddr)
 	// A CI job gets a known state in one call: the seed is applied again.
 	n, err := s.applySeed(ctx)

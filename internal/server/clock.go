@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // clockAnchor makes a scaled service clock continuous across restarts:
@@ -18,7 +18,7 @@ type clockAnchor struct {
 	Factor   float64   `json:"factor"`
 }
 
-var anchorKey = appconfig.Key{Kind: appconfig.KindMeta, ID: "clock"}
+var anchorKey = records.MetaKey("clock")
 
 // serviceClock returns the real clock when time was never scaled, else a
 // scaled clock anchored in the store (re-anchored when the factor changes).
@@ -33,8 +33,8 @@ func serviceClock(ctx context.Context, st appconfig.Store, factor float64) (cloc
 		}
 		var a clockAnchor
 		if exists {
-			if err := json.Unmarshal(rec.Body, &a); err != nil {
-				return appconfig.Internal(err, "corrupt clock anchor")
+			if a, err = records.Decode[clockAnchor](rec); err != nil {
+				return err
 			}
 		}
 		switch {
@@ -51,7 +51,7 @@ func serviceClock(ctx context.Context, st appconfig.Store, factor float64) (cloc
 			a = clockAnchor{Base: wall, WallBase: wall, Factor: factor}
 		}
 		out = &clock.Scaled{Base: a.Base, WallBase: a.WallBase, Factor: a.Factor}
-		body, _ := json.Marshal(a)
+		body := records.Encode(appconfig.RecordMeta, a)
 		if exists {
 			rec.Body = body
 			return tx.Put(ctx, rec)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -209,32 +210,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// invoker's 10 s), or another replica would take the work over while
 	// it is still running.
 	lease := func(d time.Duration) time.Duration { return max(d, wall(30*time.Second)) }
-	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second)})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		s.log.Warn("no AWS configuration for CloudWatch monitors, extension deliveries and configuration sources", "err", err)
 	}
-	allow, err := extension.ParseAllowList(cfg.ExtensionAllowHosts)
+	invoker, err := newInvoker(cfg, awsCfg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	var targets map[string]string
-	if cfg.ExtensionTargetsFile != "" {
-		if targets, err = extension.LoadTargets(cfg.ExtensionTargetsFile); err != nil {
-			st.Close()
-			return nil, err
-		}
-	}
-	invoker := &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
-		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}
-	s.ext = extension.New(extension.Config{Service: s.svc, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second),
+	// The object graph, built once, each part given what it uses:
+	// catalog → extensions → runner (and its lifecycle) → service.
+	catalog := service.NewCatalog(st)
+	s.ext = extension.New(extension.Config{Catalog: catalog, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second),
 		Lease: lease(time.Minute)})
-	s.svc.SetHooks(s.ext.ServiceHooks())
-	s.svc.SetLambda(s.ext)
-	if sourcesOn {
-		s.svc.SetSources(&source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint})
-	}
 	s.runner = deploy.NewRunner(deploy.Config{
 		Store: st, Clock: s.clock, Logger: s.log, Hooks: s.ext,
 		Alarms: &deploy.Alarms{AWS: awsCfg, CloudWatchEndpoint: cfg.CloudWatchEndpoint, CloudWatchProtocol: cfg.CloudWatchProtocol,
@@ -242,7 +231,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
 		Poll: wall(time.Second), Lease: lease(2 * time.Minute),
 	})
-	s.svc.SetRunner(s.runner)
+	var sources service.SourceFetcher
+	if sourcesOn {
+		sources = &source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint}
+	}
+	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second),
+		Catalog: catalog, Lifecycle: s.runner.Lifecycle(), Hooks: s.ext.ServiceHooks(), Lambda: s.ext, Sources: sources})
 	tokenKey, err := dataplane.TokenKey(ctx, st)
 	if err != nil {
 		st.Close()
@@ -420,6 +414,23 @@ func (s *Server) stop() error {
 // Close releases the store.
 func (s *Server) Close() error {
 	return s.store.Close()
+}
+
+// newInvoker builds the extension invoker: the hosts URL targets may
+// reach, Lambda ARNs mapped to URLs, and the AWS endpoints.
+func newInvoker(cfg Config, awsCfg aws.Config) (*extension.Invoker, error) {
+	allow, err := extension.ParseAllowList(cfg.ExtensionAllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	var targets map[string]string
+	if cfg.ExtensionTargetsFile != "" {
+		if targets, err = extension.LoadTargets(cfg.ExtensionTargetsFile); err != nil {
+			return nil, err
+		}
+	}
+	return &extension.Invoker{Allow: allow, Targets: targets, AWS: &extension.AWSTargets{AWS: awsCfg,
+		LambdaEndpoint: cfg.LambdaEndpoint, SQSEndpoint: cfg.SQSEndpoint, SNSEndpoint: cfg.SNSEndpoint, EventBridgeEndpoint: cfg.EventBridgeEndpoint}}, nil
 }
 
 // probeClient is the invoker's allow-listed client with a probe's timeout.

@@ -4,17 +4,20 @@ import (
 	"context"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
-// resolve finds a record of kind under parent by ID first, then by name
-// (the oldest one when several share the name: names are not unique).
-func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, parent, ident string, forUpdate bool) (appconfig.Record, error) {
-	r, err := tx.Get(ctx, key(sc, kind, parent, ident), forUpdate, false)
+// resolve finds the record k names by ID first, then a record of k's kind
+// under k's parent whose name is k's ID (the oldest one when several
+// share the name: names are not unique).
+func resolve(ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (appconfig.Record, error) {
+	r, err := tx.Get(ctx, k, forUpdate, false)
 	if err == nil || !appconfig.IsNotFound(err) {
 		return r, err
 	}
-	q := query(sc, kind, parent)
-	q.Name, q.Limit = ident, 1
+	kind := k.Kind
+	q := appconfig.Query{Account: k.Account, Region: k.Region, Kind: k.Kind, Parent: k.Parent}
+	q.Name, q.Limit = k.ID, 1
 	recs, err := tx.List(ctx, q)
 	if err != nil {
 		return r, err
@@ -29,7 +32,7 @@ func resolve(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind, par
 }
 
 func (s *Service) resolveApp(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, ident string, forUpdate bool) (appconfig.Application, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindApplication, "", ident, forUpdate)
+	r, err := resolve(ctx, tx, records.ApplicationKey(sc, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Application{}, r, appconfig.NotFound("Application", "Application %s not found", ident)
 	}
@@ -54,16 +57,16 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindApplication, ""))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordApplication, ""))
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.Applications {
 			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindApplication, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.ApplicationKey(sc, ""), in.Name, func(id string) []byte {
 			app.ID = id
-			return encode(app)
+			return encode(appconfig.RecordApplication, app)
 		})
 		if err != nil {
 			return err
@@ -106,7 +109,7 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 		if in.Description != nil {
 			app.Description = *in.Description
 		}
-		r.Name, r.Body = app.Name, encode(app)
+		r.Name, r.Body = app.Name, encode(appconfig.RecordApplication, app)
 		return tx.Put(ctx, r)
 	})
 	return app, err
@@ -121,8 +124,8 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 			return err
 		}
 		for _, child := range []struct{ kind, what string }{
-			{appconfig.KindEnvironment, "environments"},
-			{appconfig.KindConfigurationProfile, "configuration profiles"},
+			{appconfig.RecordEnvironment, "environments"},
+			{appconfig.RecordConfigurationProfile, "configuration profiles"},
 		} {
 			n, err := tx.Count(ctx, query(sc, child.kind, app.ID))
 			if err != nil {
@@ -135,7 +138,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, app.ID)); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, app.ID)); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, r.Key)
@@ -147,7 +150,7 @@ func (s *Service) ListApplications(ctx context.Context, sc appconfig.Scope, p ap
 	var page appconfig.Page[appconfig.Application]
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		var err error
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
 			a, err := decode[appconfig.Application](r)
 			return a, true, err
 		})

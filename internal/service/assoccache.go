@@ -2,10 +2,10 @@ package service
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/cachegen"
 )
 
 // assocIndex keeps each scope's extension associations in memory, by
@@ -13,41 +13,36 @@ import (
 // which associations apply, and most scopes have few or none.
 //
 // Writers drop the scope after their transaction commits (and announce
-// assocTopic so other processes drop it too). A generation per scope
-// keeps a reader that loaded before such a drop from storing what it
-// read; epoch does the same for a reset, which concerns every scope,
-// cached or being loaded.
+// appconfig.AssociationsTopic so other processes drop it too). A
+// generation per scope (cachegen.Keyed) keeps a reader that loaded before
+// such a drop from storing what it read; a reset, which concerns every
+// scope, cached or being loaded, invalidates them all.
 type assocIndex struct {
 	mu     sync.Mutex
 	scopes map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation
-	gens   map[appconfig.Scope]uint64
-	epoch  uint64
+	gens   cachegen.Keyed[appconfig.Scope]
 }
 
 func newAssocIndex() *assocIndex {
-	return &assocIndex{scopes: map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation{}, gens: map[appconfig.Scope]uint64{}}
+	return &assocIndex{scopes: map[appconfig.Scope]map[string][]appconfig.ExtensionAssociation{}}
 }
-
-func assocTopic(sc appconfig.Scope) string { return "assoc|" + sc.Account + "|" + sc.Region }
 
 func (x *assocIndex) drop(sc appconfig.Scope) {
 	x.mu.Lock()
 	delete(x.scopes, sc)
-	x.gens[sc]++
+	x.gens.Invalidate(sc)
 	x.mu.Unlock()
 }
 
-func (x *assocIndex) onTopic(topic string) {
-	if topic == ResetTopic {
+func (x *assocIndex) onTopic(t appconfig.Topic) {
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		x.mu.Lock()
-		x.epoch++
+		x.gens.InvalidateAll()
 		clear(x.scopes)
 		x.mu.Unlock()
-		return
-	}
-	p := strings.Split(topic, "|")
-	if len(p) == 3 && p[0] == "assoc" {
-		x.drop(appconfig.Scope{Account: p[1], Region: p[2]})
+	case appconfig.TopicKindAssociations:
+		x.drop(t.Scope)
 	}
 }
 
@@ -56,12 +51,12 @@ func (x *assocIndex) onTopic(topic string) {
 func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
 	x.mu.Lock()
 	idx, ok := x.scopes[sc]
-	gen, epoch := x.gens[sc], x.epoch
+	stamp := x.gens.Stamp(sc)
 	x.mu.Unlock()
 	if ok {
 		return idx[arn], nil
 	}
-	recs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+	recs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +69,7 @@ func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope
 		idx[a.ResourceArn] = append(idx[a.ResourceArn], a)
 	}
 	x.mu.Lock()
-	if x.gens[sc] == gen && x.epoch == epoch {
+	if x.gens.Current(sc, stamp) {
 		x.scopes[sc] = idx
 	}
 	x.mu.Unlock()

@@ -15,7 +15,7 @@ type resetDuringList struct {
 }
 
 func (r resetDuringList) List(ctx context.Context, q appconfig.Query) ([]appconfig.Record, error) {
-	r.x.onTopic(ResetTopic)
+	r.x.onTopic(appconfig.Topic{Kind: appconfig.TopicKindReset})
 	return nil, nil
 }
 

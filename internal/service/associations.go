@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func associationNotFound(id string) error {
@@ -26,11 +27,11 @@ func (s *Service) checkAssociationResource(ctx context.Context, tx appconfig.Tx,
 	var k appconfig.Key
 	switch res.Type {
 	case "application":
-		k = key(sc, appconfig.KindApplication, "", res.Application)
+		k = records.ApplicationKey(sc, res.Application)
 	case "environment":
-		k = appconfig.EnvironmentKey(sc, res.Application, res.Environment)
+		k = records.EnvironmentKey(sc, res.Application, res.Environment)
 	default:
-		k = key(sc, appconfig.KindConfigurationProfile, res.Application, res.Profile)
+		k = records.ProfileKey(sc, res.Application, res.Profile)
 	}
 	if _, err := tx.Get(ctx, k, false, false); appconfig.IsNotFound(err) {
 		return res, notFound
@@ -119,7 +120,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 				return appconfig.Conflict("Extension %s is already associated with %s (association %s).", e.ID, in.ResourceIdentifier, x.ID)
 			}
 		}
-		q := query(sc, appconfig.KindExtensionAssociation, "")
+		q := query(sc, appconfig.RecordExtensionAssociation, "")
 		n, err := tx.Count(ctx, q)
 		if err != nil {
 			return err
@@ -129,9 +130,9 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 		}
 		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", ""), in.ResourceIdentifier, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) []byte {
 			a.ID = id
-			return encode(a)
+			return encode(appconfig.RecordExtensionAssociation, a)
 		})
 		if err != nil {
 			return err
@@ -143,7 +144,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 }
 
 func (s *Service) getAssociation(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, forUpdate bool) (appconfig.ExtensionAssociation, appconfig.Record, error) {
-	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, key(sc, appconfig.KindExtensionAssociation, "", id), forUpdate)
+	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, records.AssociationKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return a, r, associationNotFound(id)
 	}
@@ -174,7 +175,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 		if params == nil {
 			return nil
 		}
-		e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
+		e, _, err := extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
 		if err != nil {
 			return err
 		}
@@ -182,7 +183,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 			return err
 		}
 		a.Parameters = params
-		r.Body = encode(a)
+		r.Body = encode(appconfig.RecordExtensionAssociation, a)
 		return tx.Put(ctx, r)
 	})
 	return a, err
@@ -224,7 +225,7 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 			}
 			extID = e.ID
 		}
-		q := query(sc, appconfig.KindExtensionAssociation, "")
+		q := query(sc, appconfig.RecordExtensionAssociation, "")
 		q.Name = f.ResourceArn
 		var err error
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExtensionAssociation, bool, error) {
@@ -242,7 +243,7 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 
 // associationsOf lists the associations of one resource ARN.
 func (s *Service) associationsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
-	q := query(sc, appconfig.KindExtensionAssociation, "")
+	q := query(sc, appconfig.RecordExtensionAssociation, "")
 	q.Name = arn
 	recs, err := tx.List(ctx, q)
 	if err != nil {
@@ -266,7 +267,7 @@ func (s *Service) deleteAssociationsOf(ctx context.Context, tx appconfig.Tx, sc 
 		return err
 	}
 	for _, a := range as {
-		if err := tx.Delete(ctx, key(sc, appconfig.KindExtensionAssociation, "", a.ID)); err != nil {
+		if err := tx.Delete(ctx, records.AssociationKey(sc, a.ID)); err != nil {
 			return err
 		}
 		if err := deleteTags(ctx, tx, sc, "", AssociationARN(sc, a.ID)); err != nil {
@@ -282,85 +283,4 @@ type Bound struct {
 	Association appconfig.ExtensionAssociation
 	Extension   appconfig.Extension
 	Action      appconfig.ExtensionAction
-}
-
-// BoundActions lists, in the documented order — associations of the
-// application, then of the environment, then of the profile, each in
-// creation order — the actions to run at point. envID may be "" (hosted
-// version creation has no environment).
-func (s *Service) BoundActions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, point, appID, envID, profID string) ([]Bound, error) {
-	arns := []string{ApplicationARN(sc, appID)}
-	if envID != "" {
-		arns = append(arns, EnvironmentARN(sc, appID, envID))
-	}
-	if profID != "" {
-		arns = append(arns, ProfileARN(sc, appID, profID))
-	}
-	var out []Bound
-	for _, arn := range arns {
-		as, err := s.assocs.of(ctx, tx, sc, arn)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range as {
-			e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
-			if appconfig.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			for _, act := range e.Actions[point] {
-				out = append(out, Bound{Association: a, Extension: e, Action: act})
-			}
-		}
-	}
-	return out, nil
-}
-
-// AppliedExtensions lists the associations in force for a deployment and
-// whether any of them has an AT_DEPLOYMENT_TICK action.
-func (s *Service) AppliedExtensions(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID, profID string) ([]appconfig.AppliedExtension, bool, error) {
-	var out []appconfig.AppliedExtension
-	ticks := false
-	for _, arn := range []string{ApplicationARN(sc, appID), EnvironmentARN(sc, appID, envID), ProfileARN(sc, appID, profID)} {
-		as, err := s.assocs.of(ctx, tx, sc, arn)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, a := range as {
-			e, _, err := s.extensionByID(ctx, tx, sc, a.ExtensionID, a.ExtensionVersionNumber, false)
-			if appconfig.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return nil, false, err
-			}
-			if len(e.Actions[appconfig.AtDeploymentTick]) > 0 {
-				ticks = true
-			}
-			out = append(out, appconfig.AppliedExtension{ExtensionID: e.ID, ExtensionAssociationID: a.ID, VersionNumber: e.VersionNumber, Parameters: a.Parameters})
-		}
-	}
-	return out, ticks, nil
-}
-
-// ViewTx runs fn in a read transaction of the service's store (for
-// packages, such as the extension invoker, that read associations).
-func (s *Service) ViewTx(ctx context.Context, fn func(appconfig.Tx) error) error {
-	return s.store.View(ctx, fn)
-}
-
-// Names returns the names of an application and one of its environments
-// inside tx ("" for ones that no longer exist).
-func (s *Service) Names(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (string, string, error) {
-	app, _, err := getDoc[appconfig.Application](ctx, tx, key(sc, appconfig.KindApplication, "", appID), false)
-	if err != nil && !appconfig.IsNotFound(err) {
-		return "", "", err
-	}
-	env, _, err := getDoc[appconfig.Environment](ctx, tx, appconfig.EnvironmentKey(sc, appID, envID), false)
-	if err != nil && !appconfig.IsNotFound(err) {
-		return "", "", err
-	}
-	return app.Name, env.Name, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // revertWindow is how long after completion a deployment may be reverted.
@@ -50,20 +51,9 @@ func activeDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 }
 
 // newestDeployment returns the environment's newest deployment (nil when
-// there is none): the only one that can be active, and the one whose
-// number the next deployment follows.
+// there is none).
 func newestDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (*appconfig.Deployment, error) {
-	q := query(sc, appconfig.KindDeployment, appconfig.DeploymentParent(appID, envID))
-	q.Desc, q.Limit = true, 1
-	recs, err := tx.List(ctx, q)
-	if err != nil || len(recs) == 0 {
-		return nil, err
-	}
-	d, err := deploy.DecodeDeployment(recs[0])
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return deploy.Newest(ctx, tx, sc, appID, envID)
 }
 
 // servedBeforeGiven is servedBefore when the environment's newest
@@ -94,7 +84,7 @@ func (s *Service) activeDeploymentProfile(ctx context.Context, tx appconfig.Tx, 
 // decides (its version once complete, its predecessor's after a rollback
 // or revert).
 func servedBefore(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID, profID string) (*appconfig.Deployment, error) {
-	q := query(sc, appconfig.KindDeployment, appconfig.DeploymentParent(appID, envID))
+	q := deploy.Query(sc, appID, envID)
 	q.Desc, q.Limit = true, 50
 	for {
 		recs, err := tx.List(ctx, q)
@@ -102,7 +92,7 @@ func servedBefore(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appI
 			return nil, err
 		}
 		for _, r := range recs {
-			d, err := deploy.DecodeDeployment(r)
+			d, err := deploy.Decode(r)
 			if err != nil {
 				return nil, err
 			}
@@ -117,169 +107,172 @@ func servedBefore(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appI
 	}
 }
 
+// startSources is what StartDeployment resolved outside any write
+// transaction: the resources named, and the content to deploy.
+type startSources struct {
+	app      appconfig.Application
+	env      appconfig.Environment
+	prof     appconfig.ConfigurationProfile
+	strategy appconfig.DeploymentStrategy
+	version  appconfig.HostedConfigurationVersion
+	// versionRef is the ConfigurationVersion recorded: the hosted version
+	// number, or the source's version of a configuration kept elsewhere.
+	versionRef string
+}
+
 // StartDeployment validates the configuration, runs PRE_START_DEPLOYMENT
-// extensions, and records a new deployment that the engine then advances.
+// extensions, and has the lifecycle record a new deployment that the
+// engine then advances.
 func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, in StartDeploymentInput) (appconfig.Deployment, error) {
-	var (
-		app      appconfig.Application
-		env      appconfig.Environment
-		prof     appconfig.ConfigurationProfile
-		strategy appconfig.DeploymentStrategy
-		version  appconfig.HostedConfigurationVersion
-	)
-	err := s.store.View(ctx, func(tx appconfig.Tx) error {
-		var err error
-		if app, env, _, err = s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, false); err != nil {
-			return err
-		}
-		if prof, err = func() (appconfig.ConfigurationProfile, error) {
-			p, _, err := s.resolveProfile(ctx, tx, sc, app.ID, in.ConfigurationProfileID, false)
-			return p, err
-		}(); err != nil {
-			return err
-		}
-		if strategy, _, err = s.getStrategy(ctx, tx, sc, in.DeploymentStrategyID, false); err != nil {
-			return err
-		}
-		if prof.LocationURI != appconfig.LocationHosted {
-			return nil // read from its source below, outside the transaction
-		}
-		version, err = s.findVersion(ctx, tx, sc, app.ID, prof.ID, in.ConfigurationVersion)
-		return err
-	})
+	src, err := s.resolveStart(ctx, sc, appIdent, envIdent, in)
 	if err != nil {
 		return appconfig.Deployment{}, err
 	}
-	versionRef := itoa(version.VersionNumber)
-	if prof.LocationURI != appconfig.LocationHosted {
-		// A snapshot of the source's content at this version: the
-		// deployment record keeps it, as a hosted version's content.
-		f, err := s.fetchSource(ctx, sc, prof, in.ConfigurationVersion)
-		if err != nil {
-			return appconfig.Deployment{}, err
-		}
-		version = appconfig.HostedConfigurationVersion{Content: f.Content, ContentType: f.ContentType}
-		versionRef = f.Version
-	}
-	if err := s.checkSize(len(version.Content)); err != nil {
+	if err := s.checkSize(len(src.version.Content)); err != nil {
 		return appconfig.Deployment{}, err
 	}
-	if err := s.RunValidators(ctx, sc, prof, versionRef, version.Content); err != nil {
+	if err := s.RunValidators(ctx, sc, src.prof, src.versionRef, src.version.Content); err != nil {
 		return appconfig.Deployment{}, err
 	}
-	now := s.clock.Now()
-	d := appconfig.Deployment{
-		ApplicationID: app.ID, EnvironmentID: env.ID,
-		ConfigurationProfileID: prof.ID, ConfigurationName: prof.Name, ConfigurationLocationURI: prof.LocationURI,
-		ConfigurationVersion: versionRef, VersionLabel: version.VersionLabel, ContentType: version.ContentType,
-		DeploymentStrategyID: strategy.ID, DeploymentDurationInMinutes: strategy.DeploymentDurationInMinutes,
-		GrowthType: strategy.GrowthType, GrowthFactor: strategy.GrowthFactor, FinalBakeTimeInMinutes: strategy.FinalBakeTimeInMinutes,
-		Description: in.Description, State: appconfig.DeploymentDeploying, StartedAt: now,
-		KmsKeyIdentifier: in.KmsKeyIdentifier, KmsKeyArn: kmsKeyArn(sc, in.KmsKeyIdentifier),
-		Monitors: env.Monitors,
-	}
-	if d.KmsKeyIdentifier == "" && version.KmsKeyArn != "" {
-		d.KmsKeyArn = version.KmsKeyArn
-	}
-	content := version.Content
-	var preInvocations []appconfig.ActionInvocation
+	plan := deploy.StartPlan{Scope: sc, Type: appconfig.DeploymentTypeUser, Deployment: s.draftDeployment(sc, src, in), Content: src.version.Content}
 	if s.hooks.PreStartDeployment != nil {
-		pre := &PreStart{Application: app, Environment: env, Profile: prof, Deployment: &d, Content: content, Dynamic: in.DynamicParameters}
+		pre := &PreStart{Application: src.app, Environment: src.env, Profile: src.prof, Deployment: &plan.Deployment, Content: plan.Content, Dynamic: in.DynamicParameters}
 		if err := s.hooks.PreStartDeployment(ctx, sc, pre); err != nil {
 			return appconfig.Deployment{}, err
 		}
-		content, preInvocations = pre.Content, pre.Invocations
-		if err := s.checkSize(len(content)); err != nil {
+		plan.Content, plan.PreInvocations = pre.Content, pre.Invocations
+		if err := s.checkSize(len(plan.Content)); err != nil {
 			return appconfig.Deployment{}, err
 		}
 	}
-	var engineHooks deploy.Hooks
-	if s.runner != nil {
-		engineHooks = s.runner.Config().Hooks
-	}
+	var d appconfig.Deployment
 	err = s.store.Update(ctx, func(tx appconfig.Tx) error {
-		// Lock the environment: one active deployment per environment.
-		if _, err := tx.Get(ctx, appconfig.EnvironmentKey(sc, app.ID, env.ID), true, false); err != nil {
+		if err := s.completePlan(ctx, tx, &plan, in.LatestDeploymentNumber); err != nil {
 			return err
 		}
-		// One read of the newest deployment answers: is one active, what
-		// number comes next, and (when it is of this profile) what is served.
-		newest, err := newestDeployment(ctx, tx, sc, app.ID, env.ID)
-		if err != nil {
+		var err error
+		if d, err = s.life.Start(ctx, tx, s.clock.Now(), plan); err != nil {
 			return err
 		}
-		latest := 0
-		if newest != nil {
-			if newest.State.Active() {
-				return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before starting another.", newest.DeploymentNumber, env.ID)
-			}
-			latest = newest.DeploymentNumber
-		}
-		if in.LatestDeploymentNumber != nil && *in.LatestDeploymentNumber != latest {
-			return appconfig.Conflict("LatestDeploymentNumber %d does not match the latest deployment number %d of environment %s.", *in.LatestDeploymentNumber, latest, env.ID)
-		}
-		d.DeploymentNumber = latest + 1
-		prev, err := servedBeforeGiven(ctx, tx, sc, newest, app.ID, env.ID, prof.ID)
-		if err != nil {
-			return err
-		}
-		if prev != nil {
-			switch prev.State {
-			case appconfig.DeploymentComplete:
-				d.PreviousVersion, d.PreviousDeployment, d.PreviousContentType, d.PreviousLabel = prev.ConfigurationVersion, prev.DeploymentNumber, prev.ContentType, prev.VersionLabel
-			default:
-				d.PreviousVersion, d.PreviousDeployment, d.PreviousContentType, d.PreviousLabel = prev.PreviousVersion, prev.PreviousDeployment, prev.PreviousContentType, prev.PreviousLabel
-			}
-		}
-		applied, ticks, err := s.AppliedExtensions(ctx, tx, sc, app.ID, env.ID, prof.ID)
-		if err != nil {
-			return err
-		}
-		d.AppliedExtensions, d.Ticks = applied, ticks
-		if len(d.Monitors) > 0 {
-			d.NextMonitor = now
-		}
-		if d.Ticks {
-			d.NextTick = now
-		}
-		d.EventLog = []appconfig.DeploymentEvent{{EventType: appconfig.EventDeploymentStarted, TriggeredBy: appconfig.TriggeredByUser, Description: "Deployment started", OccurredAt: now, ActionInvocations: preInvocations}}
-		rec := appconfig.Record{Key: appconfig.DeploymentKey(sc, app.ID, env.ID, d.DeploymentNumber), Body: deploy.EncodeDeployment(d), Data: nonNil(content)}
-		if err := tx.Insert(ctx, &rec); err != nil {
-			if appconfig.IsConflict(err) {
-				return appconfig.Conflict("Deployment number %d already exists", d.DeploymentNumber)
-			}
-			return err
-		}
-		// Persist adds the event's invocations to d, as stored.
-		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, "", &d, 1, now); err != nil {
-			return err
-		}
-		return s.putTags(ctx, tx, sc, appconfig.DeploymentParent(app.ID, env.ID), DeploymentARN(sc, app.ID, env.ID, d.DeploymentNumber), in.Tags)
+		return s.putTags(ctx, tx, sc, records.DeploymentParent(d.ApplicationID, d.EnvironmentID), DeploymentARN(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber), in.Tags)
 	})
 	if err != nil {
 		return appconfig.Deployment{}, err
 	}
-	deploy.LogTransition(s.log, sc, &d, 1)
-	if s.runner != nil {
-		s.runner.Kick()
-	}
+	s.life.Kick()
 	return d, nil
 }
 
-func (s *Service) getDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appIdent, envIdent string, number int, forUpdate bool) (appconfig.Deployment, appconfig.Record, error) {
+// resolveStart resolves the names of a StartDeployment and reads the
+// content to deploy: a hosted version, or a snapshot of a configuration
+// kept elsewhere at the version named (the deployment record keeps it, as
+// a hosted version's content).
+func (s *Service) resolveStart(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, in StartDeploymentInput) (startSources, error) {
+	var src startSources
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		if src.app, src.env, _, err = s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, false); err != nil {
+			return err
+		}
+		if src.prof, _, err = s.resolveProfile(ctx, tx, sc, src.app.ID, in.ConfigurationProfileID, false); err != nil {
+			return err
+		}
+		if src.strategy, _, err = s.getStrategy(ctx, tx, sc, in.DeploymentStrategyID, false); err != nil {
+			return err
+		}
+		if src.prof.LocationURI != appconfig.LocationHosted {
+			return nil // read from its source below, outside the transaction
+		}
+		src.version, err = s.findVersion(ctx, tx, sc, src.app.ID, src.prof.ID, in.ConfigurationVersion)
+		return err
+	})
+	if err != nil {
+		return src, err
+	}
+	src.versionRef = itoa(src.version.VersionNumber)
+	if src.prof.LocationURI != appconfig.LocationHosted {
+		f, err := s.fetchSource(ctx, sc, src.prof, in.ConfigurationVersion)
+		if err != nil {
+			return src, err
+		}
+		src.version = appconfig.HostedConfigurationVersion{Content: f.Content, ContentType: f.ContentType}
+		src.versionRef = f.Version
+	}
+	return src, nil
+}
+
+// draftDeployment is the deployment a start describes before its number
+// and predecessor are known (PRE_START_DEPLOYMENT actions see it).
+func (s *Service) draftDeployment(sc appconfig.Scope, src startSources, in StartDeploymentInput) appconfig.Deployment {
+	d := appconfig.Deployment{
+		ApplicationID: src.app.ID, EnvironmentID: src.env.ID,
+		ConfigurationProfileID: src.prof.ID, ConfigurationName: src.prof.Name, ConfigurationLocationURI: src.prof.LocationURI,
+		ConfigurationVersion: src.versionRef, VersionLabel: src.version.VersionLabel, ContentType: src.version.ContentType,
+		DeploymentStrategyID: src.strategy.ID, DeploymentDurationInMinutes: src.strategy.DeploymentDurationInMinutes,
+		GrowthType: src.strategy.GrowthType, GrowthFactor: src.strategy.GrowthFactor, FinalBakeTimeInMinutes: src.strategy.FinalBakeTimeInMinutes,
+		Description: in.Description, State: appconfig.DeploymentDeploying, StartedAt: s.clock.Now(),
+		KmsKeyIdentifier: in.KmsKeyIdentifier, KmsKeyArn: kmsKeyArn(sc, in.KmsKeyIdentifier),
+		Monitors: src.env.Monitors,
+	}
+	if d.KmsKeyIdentifier == "" && src.version.KmsKeyArn != "" {
+		d.KmsKeyArn = src.version.KmsKeyArn
+	}
+	return d
+}
+
+// completePlan applies, inside the write transaction, the rules that need
+// the environment locked: one active deployment per environment, the
+// LatestDeploymentNumber optimistic lock, the next number, what the
+// environment served before, and the extensions in force.
+func (s *Service) completePlan(ctx context.Context, tx appconfig.Tx, plan *deploy.StartPlan, latestNumber *int) error {
+	sc, d := plan.Scope, &plan.Deployment
+	// Lock the environment: one active deployment per environment.
+	if _, err := tx.Get(ctx, records.EnvironmentKey(sc, d.ApplicationID, d.EnvironmentID), true, false); err != nil {
+		return err
+	}
+	// One read of the newest deployment answers: is one active, what
+	// number comes next, and (when it is of this profile) what is served.
+	newest, err := newestDeployment(ctx, tx, sc, d.ApplicationID, d.EnvironmentID)
+	if err != nil {
+		return err
+	}
+	latest := 0
+	if newest != nil {
+		if newest.State.Active() {
+			return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before starting another.", newest.DeploymentNumber, d.EnvironmentID)
+		}
+		latest = newest.DeploymentNumber
+	}
+	if latestNumber != nil && *latestNumber != latest {
+		return appconfig.Conflict("LatestDeploymentNumber %d does not match the latest deployment number %d of environment %s.", *latestNumber, latest, d.EnvironmentID)
+	}
+	d.DeploymentNumber = latest + 1
+	prev, err := servedBeforeGiven(ctx, tx, sc, newest, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		switch prev.State {
+		case appconfig.DeploymentComplete:
+			d.PreviousVersion, d.PreviousDeployment, d.PreviousContentType, d.PreviousLabel = prev.ConfigurationVersion, prev.DeploymentNumber, prev.ContentType, prev.VersionLabel
+		default:
+			d.PreviousVersion, d.PreviousDeployment, d.PreviousContentType, d.PreviousLabel = prev.PreviousVersion, prev.PreviousDeployment, prev.PreviousContentType, prev.PreviousLabel
+		}
+	}
+	d.AppliedExtensions, d.Ticks, err = s.AppliedExtensions(ctx, tx, sc, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
+	return err
+}
+
+func (s *Service) getDeployment(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appIdent, envIdent string, number int, forUpdate bool) (appconfig.Deployment, error) {
 	app, env, _, err := s.ResolveEnvironment(ctx, tx, sc, appIdent, envIdent, false)
 	if err != nil {
-		return appconfig.Deployment{}, appconfig.Record{}, err
+		return appconfig.Deployment{}, err
 	}
-	rec, err := tx.Get(ctx, appconfig.DeploymentKey(sc, app.ID, env.ID, number), forUpdate, false)
+	d, err := deploy.Get(ctx, tx, sc, app.ID, env.ID, number, forUpdate)
 	if appconfig.IsNotFound(err) {
-		return appconfig.Deployment{}, rec, appconfig.NotFound("Deployment", "Deployment %d of environment %s not found", number, env.ID)
+		return d, appconfig.NotFound("Deployment", "Deployment %d of environment %s not found", number, env.ID)
 	}
-	if err != nil {
-		return appconfig.Deployment{}, rec, err
-	}
-	d, err := deploy.DecodeDeployment(rec)
-	return d, rec, err
+	return d, err
 }
 
 // GetDeployment returns one deployment.
@@ -287,7 +280,7 @@ func (s *Service) GetDeployment(ctx context.Context, sc appconfig.Scope, appIden
 	var d appconfig.Deployment
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		var err error
-		d, _, err = s.getDeployment(ctx, tx, sc, appIdent, envIdent, number, false)
+		d, err = s.getDeployment(ctx, tx, sc, appIdent, envIdent, number, false)
 		return err
 	})
 	return d, err
@@ -301,10 +294,10 @@ func (s *Service) ListDeployments(ctx context.Context, sc appconfig.Scope, appId
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.KindDeployment, appconfig.DeploymentParent(app.ID, env.ID))
+		q := deploy.Query(sc, app.ID, env.ID)
 		q.Desc = true
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.Deployment, bool, error) {
-			d, err := deploy.DecodeDeployment(r)
+			d, err := deploy.Decode(r)
 			return d, true, err
 		})
 		return err
@@ -316,60 +309,57 @@ func (s *Service) ListDeployments(ctx context.Context, sc appconfig.Scope, appId
 // completed one when allowRevert is set (within 72 hours).
 func (s *Service) StopDeployment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, number int, allowRevert bool) (appconfig.Deployment, error) {
 	var out appconfig.Deployment
-	var engineHooks deploy.Hooks
-	if s.runner != nil {
-		engineHooks = s.runner.Config().Hooks
-	}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		d, rec, err := s.getDeployment(ctx, tx, sc, appIdent, envIdent, number, true)
+		d, err := s.getDeployment(ctx, tx, sc, appIdent, envIdent, number, true)
 		if err != nil {
 			return err
 		}
 		now := s.clock.Now()
-		prev := d.State
 		switch d.State {
-		case appconfig.DeploymentDeploying, appconfig.DeploymentBaking, appconfig.DeploymentValidating:
-			deploy.StartRollback(&d, now, appconfig.TriggeredByUser, "Deployment rollback started by user of account "+sc.Account)
-			d.LeaseOwner, d.LeaseUntil = "", time.Time{}
+		case appconfig.DeploymentDeploying, appconfig.DeploymentBaking:
+			out, err = s.life.Stop(ctx, tx, sc, d, now)
+			return err
 		case appconfig.DeploymentRollingBack:
 			return appconfig.BadRequest("Deployment %d is already rolling back.", number)
 		case appconfig.DeploymentComplete:
-			if !allowRevert {
-				return appconfig.BadRequest("Deployment %d is complete and cannot be stopped. To revert it, call StopDeployment with Allow-Revert set to true.", number)
-			}
-			if now.Sub(d.CompletedAt) > revertWindow {
-				return appconfig.BadRequest("Deployment %d completed more than 72 hours ago and can no longer be reverted.", number)
-			}
-			newest, err := newestDeployment(ctx, tx, sc, d.ApplicationID, d.EnvironmentID)
-			if err != nil {
+			if err := s.checkRevert(ctx, tx, sc, d, now, allowRevert); err != nil {
 				return err
 			}
-			if newest != nil && newest.State.Active() {
-				return appconfig.Conflict("Deployment number %d is in progress in environment %s; deployment %d cannot be reverted now.", newest.DeploymentNumber, d.EnvironmentID, number)
-			}
-			latest, err := servedBeforeGiven(ctx, tx, sc, newest, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
-			if err != nil {
-				return err
-			}
-			if latest != nil && latest.DeploymentNumber != d.DeploymentNumber {
-				return appconfig.BadRequest("Only the latest deployment of a configuration profile can be reverted; deployment %d of this profile is newer.", latest.DeploymentNumber)
-			}
-			d.State = appconfig.DeploymentReverted
-			d.EventLog = append(d.EventLog, appconfig.DeploymentEvent{EventType: appconfig.EventRevertCompleted, TriggeredBy: appconfig.TriggeredByUser, Description: "Deployment reverted by user of account " + sc.Account, OccurredAt: now})
-		default:
-			return appconfig.BadRequest("Deployment %d is %s and cannot be stopped.", number, d.State)
-		}
-		if err := deploy.Persist(ctx, tx, engineHooks, sc, rec, prev, &d, 1, now); err != nil {
+			out, err = s.life.Revert(ctx, tx, sc, d, now)
 			return err
 		}
-		out = d
-		return nil
+		return appconfig.BadRequest("Deployment %d is %s and cannot be stopped.", number, d.State)
 	})
 	if err == nil {
-		deploy.LogTransition(s.log, sc, &out, 1)
-	}
-	if err == nil && s.runner != nil {
-		s.runner.Kick()
+		s.life.Kick()
 	}
 	return out, err
+}
+
+// checkRevert applies the rules of reverting a completed deployment:
+// asked for, within the revert window, no deployment in progress, and the
+// latest of its profile in the environment.
+func (s *Service) checkRevert(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d appconfig.Deployment, now time.Time, allowRevert bool) error {
+	number := d.DeploymentNumber
+	if !allowRevert {
+		return appconfig.BadRequest("Deployment %d is complete and cannot be stopped. To revert it, call StopDeployment with Allow-Revert set to true.", number)
+	}
+	if now.Sub(d.CompletedAt) > revertWindow {
+		return appconfig.BadRequest("Deployment %d completed more than 72 hours ago and can no longer be reverted.", number)
+	}
+	newest, err := newestDeployment(ctx, tx, sc, d.ApplicationID, d.EnvironmentID)
+	if err != nil {
+		return err
+	}
+	if newest != nil && newest.State.Active() {
+		return appconfig.Conflict("Deployment number %d is in progress in environment %s; deployment %d cannot be reverted now.", newest.DeploymentNumber, d.EnvironmentID, number)
+	}
+	latest, err := servedBeforeGiven(ctx, tx, sc, newest, d.ApplicationID, d.EnvironmentID, d.ConfigurationProfileID)
+	if err != nil {
+		return err
+	}
+	if latest != nil && latest.DeploymentNumber != d.DeploymentNumber {
+		return appconfig.BadRequest("Only the latest deployment of a configuration profile can be reverted; deployment %d of this profile is newer.", latest.DeploymentNumber)
+	}
+	return nil
 }

@@ -67,9 +67,8 @@ func newWorld(t *testing.T, path string, start time.Time) *world {
 	}
 	t.Cleanup(func() { st.Close() })
 	w := &world{t: t, store: st, clock: clock.NewFake(start), alarms: &fakeAlarms{states: map[string]string{}}}
-	w.svc = service.New(service.Config{Store: st, Clock: w.clock})
 	w.runner = deploy.NewRunner(deploy.Config{Store: st, Clock: w.clock, Alarms: w.alarms})
-	w.svc.SetRunner(w.runner)
+	w.svc = service.New(service.Config{Store: st, Clock: w.clock, Lifecycle: w.runner.Lifecycle()})
 	return w
 }
 
@@ -143,7 +142,7 @@ func (w *world) until(number int, limit time.Duration) appconfig.Deployment {
 		if !d.State.Active() {
 			return d
 		}
-		next, ok, err := w.store.NextDue(ctx, appconfig.KindDeployment)
+		next, ok, err := w.store.NextDue(ctx, appconfig.RecordDeployment)
 		if err != nil || !ok {
 			w.t.Fatalf("active deployment with no wake-up: %v %v", ok, err)
 		}
@@ -215,7 +214,7 @@ func TestStartDeploymentAndComplete(t *testing.T) {
 	if w.envState() != appconfig.EnvReadyForDeployment {
 		t.Fatalf("environment state %s after completion", w.envState())
 	}
-	if next, ok, _ := w.store.NextDue(ctx, appconfig.KindDeployment); ok {
+	if next, ok, _ := w.store.NextDue(ctx, appconfig.RecordDeployment); ok {
 		t.Fatalf("completed deployment still scheduled at %v", next)
 	}
 }

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func (s *Service) resolveEnv(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.Environment, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindEnvironment, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, records.EnvironmentKey(sc, appID, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.Environment{}, r, appconfig.NotFound("Environment", "Environment %s not found", ident)
 	}
@@ -46,7 +47,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindEnvironment, app.ID))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordEnvironment, app.ID))
 		if err != nil {
 			return err
 		}
@@ -54,15 +55,15 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
 		}
 		env.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindEnvironment, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) []byte {
 			env.ID = id
-			return encode(env)
+			return encode(appconfig.RecordEnvironment, env)
 		})
 		if err != nil {
 			return err
 		}
 		env.ID = id
-		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
 	})
 	return env, err
 }
@@ -104,7 +105,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if in.Monitors != nil {
 			env.Monitors = in.Monitors
 		}
-		r.Name, r.Body = env.Name, encode(env)
+		r.Name, r.Body = env.Name, encode(appconfig.RecordEnvironment, env)
 		return tx.Put(ctx, r)
 	})
 	return env, err
@@ -133,13 +134,13 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.deleteAssociationsOf(ctx, tx, sc, EnvironmentARN(sc, app.ID, env.ID)); err != nil {
 			return err
 		}
-		parent := appconfig.DeploymentParent(app.ID, env.ID)
-		for _, kind := range []string{appconfig.KindDeployment, appconfig.KindTags} {
-			if _, err := tx.DeleteAll(ctx, query(sc, kind, parent)); err != nil {
-				return err
-			}
+		if err := s.life.Forget(ctx, tx, sc, app.ID, env.ID); err != nil {
+			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.DeploymentParent(app.ID, env.ID))); err != nil {
+			return err
+		}
+		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))
@@ -155,7 +156,7 @@ func (s *Service) ListEnvironments(ctx context.Context, sc appconfig.Scope, appI
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
 			e, err := decode[appconfig.Environment](r)
 			return e, true, err
 		})

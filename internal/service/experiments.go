@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 )
 
@@ -121,7 +122,7 @@ func checkFlagDeployed(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope,
 		numbers = append(numbers, d.PreviousDeployment)
 	}
 	for _, n := range numbers {
-		rec, err := tx.Get(ctx, appconfig.DeploymentKey(sc, prof.ApplicationID, env.ID, n), false, true)
+		rec, err := tx.Get(ctx, deploy.Key(sc, prof.ApplicationID, env.ID, n), false, true)
 		if appconfig.IsNotFound(err) {
 			continue
 		}
@@ -145,7 +146,7 @@ func (s *Service) resolveDefinition(ctx context.Context, tx appconfig.Tx, sc app
 	notFound := appconfig.NotFound("ExperimentDefinition", "Experiment definition %s not found", ident)
 	r, err := tx.Get(ctx, experimentDefinitionKey(sc, appID, ident), forUpdate, false)
 	if appconfig.IsNotFound(err) {
-		q := query(sc, appconfig.KindExperimentDefinition, appID)
+		q := query(sc, appconfig.RecordExperimentDefinition, appID)
 		q.Name = ident
 		recs, lerr := tx.List(ctx, q)
 		if lerr != nil {
@@ -174,7 +175,7 @@ func (s *Service) resolveDefinition(ctx context.Context, tx appconfig.Tx, sc app
 
 // definitionsOf lists every definition of an application.
 func definitionsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID string) ([]appconfig.ExperimentDefinition, error) {
-	recs, err := tx.List(ctx, query(sc, appconfig.KindExperimentDefinition, appID))
+	recs, err := tx.List(ctx, query(sc, appconfig.RecordExperimentDefinition, appID))
 	if err != nil {
 		return nil, err
 	}
@@ -379,10 +380,10 @@ func (s *Service) DeleteExperimentDefinition(ctx context.Context, sc appconfig.S
 			return tx.Put(ctx, r)
 		}
 		parent := experimentRunParent(app.ID, d.ID)
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindExperimentRun, parent)); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordExperimentRun, parent)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, parent)); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, parent)); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, r.Key)
@@ -430,7 +431,7 @@ func (s *Service) ListExperimentDefinitions(ctx context.Context, sc appconfig.Sc
 		}
 		if f.Application == "" {
 			var err error
-			page, err = listAcrossApps(ctx, tx, sc, appconfig.KindExperimentDefinition, p, conv)
+			page, err = listAcrossApps(ctx, tx, sc, appconfig.RecordExperimentDefinition, p, conv)
 			return err
 		}
 		app, _, err := s.resolveApp(ctx, tx, sc, f.Application, false)
@@ -451,7 +452,7 @@ func (s *Service) ListExperimentDefinitions(ctx context.Context, sc appconfig.Sc
 			}
 			f.Environment = env.ID
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindExperimentDefinition, app.ID), p, conv)
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordExperimentDefinition, app.ID), p, conv)
 		return err
 	})
 	return page, err
@@ -472,7 +473,7 @@ func listAcrossApps[T any](ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 			return page, appconfig.BadRequest("The NextToken is not valid for this request.")
 		}
 	}
-	aq := query(sc, appconfig.KindApplication, "")
+	aq := query(sc, appconfig.RecordApplication, "")
 	aq.AfterSeq = appSeq - 1
 	apps, err := tx.List(ctx, aq)
 	if err != nil {

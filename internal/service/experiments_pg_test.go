@@ -23,9 +23,8 @@ func replicaOn(t *testing.T, dsn string, clk *clock.Fake, quotas service.Quotas)
 	}
 	t.Cleanup(func() { st.Close() })
 	w := &world{t: t, store: st, clock: clk, alarms: &fakeAlarms{states: map[string]string{}}}
-	w.svc = service.New(service.Config{Store: st, Clock: clk, Quotas: quotas})
 	w.runner = deploy.NewRunner(deploy.Config{Store: st, Clock: clk, Alarms: w.alarms})
-	w.svc.SetRunner(w.runner)
+	w.svc = service.New(service.Config{Store: st, Clock: clk, Quotas: quotas, Lifecycle: w.runner.Lifecycle()})
 	return w
 }
 

@@ -309,7 +309,7 @@ func (s *Service) ListExperimentRuns(ctx context.Context, sc appconfig.Scope, ap
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.KindExperimentRun, experimentRunParent(app.ID, def.ID))
+		q := query(sc, appconfig.RecordExperimentRun, experimentRunParent(app.ID, def.ID))
 		q.Desc = true
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExperimentRun, bool, error) {
 			run, err := decodeExperimentRun(r)

@@ -201,7 +201,7 @@ func TestExperimentQuotaArchiveDestroy(t *testing.T) {
 	wantKind(t, err, appconfig.KindNotFound, "")
 	n := 0
 	w.store.View(ctx, func(tx appconfig.Tx) error {
-		for _, kind := range []string{appconfig.KindExperimentRun, appconfig.KindTags} {
+		for _, kind := range []string{appconfig.RecordExperimentRun, appconfig.RecordTags} {
 			k, _ := tx.Count(ctx, appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: w.app + "/" + b.ID})
 			n += k
 		}

@@ -2,11 +2,11 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Internal action URIs of the AWS-authored catalogue; the extension
@@ -33,8 +33,8 @@ const (
 func AWSExtensions() []appconfig.Extension {
 	notify := func(uri, name string) map[string][]appconfig.ExtensionAction {
 		m := map[string][]appconfig.ExtensionAction{}
-		for _, p := range []string{appconfig.OnDeploymentStart, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
-			m[p] = []appconfig.ExtensionAction{{Name: name, URI: uri}}
+		for _, p := range []appconfig.ActionPoint{appconfig.OnDeploymentStart, appconfig.OnDeploymentComplete, appconfig.OnDeploymentRolledBack} {
+			m[string(p)] = []appconfig.ExtensionAction{{Name: name, URI: uri}}
 		}
 		return m
 	}
@@ -42,12 +42,12 @@ func AWSExtensions() []appconfig.Extension {
 		{ID: ExtFeatureFlags, Name: "AppConfig Feature Flags Helper", VersionNumber: 1, AWSAuthored: true,
 			Description: "Checks feature-flag documents against the feature-flag schema and constraints, and serves clients their simplified form.",
 			Actions: map[string][]appconfig.ExtensionAction{
-				appconfig.PreCreateHostedConfigurationVersion: {{Name: "FeatureFlagsValidation", URI: URIFeatureFlags}},
+				string(appconfig.PreCreateHostedConfigurationVersion): {{Name: "FeatureFlagsValidation", URI: URIFeatureFlags}},
 			}},
 		{ID: ExtJira, Name: "AppConfig integration with Atlassian Jira", VersionNumber: 1, AWSAuthored: true,
 			Description: "Mirrors feature-flag changes to Jira issues. appconfigd has no Jira connection; its actions report that.",
 			Actions: map[string][]appconfig.ExtensionAction{
-				appconfig.OnDeploymentComplete: {{Name: "JiraIntegration", URI: URIJira}},
+				string(appconfig.OnDeploymentComplete): {{Name: "JiraIntegration", URI: URIJira}},
 			}},
 		{ID: ExtEventBridge, Name: "AppConfig deployment events to Amazon EventBridge", VersionNumber: 1, AWSAuthored: true,
 			Description: "Sends deployment start, completion and rollback events to the default EventBridge event bus.",
@@ -112,10 +112,6 @@ type nameClaim struct {
 	Latest      int    `json:"latest"` // highest version ever created
 }
 
-func extensionVersionKey(sc appconfig.Scope, id string, version int) appconfig.Key {
-	return key(sc, appconfig.KindExtension, id, fmt.Sprintf("%06d", version))
-}
-
 func extensionNotFound(ident string) error {
 	return appconfig.NotFound("Extension", "Extension %s not found", ident)
 }
@@ -131,29 +127,29 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 		if version == 0 {
 			version = res.Version
 		}
-		return s.extensionVersion(ctx, tx, sc, res.ID, ident, version, forUpdate)
+		return extensionVersion(ctx, tx, sc, res.ID, ident, version, forUpdate)
 	}
 	id := ident
 	if e, ok := awsExtension(ident); ok {
 		id = e.ID
-	} else if c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", ident), false); err == nil {
+	} else if c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, ident), false); err == nil {
 		// Names take precedence over IDs, as before.
 		id = c.ExtensionID
 	} else if !appconfig.IsNotFound(err) {
 		return appconfig.Extension{}, appconfig.Record{}, err
 	}
-	return s.extensionVersion(ctx, tx, sc, id, ident, version, forUpdate)
+	return extensionVersion(ctx, tx, sc, id, ident, version, forUpdate)
 }
 
 // extensionByID finds an extension version by ID (an association's
 // ExtensionID): no name lookup, so it costs one read (none for AWS's).
-func (s *Service) extensionByID(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
-	return s.extensionVersion(ctx, tx, sc, id, id, version, forUpdate)
+func extensionByID(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+	return extensionVersion(ctx, tx, sc, id, id, version, forUpdate)
 }
 
 // extensionVersion loads version (0: the highest) of extension id; ident
 // names it in errors.
-func (s *Service) extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
+func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id, ident string, version int, forUpdate bool) (appconfig.Extension, appconfig.Record, error) {
 	if e, ok := awsExtensionByID(id); ok {
 		if version != 0 && version != e.VersionNumber {
 			return e, appconfig.Record{}, appconfig.NotFound("Extension", "Extension %s has no version %d", e.ID, version)
@@ -161,7 +157,7 @@ func (s *Service) extensionVersion(ctx context.Context, tx appconfig.Tx, sc appc
 		return e, appconfig.Record{}, nil
 	}
 	if version == 0 {
-		q := query(sc, appconfig.KindExtension, id)
+		q := query(sc, appconfig.RecordExtension, id)
 		q.Desc, q.Limit = true, 1
 		recs, err := tx.List(ctx, q)
 		if err != nil {
@@ -177,7 +173,7 @@ func (s *Service) extensionVersion(ctx context.Context, tx appconfig.Tx, sc appc
 		v, _ := strconv.Atoi(recs[0].ID)
 		version = v
 	}
-	e, r, err := getDoc[appconfig.Extension](ctx, tx, extensionVersionKey(sc, id, version), forUpdate)
+	e, r, err := getDoc[appconfig.Extension](ctx, tx, records.ExtensionKey(sc, id, version), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return e, r, appconfig.NotFound("Extension", "Extension %s has no version %d", ident, version)
 	}
@@ -242,11 +238,11 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 		if err := lockScope(ctx, tx, sc, "extensions"); err != nil {
 			return err
 		}
-		ck := key(sc, appconfig.KindExtensionName, "", in.Name)
+		ck := records.ExtensionNameKey(sc, in.Name)
 		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
 		switch {
 		case appconfig.IsNotFound(err):
-			n, err := tx.Count(ctx, query(sc, appconfig.KindExtensionName, ""))
+			n, err := tx.Count(ctx, query(sc, appconfig.RecordExtensionName, ""))
 			if err != nil {
 				return err
 			}
@@ -254,7 +250,7 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 				return appconfig.QuotaExceeded("You have reached the limit of %d extensions in this account and region.", s.quotas.ExtensionsPerAccount)
 			}
 			e.ID, e.VersionNumber = NewID(), 1
-			cr = appconfig.Record{Key: ck, Body: encode(nameClaim{ExtensionID: e.ID, Latest: 1})}
+			cr = appconfig.Record{Key: ck, Body: encode(appconfig.RecordExtensionName, nameClaim{ExtensionID: e.ID, Latest: 1})}
 			if err := tx.Insert(ctx, &cr); err != nil {
 				if appconfig.IsConflict(err) {
 					return appconfig.Conflict("An extension named %q already exists.", in.Name)
@@ -272,12 +268,12 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 			}
 			claim.Latest++
 			e.ID, e.VersionNumber = claim.ExtensionID, claim.Latest
-			cr.Body = encode(claim)
+			cr.Body = encode(appconfig.RecordExtensionName, claim)
 			if err := tx.Put(ctx, cr); err != nil {
 				return err
 			}
 		}
-		r := appconfig.Record{Key: extensionVersionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(e)}
+		r := appconfig.Record{Key: records.ExtensionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(appconfig.RecordExtension, e)}
 		if err := tx.Insert(ctx, &r); err != nil {
 			return err
 		}
@@ -330,7 +326,7 @@ func (s *Service) UpdateExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := checkExtensionDefinition(e.Actions, e.Parameters); err != nil {
 			return err
 		}
-		r.Body = encode(e)
+		r.Body = encode(appconfig.RecordExtension, e)
 		return tx.Put(ctx, r)
 	})
 	return e, err
@@ -347,7 +343,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if e.AWSAuthored {
 			return appconfig.BadRequest("AWS-authored extension %s cannot be deleted.", e.ID)
 		}
-		assocs, err := tx.List(ctx, query(sc, appconfig.KindExtensionAssociation, ""))
+		assocs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
 		if err != nil {
 			return err
 		}
@@ -366,12 +362,12 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := deleteTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber)); err != nil {
 			return err
 		}
-		left, err := tx.Count(ctx, query(sc, appconfig.KindExtension, e.ID))
+		left, err := tx.Count(ctx, query(sc, appconfig.RecordExtension, e.ID))
 		if err != nil || left > 0 {
 			return err
 		}
 		// The last version is gone: the name is free again.
-		return tx.Delete(ctx, key(sc, appconfig.KindExtensionName, "", e.Name))
+		return tx.Delete(ctx, records.ExtensionNameKey(sc, e.Name))
 	})
 }
 
@@ -382,7 +378,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name string, p appconfig.PageRequest) (appconfig.Page[appconfig.Extension], error) {
 	var page appconfig.Page[appconfig.Extension]
 	badToken := appconfig.BadRequest("The NextToken is not valid for this request.")
-	phase, from, err := parseToken(p.NextToken, appconfig.KindExtension)
+	phase, from, err := parseToken(p.NextToken, appconfig.RecordExtension)
 	awsPhase := err == nil && phase == "aws"
 	if !awsPhase {
 		if p.NextToken != "" && (err == nil || name != "") {
@@ -394,14 +390,14 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
 			if name != "" {
 				// Claims are keyed by name: at most one extension.
-				c, _, err := getDoc[nameClaim](ctx, tx, key(sc, appconfig.KindExtensionName, "", name), false)
+				c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, name), false)
 				if appconfig.IsNotFound(err) {
 					return nil
 				}
 				if err != nil {
 					return err
 				}
-				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
+				e, _, err := extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				if err != nil {
 					return err
 				}
@@ -409,12 +405,12 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 				return nil
 			}
 			var err error
-			page, err = listPage(ctx, tx, query(sc, appconfig.KindExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
+			page, err = listPage(ctx, tx, query(sc, appconfig.RecordExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
 				c, err := decode[nameClaim](r)
 				if err != nil {
 					return appconfig.Extension{}, false, err
 				}
-				e, _, err := s.extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
+				e, _, err := extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				return e, err == nil, err
 			})
 			return err
@@ -434,7 +430,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 			continue
 		}
 		if len(page.Items) == size {
-			page.NextToken = makeToken(appconfig.KindExtension, "aws", int64(i))
+			page.NextToken = makeToken(appconfig.RecordExtension, "aws", int64(i))
 			break
 		}
 		page.Items = append(page.Items, e)

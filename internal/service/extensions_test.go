@@ -10,7 +10,7 @@ import (
 )
 
 func actions(uri string) map[string][]appconfig.ExtensionAction {
-	return map[string][]appconfig.ExtensionAction{appconfig.OnDeploymentStart: {{Name: "a", URI: uri}}}
+	return map[string][]appconfig.ExtensionAction{string(appconfig.OnDeploymentStart): {{Name: "a", URI: uri}}}
 }
 
 // Action ARNs are checked by the parser the invoker uses: the ones the old

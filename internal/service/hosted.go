@@ -6,11 +6,8 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
-
-func versionKey(sc appconfig.Scope, appID, profID string, n int) appconfig.Key {
-	return key(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID), strconv.Itoa(n))
-}
 
 func decodeVersion(r appconfig.Record) (appconfig.HostedConfigurationVersion, error) {
 	v, err := decode[appconfig.HostedConfigurationVersion](r)
@@ -95,11 +92,11 @@ func (s *Service) CreateHostedConfigurationVersion(ctx context.Context, sc appco
 		prof.LatestVersion++
 		v.VersionNumber = prof.LatestVersion
 		v.CreatedAt = s.clock.Now()
-		pr.Body = encode(prof)
+		pr.Body = encode(appconfig.RecordConfigurationProfile, prof)
 		if err := tx.Put(ctx, pr); err != nil {
 			return err
 		}
-		r := appconfig.Record{Key: versionKey(sc, app.ID, prof.ID, v.VersionNumber), Name: v.VersionLabel, Body: encode(v), Data: nonNil(v.Content)}
+		r := appconfig.Record{Key: records.HostedVersionKey(sc, app.ID, prof.ID, v.VersionNumber), Name: v.VersionLabel, Body: encode(appconfig.RecordHostedVersion, v), Data: nonNil(v.Content)}
 		return tx.Insert(ctx, &r)
 	})
 	return v, err
@@ -118,7 +115,7 @@ func latestVersionConflict(given, latest int) error {
 
 // latestVersion returns the newest existing hosted version (nil if none).
 func (s *Service) latestVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (*appconfig.HostedConfigurationVersion, error) {
-	q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID))
+	q := query(sc, appconfig.RecordHostedVersion, records.Parent(appID, profID))
 	q.Desc, q.Limit, q.WithData = true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil || len(recs) == 0 {
@@ -134,6 +131,10 @@ func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfi
 	if v, ok := s.versions.get(versionCacheKey{sc, appIdent, profIdent, number}); ok {
 		return v, nil
 	}
+	// The stamp is taken under the identifiers given; kept is the entry
+	// of the IDs, which must not have been deleted meanwhile (a version is
+	// never recreated, so that is: never invalidated).
+	stamp := s.versions.stamp(versionCacheKey{sc, appIdent, profIdent, number})
 	var v appconfig.HostedConfigurationVersion
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		app, prof, _, err := s.ResolveProfile(ctx, tx, sc, appIdent, profIdent, false)
@@ -144,13 +145,13 @@ func (s *Service) GetHostedConfigurationVersion(ctx context.Context, sc appconfi
 		return err
 	})
 	if err == nil {
-		s.versions.put(versionCacheKey{sc, v.ApplicationID, v.ConfigurationProfileID, number}, v)
+		s.versions.put(versionCacheKey{sc, v.ApplicationID, v.ConfigurationProfileID, number}, v, stamp)
 	}
 	return v, err
 }
 
 func (s *Service) getVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string, number int) (appconfig.HostedConfigurationVersion, error) {
-	r, err := tx.Get(ctx, versionKey(sc, appID, profID, number), false, true)
+	r, err := tx.Get(ctx, records.HostedVersionKey(sc, appID, profID, number), false, true)
 	if appconfig.IsNotFound(err) {
 		return appconfig.HostedConfigurationVersion{}, appconfig.NotFound("HostedConfigurationVersion", "Hosted configuration version %d of configuration profile %s not found", number, profID)
 	}
@@ -166,7 +167,7 @@ func (s *Service) findVersion(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if n, err := strconv.Atoi(ref); err == nil {
 		return s.getVersion(ctx, tx, sc, appID, profID, n)
 	}
-	q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(appID, profID))
+	q := query(sc, appconfig.RecordHostedVersion, records.Parent(appID, profID))
 	q.Name, q.Desc, q.Limit, q.WithData = ref, true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil {
@@ -186,13 +187,13 @@ func (s *Service) DeleteHostedConfigurationVersion(ctx context.Context, sc appco
 		if err != nil {
 			return err
 		}
-		err = tx.Delete(ctx, versionKey(sc, app.ID, prof.ID, number))
+		err = tx.Delete(ctx, records.HostedVersionKey(sc, app.ID, prof.ID, number))
 		if appconfig.IsNotFound(err) {
 			return appconfig.NotFound("HostedConfigurationVersion", "Hosted configuration version %d of configuration profile %s not found", number, prof.ID)
 		}
 		if err == nil {
 			s.versions.drop(versionCacheKey{sc, app.ID, prof.ID, number})
-			tx.Notify(versionTopic(sc, app.ID, prof.ID, number))
+			tx.Notify(appconfig.VersionTopic(sc, app.ID, prof.ID, number))
 		}
 		return err
 	})
@@ -207,7 +208,7 @@ func (s *Service) ListHostedConfigurationVersions(ctx context.Context, sc appcon
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.KindHostedVersion, appconfig.Parent(app.ID, prof.ID))
+		q := query(sc, appconfig.RecordHostedVersion, records.Parent(app.ID, prof.ID))
 		q.Desc = true
 		prefix, isPrefix := strings.CutSuffix(label, "*")
 		if label != "" && !isPrefix {

@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 func (s *Service) resolveProfile(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, ident string, forUpdate bool) (appconfig.ConfigurationProfile, appconfig.Record, error) {
-	r, err := resolve(ctx, tx, sc, appconfig.KindConfigurationProfile, appID, ident, forUpdate)
+	r, err := resolve(ctx, tx, records.ProfileKey(sc, appID, ident), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return appconfig.ConfigurationProfile{}, r, appconfig.NotFound("ConfigurationProfile", "Configuration profile %s not found", ident)
 	}
@@ -86,7 +87,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindConfigurationProfile, app.ID))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordConfigurationProfile, app.ID))
 		if err != nil {
 			return err
 		}
@@ -94,15 +95,15 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return appconfig.QuotaExceeded("You have reached the limit of %d configuration profiles for application %s.", s.quotas.ProfilesPerApp, app.ID)
 		}
 		p.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindConfigurationProfile, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) []byte {
 			p.ID = id
-			return encode(p)
+			return encode(appconfig.RecordConfigurationProfile, p)
 		})
 		if err != nil {
 			return err
 		}
 		p.ID = id
-		return s.putTags(ctx, tx, sc, appconfig.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
+		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
 	})
 	return p, err
 }
@@ -154,7 +155,7 @@ func (s *Service) UpdateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if in.Validators != nil {
 			p.Validators = in.Validators
 		}
-		r.Name, r.Body = p.Name, encode(p)
+		r.Name, r.Body = p.Name, encode(appconfig.RecordConfigurationProfile, p)
 		return tx.Put(ctx, r)
 	})
 	return p, err
@@ -170,7 +171,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindHostedVersion, appconfig.Parent(app.ID, p.ID)))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordHostedVersion, records.Parent(app.ID, p.ID)))
 		if err != nil {
 			return err
 		}
@@ -195,10 +196,10 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, appconfig.Parent(app.ID, p.ID))); err != nil {
+		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.Parent(app.ID, p.ID))); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, key(sc, appconfig.KindUsage, "", usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
+		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
 			return err
 		}
 		tx.Notify(appconfig.ProfileTopic(sc, app.ID, p.ID))
@@ -209,7 +210,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 // profileBeingDeployed reports whether a deployment of this profile is in
 // progress in any environment of the application.
 func (s *Service) profileBeingDeployed(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (bool, error) {
-	envs, err := tx.List(ctx, query(sc, appconfig.KindEnvironment, appID))
+	envs, err := tx.List(ctx, query(sc, appconfig.RecordEnvironment, appID))
 	if err != nil {
 		return false, err
 	}
@@ -241,7 +242,7 @@ func (s *Service) ListConfigurationProfiles(ctx context.Context, sc appconfig.Sc
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.KindConfigurationProfile, app.ID), p, func(r appconfig.Record) (appconfig.ConfigurationProfile, bool, error) {
+		page, err = listPage(ctx, tx, query(sc, appconfig.RecordConfigurationProfile, app.ID), p, func(r appconfig.Record) (appconfig.ConfigurationProfile, bool, error) {
 			cp, err := decode[appconfig.ConfigurationProfile](r)
 			return cp, typeFilter == "" || cp.Type == typeFilter || (typeFilter == appconfig.ProfileTypeFreeform && cp.Type == ""), err
 		})

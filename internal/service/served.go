@@ -4,6 +4,7 @@ import (
 	"context"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/deploy"
 )
 
 // ServedContent is one deployed configuration as clients receive it.
@@ -81,7 +82,7 @@ func (s *Service) LoadServed(ctx context.Context, sc appconfig.Scope, appID, env
 			if number == 0 {
 				return nil, nil
 			}
-			rec, err := tx.Get(ctx, appconfig.DeploymentKey(sc, appID, envID, number), false, true)
+			rec, err := tx.Get(ctx, deploy.Key(sc, appID, envID, number), false, true)
 			if appconfig.IsNotFound(err) {
 				return nil, nil
 			}

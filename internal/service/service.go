@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Quotas are the per-scope resource limits; zero means AWS's default.
@@ -95,6 +95,14 @@ type Config struct {
 	Sources SourceFetcher
 	// UsageFlushInterval batches data-plane usage marks (default 10s).
 	UsageFlushInterval time.Duration
+	// Catalog answers which extensions apply (nil: the service builds
+	// one); the extension system shares it.
+	Catalog *Catalog
+	// Lifecycle records deployments and their transitions (nil: one with
+	// no extension hooks and no engine to wake).
+	Lifecycle *deploy.Lifecycle
+	// Hooks are the synchronous PRE_* action points (zero: none).
+	Hooks Hooks
 }
 
 // Service implements the AppConfig control-plane rules.
@@ -107,10 +115,12 @@ type Service struct {
 	sources  SourceFetcher
 	schemas  *schemaCache
 	versions *versionCache
-	assocs   *assocIndex
 	usage    *usageTracker
 	hooks    Hooks
-	runner   *deploy.Runner
+	life     *deploy.Lifecycle
+	// Catalog's BoundActions, AppliedExtensions, Names and ViewTx are the
+	// service's too.
+	*Catalog
 }
 
 // Hooks let the deployment engine and the extension system take part in
@@ -134,6 +144,12 @@ func New(cfg Config) *Service {
 	if cfg.UsageFlushInterval <= 0 {
 		cfg.UsageFlushInterval = 10 * time.Second
 	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = NewCatalog(cfg.Store)
+	}
+	if cfg.Lifecycle == nil {
+		cfg.Lifecycle = deploy.NewLifecycle(nil, nil, nil)
+	}
 	s := &Service{
 		store:    cfg.Store,
 		clock:    cfg.Clock,
@@ -143,30 +159,20 @@ func New(cfg Config) *Service {
 		sources:  cfg.Sources,
 		schemas:  newSchemaCache(),
 		versions: newVersionCache(64 << 20),
-		assocs:   newAssocIndex(),
+		hooks:    cfg.Hooks,
+		life:     cfg.Lifecycle,
+		Catalog:  cfg.Catalog,
 	}
 	s.usage = newUsageTracker(s, cfg.UsageFlushInterval)
 	return s
 }
-
-// SetHooks installs the hooks of the engine and the extension system.
-func (s *Service) SetHooks(h Hooks) { s.hooks = h }
-
-// SetRunner installs the deployment engine's runner.
-func (s *Service) SetRunner(r *deploy.Runner) { s.runner = r }
-
-// SetLambda installs the LAMBDA validator runner.
-func (s *Service) SetLambda(l LambdaInvoker) { s.lambda = l }
-
-// SetSources sets the reader of non-hosted configurations.
-func (s *Service) SetSources(f SourceFetcher) { s.sources = f }
 
 // updateAssociations runs a transaction that may change a scope's
 // associations, then drops the scope's cached index (also on failure: a
 // reader may have cached what the failed transaction had written).
 func (s *Service) updateAssociations(ctx context.Context, sc appconfig.Scope, fn func(appconfig.Tx) error) error {
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		tx.Notify(assocTopic(sc))
+		tx.Notify(appconfig.AssociationsTopic(sc))
 		return fn(tx)
 	})
 	s.assocs.drop(sc)
@@ -187,9 +193,11 @@ func (s *Service) Quotas() Quotas { return s.quotas }
 func (s *Service) Run(ctx context.Context) {
 	topics := s.store.Subscribe(ctx)
 	go func() {
-		for t := range topics {
-			s.versions.onTopic(t)
-			s.assocs.onTopic(t)
+		for topic := range topics {
+			if t, err := appconfig.ParseTopic(topic); err == nil {
+				s.versions.onTopic(t)
+				s.assocs.onTopic(t)
+			}
 		}
 	}()
 	s.usage.run(ctx)
@@ -212,29 +220,15 @@ func NewID() string {
 	return string(b[:])
 }
 
-func key(sc appconfig.Scope, kind, parent, id string) appconfig.Key {
-	return appconfig.Key{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent, ID: id}
-}
-
 func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
 	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
 }
 
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	return b
-}
+// encode writes a record body of kind (records owns the format).
+func encode(kind string, v any) []byte { return records.Encode(kind, v) }
 
-func decode[T any](r appconfig.Record) (T, error) {
-	var v T
-	if err := json.Unmarshal(r.Body, &v); err != nil {
-		return v, appconfig.Internal(err, "corrupt %s record %s", r.Kind, r.ID)
-	}
-	return v, nil
-}
+// decode reads a record body (records owns the format).
+func decode[T any](r appconfig.Record) (T, error) { return records.Decode[T](r) }
 
 // getDoc loads and decodes one record.
 func getDoc[T any](ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (T, appconfig.Record, error) {

@@ -4,12 +4,11 @@ import (
 	"context"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
-const settingsID = "settings"
-
 func (s *Service) accountSettings(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope) (appconfig.AccountSettings, error) {
-	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, key(sc, appconfig.KindAccountSettings, "", settingsID), false)
+	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, records.AccountSettingsKey(sc), false)
 	if appconfig.IsNotFound(err) {
 		return appconfig.DefaultAccountSettings(), nil
 	}
@@ -38,7 +37,7 @@ type UpdateAccountSettingsInput struct {
 func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope, in UpdateAccountSettingsInput) (appconfig.AccountSettings, error) {
 	var st appconfig.AccountSettings
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		k := key(sc, appconfig.KindAccountSettings, "", settingsID)
+		k := records.AccountSettingsKey(sc)
 		cur, r, err := getDoc[appconfig.AccountSettings](ctx, tx, k, true)
 		exists := err == nil
 		if appconfig.IsNotFound(err) {
@@ -57,10 +56,10 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope,
 		}
 		st = cur
 		if exists {
-			r.Body = encode(cur)
+			r.Body = encode(appconfig.RecordAccountSettings, cur)
 			return tx.Put(ctx, r)
 		}
-		r = appconfig.Record{Key: k, Body: encode(cur)}
+		r = appconfig.Record{Key: k, Body: encode(appconfig.RecordAccountSettings, cur)}
 		return tx.Insert(ctx, &r)
 	})
 	return st, err

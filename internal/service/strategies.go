@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // PredefinedStrategies are AWS's read-only strategies, present in every
@@ -36,7 +37,7 @@ func (s *Service) getStrategy(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if p, ok := predefinedStrategy(id); ok {
 		return p, appconfig.Record{}, nil
 	}
-	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, key(sc, appconfig.KindDeploymentStrategy, "", id), forUpdate)
+	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, records.StrategyKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return st, r, strategyNotFound(id)
 	}
@@ -73,16 +74,16 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if err := lockScope(ctx, tx, sc, "deploymentstrategies"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.KindDeploymentStrategy, ""))
+		n, err := tx.Count(ctx, query(sc, appconfig.RecordDeploymentStrategy, ""))
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.DeploymentStrategies {
 			return appconfig.QuotaExceeded("You have reached the limit of %d deployment strategies in this account and region.", s.quotas.DeploymentStrategies)
 		}
-		id, err := insertWithNewID(ctx, tx, key(sc, appconfig.KindDeploymentStrategy, "", ""), in.Name, func(id string) []byte {
+		id, err := insertWithNewID(ctx, tx, records.StrategyKey(sc, ""), in.Name, func(id string) []byte {
 			st.ID = id
-			return encode(st)
+			return encode(appconfig.RecordDeploymentStrategy, st)
 		})
 		if err != nil {
 			return err
@@ -142,7 +143,7 @@ func (s *Service) UpdateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if in.GrowthType != nil {
 			st.GrowthType = *in.GrowthType
 		}
-		r.Body = encode(st)
+		r.Body = encode(appconfig.RecordDeploymentStrategy, st)
 		return tx.Put(ctx, r)
 	})
 	return st, err
@@ -154,7 +155,7 @@ func (s *Service) DeleteDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		return appconfig.BadRequest("Cannot delete predefined Deployment Strategy %s.", id)
 	}
 	return s.store.Update(ctx, func(tx appconfig.Tx) error {
-		err := tx.Delete(ctx, key(sc, appconfig.KindDeploymentStrategy, "", id))
+		err := tx.Delete(ctx, records.StrategyKey(sc, id))
 		if appconfig.IsNotFound(err) {
 			return strategyNotFound(id)
 		}
@@ -169,7 +170,7 @@ func (s *Service) DeleteDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 // predefined ones.
 func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Scope, p appconfig.PageRequest) (appconfig.Page[appconfig.DeploymentStrategy], error) {
 	var page appconfig.Page[appconfig.DeploymentStrategy]
-	phase, seq, err := parseToken(p.NextToken, appconfig.KindDeploymentStrategy)
+	phase, seq, err := parseToken(p.NextToken, appconfig.RecordDeploymentStrategy)
 	if err != nil {
 		return page, err
 	}
@@ -177,7 +178,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 	predefinedFrom := 0
 	if phase == "" {
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
-			q := query(sc, appconfig.KindDeploymentStrategy, "")
+			q := query(sc, appconfig.RecordDeploymentStrategy, "")
 			q.AfterSeq, q.Limit = seq, size+1
 			recs, err := tx.List(ctx, q)
 			if err != nil {
@@ -185,7 +186,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 			}
 			for i, r := range recs {
 				if i == size {
-					page.NextToken = makeToken(appconfig.KindDeploymentStrategy, "", recs[i-1].Seq)
+					page.NextToken = makeToken(appconfig.RecordDeploymentStrategy, "", recs[i-1].Seq)
 					return nil
 				}
 				st, err := decode[appconfig.DeploymentStrategy](r)
@@ -211,7 +212,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 	}
 	for i := predefinedFrom; i < len(pre); i++ {
 		if len(page.Items) == size {
-			page.NextToken = makeToken(appconfig.KindDeploymentStrategy, "p", int64(i))
+			page.NextToken = makeToken(appconfig.RecordDeploymentStrategy, "p", int64(i))
 			break
 		}
 		page.Items = append(page.Items, pre[i])

@@ -6,16 +6,14 @@ import (
 	"strings"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 const maxTags = 50
 
 type tagDoc struct {
 	Tags map[string]string `json:"tags"`
-}
-
-func tagKey(sc appconfig.Scope, parent, arn string) appconfig.Key {
-	return key(sc, appconfig.KindTags, parent, arn)
 }
 
 func checkTagKeys(tags map[string]string) error {
@@ -37,7 +35,7 @@ func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 	if err := checkTagKeys(tags); err != nil {
 		return err
 	}
-	k := tagKey(sc, parent, arn)
+	k := records.TagsKey(sc, parent, arn)
 	doc, r, err := getDoc[tagDoc](ctx, tx, k, true)
 	exists := err == nil
 	if err != nil && !appconfig.IsNotFound(err) {
@@ -53,15 +51,15 @@ func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 		return appconfig.BadRequest("A resource can have at most %d tags; this request would give it %d.", maxTags, len(doc.Tags))
 	}
 	if exists {
-		r.Body = encode(doc)
+		r.Body = encode(appconfig.RecordTags, doc)
 		return tx.Put(ctx, r)
 	}
-	r = appconfig.Record{Key: k, Body: encode(doc)}
+	r = appconfig.Record{Key: k, Body: encode(appconfig.RecordTags, doc)}
 	return tx.Insert(ctx, &r)
 }
 
 func deleteTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string) error {
-	err := tx.Delete(ctx, tagKey(sc, parent, arn))
+	err := tx.Delete(ctx, records.TagsKey(sc, parent, arn))
 	if appconfig.IsNotFound(err) {
 		return nil
 	}
@@ -87,8 +85,8 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 	if !ok || res.Account != sc.Account || res.Region != sc.Region || res.Partition != Partition(sc.Region) {
 		return "", notFound
 	}
-	exists := func(kind, parent, id string) error {
-		_, err := tx.Get(ctx, key(sc, kind, parent, id), false, false)
+	exists := func(k appconfig.Key) error {
+		_, err := tx.Get(ctx, k, false, false)
 		if appconfig.IsNotFound(err) {
 			return notFound
 		}
@@ -96,29 +94,27 @@ func (s *Service) taggable(ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 	}
 	switch res.Type {
 	case "application":
-		return res.Application, exists(appconfig.KindApplication, "", res.Application)
+		return res.Application, exists(records.ApplicationKey(sc, res.Application))
 	case "environment":
-		return appconfig.Parent(res.Application, res.Environment), exists(appconfig.KindEnvironment, res.Application, res.Environment)
+		return records.Parent(res.Application, res.Environment), exists(records.EnvironmentKey(sc, res.Application, res.Environment))
 	case "configurationprofile":
-		return appconfig.Parent(res.Application, res.Profile), exists(appconfig.KindConfigurationProfile, res.Application, res.Profile)
+		return records.Parent(res.Application, res.Profile), exists(records.ProfileKey(sc, res.Application, res.Profile))
 	case "deployment":
-		p := appconfig.Parent(res.Application, res.Environment)
-		k := appconfig.DeploymentKey(sc, res.Application, res.Environment, res.Number)
-		return p, exists(k.Kind, k.Parent, k.ID)
+		return records.DeploymentParent(res.Application, res.Environment), exists(deploy.Key(sc, res.Application, res.Environment, res.Number))
 	case "deploymentstrategy":
-		return "", exists(appconfig.KindDeploymentStrategy, "", res.ID)
+		return "", exists(records.StrategyKey(sc, res.ID))
 	case "experimentdefinition":
-		return experimentRunParent(res.Application, res.ID), exists(appconfig.KindExperimentDefinition, res.Application, res.ID)
+		return experimentRunParent(res.Application, res.ID), exists(experimentDefinitionKey(sc, res.Application, res.ID))
 	case "experimentrun":
 		k := experimentRunKey(sc, res.Application, res.ID, res.Number)
-		return k.Parent, exists(k.Kind, k.Parent, k.ID)
+		return k.Parent, exists(k)
 	case "extension":
 		if res.Account == "" || res.Version == 0 {
 			return "", notFound
 		}
-		return "", exists(appconfig.KindExtension, res.ID, extensionVersionKey(sc, res.ID, res.Version).ID)
+		return "", exists(records.ExtensionKey(sc, res.ID, res.Version))
 	case "extensionassociation":
-		return "", exists(appconfig.KindExtensionAssociation, "", res.ID)
+		return "", exists(records.AssociationKey(sc, res.ID))
 	}
 	return "", notFound
 }
@@ -141,7 +137,7 @@ func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn str
 		if err != nil {
 			return err
 		}
-		doc, r, err := getDoc[tagDoc](ctx, tx, tagKey(sc, parent, arn), true)
+		doc, r, err := getDoc[tagDoc](ctx, tx, records.TagsKey(sc, parent, arn), true)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}
@@ -154,7 +150,7 @@ func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn str
 		if len(doc.Tags) == 0 {
 			return tx.Delete(ctx, r.Key)
 		}
-		r.Body = encode(doc)
+		r.Body = encode(appconfig.RecordTags, doc)
 		return tx.Put(ctx, r)
 	})
 }
@@ -167,7 +163,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, sc appconfig.Scope, a
 		if err != nil {
 			return err
 		}
-		doc, _, err := getDoc[tagDoc](ctx, tx, tagKey(sc, parent, arn), false)
+		doc, _, err := getDoc[tagDoc](ctx, tx, records.TagsKey(sc, parent, arn), false)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}

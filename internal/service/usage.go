@@ -7,6 +7,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // usageTracker records when environments and profiles were last read by
@@ -67,11 +68,11 @@ func (u *usageTracker) flush(ctx context.Context) error {
 	}
 	err := u.s.store.Update(ctx, func(tx appconfig.Tx) error {
 		for m, t := range batch {
-			k := key(m.sc, appconfig.KindUsage, "", m.key)
+			k := records.UsageKey(m.sc, m.key)
 			r, err := tx.Get(ctx, k, true, false)
 			switch {
 			case appconfig.IsNotFound(err):
-				r = appconfig.Record{Key: k, Body: encode(usageDoc{LastUsed: t})}
+				r = appconfig.Record{Key: k, Body: encode(appconfig.RecordUsage, usageDoc{LastUsed: t})}
 				if err := tx.Insert(ctx, &r); err != nil && !appconfig.IsConflict(err) {
 					return err
 				}
@@ -85,7 +86,7 @@ func (u *usageTracker) flush(ctx context.Context) error {
 				if old.LastUsed.After(t) {
 					continue
 				}
-				r.Body = encode(usageDoc{LastUsed: t})
+				r.Body = encode(appconfig.RecordUsage, usageDoc{LastUsed: t})
 				if err := tx.Put(ctx, r); err != nil {
 					return err
 				}
@@ -111,7 +112,7 @@ func (u *usageTracker) lastUsed(ctx context.Context, tx appconfig.Tx, sc appconf
 	u.mu.Lock()
 	last := u.pending[usageMark{sc, k}]
 	u.mu.Unlock()
-	doc, _, err := getDoc[usageDoc](ctx, tx, key(sc, appconfig.KindUsage, "", k), false)
+	doc, _, err := getDoc[usageDoc](ctx, tx, records.UsageKey(sc, k), false)
 	if appconfig.IsNotFound(err) {
 		return last, nil
 	}

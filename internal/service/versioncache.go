@@ -1,11 +1,10 @@
 package service
 
 import (
-	"strconv"
-	"strings"
 	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/cachegen"
 )
 
 // versionCache keeps hosted configuration versions in memory. Versions
@@ -20,6 +19,8 @@ type versionCache struct {
 	order    []versionCacheKey
 	bytes    int
 	maxBytes int
+	// gens keeps a read that a deletion overtook from being cached.
+	gens cachegen.Keyed[versionCacheKey]
 }
 
 type versionCacheKey struct {
@@ -39,14 +40,22 @@ func (c *versionCache) get(k versionCacheKey) (appconfig.HostedConfigurationVers
 	return v, ok
 }
 
-func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVersion) {
+// stamp is taken before reading a version from the store, for put.
+func (c *versionCache) stamp(k versionCacheKey) cachegen.Stamp {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gens.Stamp(k)
+}
+
+// put keeps a version read since stamp, unless it was deleted meanwhile.
+func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVersion, stamp cachegen.Stamp) {
 	size := len(v.Content) + 256
 	if size > c.maxBytes/8 {
 		return // too big to be worth evicting others for
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[k]; ok {
+	if _, ok := c.entries[k]; ok || !c.gens.Current(k, stamp) {
 		return
 	}
 	for c.bytes+size > c.maxBytes && len(c.order) > 0 {
@@ -65,6 +74,7 @@ func (c *versionCache) put(k versionCacheKey, v appconfig.HostedConfigurationVer
 func (c *versionCache) drop(k versionCacheKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gens.Invalidate(k)
 	if e, ok := c.entries[k]; ok {
 		c.bytes -= len(e.Content) + 256
 		delete(c.entries, k)
@@ -77,30 +87,17 @@ func (c *versionCache) drop(k versionCacheKey) {
 	}
 }
 
-// ResetTopic announces that all data was wiped (or topics were missed).
-const ResetTopic = appconfig.TopicReset
-
-// versionTopic announces the deletion of a hosted version.
-func versionTopic(sc appconfig.Scope, app, prof string, number int) string {
-	return "hv|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof + "|" + strconv.Itoa(number)
-}
-
-// onTopic drops the version a topic names, if it is a version topic.
-func (c *versionCache) onTopic(topic string) {
-	if topic == ResetTopic {
+// onTopic drops the version a version topic names, or everything on a
+// reset.
+func (c *versionCache) onTopic(t appconfig.Topic) {
+	switch t.Kind {
+	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
 		c.order, c.bytes = nil, 0
+		c.gens.InvalidateAll()
 		c.mu.Unlock()
-		return
+	case appconfig.TopicKindVersion:
+		c.drop(versionCacheKey{sc: t.Scope, app: t.App, prof: t.Profile, number: t.Version})
 	}
-	p := strings.Split(topic, "|")
-	if len(p) != 6 || p[0] != "hv" {
-		return
-	}
-	n, err := strconv.Atoi(p[5])
-	if err != nil {
-		return
-	}
-	c.drop(versionCacheKey{sc: appconfig.Scope{Account: p[1], Region: p[2]}, app: p[3], prof: p[4], number: n})
 }

@@ -232,8 +232,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.Operation = "AgentGetConfiguration"
 		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))
 		if err != nil {
-			info.Err = err
-			info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
+			h.fail(w, r, service, err, &info)
 			return
 		}
 		hdr := http.Header{"Configuration-Version": {a.Version}}
@@ -254,11 +253,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req)
 	}
 	if err != nil {
-		info.Err = err
-		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
+		h.fail(w, r, service, err, &info)
 		return
 	}
 	info.Status = writeResponse(w, resp)
+}
+
+// StatusClientClosedRequest is the status recorded (and written, to no
+// one) when the client went away before its answer was ready: the
+// request's context was canceled and the operation ended with
+// context.Canceled. Such a request is no server error: it is neither
+// logged as one nor counted as a 500.
+const StatusClientClosedRequest = 499
+
+// fail answers an operation's error.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, service string, err error, info *RequestInfo) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		w.WriteHeader(StatusClientClosedRequest)
+		info.Status, info.ErrorCode, info.ErrorMessage = StatusClientClosedRequest, "ClientClosedRequest", "the client closed the connection"
+		return
+	}
+	info.Err = err
+	info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, err)
 }
 
 type tooLarge struct{ limit int64 }

@@ -1,4 +1,4 @@
-package deploy_test
+package duework_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
-	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/duework"
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 )
 
@@ -53,7 +53,7 @@ func TestLoopStepsOnlyWhenDue(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		deploy.Loop(ctx, st, "job", clk, time.Second, wake, step)
+		duework.Loop(ctx, st, "job", clk, time.Second, wake, step)
 	}()
 	// asleep waits until the loop has looked `looks` times in all and is
 	// waiting on its timer.

@@ -1,0 +1,120 @@
+package deploy_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOnlyTheLifecycleWritesDeployments scans every non-test Go file of
+// the module outside internal/deploy (and internal/records, which owns
+// every kind's format and has no deployment accessor) and fails on code
+// that could write a deployment record there:
+//   - naming the deployment record kind or key layout at all
+//     (appconfig.RecordDeployment, records.DeploymentKey): reads go
+//     through deploy.Get, Newest, Query, Key and Decode;
+//   - building an appconfig.Record whose key is a deployment's;
+//   - passing a deployment's key or query to a store write (Put, Insert,
+//     Delete, DeleteAll).
+//
+// Its runtime twin, TestLifecycleIsTheOnlyDeploymentWriter in
+// internal/extension, runs every writing path on a store that refuses
+// deployment writes that do not come from the lifecycle.
+func TestOnlyTheLifecycleWritesDeployments(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	scanned := 0
+	var problems []string
+	err = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if e.IsDir() {
+			if rel == "internal/deploy" || rel == "internal/records" || e.Name() == "testdata" || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		scanned++
+		for _, p := range deploymentWrites(f) {
+			problems = append(problems, rel+":"+strings.SplitN(fset.Position(p.pos).String(), ":", 2)[1]+": "+p.what)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scanned < 50 {
+		t.Fatalf("scanned only %d files under %s: the walk is broken", scanned, root)
+	}
+	for _, p := range problems {
+		t.Errorf("%s (only internal/deploy writes deployment records)", p)
+	}
+}
+
+type problem struct {
+	pos  token.Pos
+	what string
+}
+
+var deploymentKeyFuncs = map[string]bool{"Key": true, "RecordKey": true, "Query": true}
+
+// mentionsDeploymentKey reports whether e contains deploy.Key, RecordKey
+// or Query.
+func mentionsDeploymentKey(e ast.Node) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "deploy" && deploymentKeyFuncs[sel.Sel.Name] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+func deploymentWrites(f *ast.File) []problem {
+	var out []problem
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && n.Sel.Name == "DeploymentKey") {
+				out = append(out, problem{n.Pos(), "names " + id.Name + "." + n.Sel.Name})
+			}
+		case *ast.CompositeLit:
+			if sel, ok := n.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Record" && mentionsDeploymentKey(n) {
+				out = append(out, problem{n.Pos(), "builds a Record with a deployment key"})
+			}
+		case *ast.CallExpr:
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+				switch sel.Sel.Name {
+				case "Put", "Insert", "Delete", "DeleteAll":
+					for _, a := range n.Args {
+						if mentionsDeploymentKey(a) {
+							out = append(out, problem{n.Pos(), "passes a deployment key to " + sel.Sel.Name})
+						}
+					}
+				}
+			}
+		}
+		return true
+	})
+	return out
+}

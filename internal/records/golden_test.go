@@ -1,0 +1,147 @@
+package records
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	appconfig "github.com/appconfigd/appconfigd"
+)
+
+// decodeAs decodes a golden body of kind as the domain type of that kind
+// (a map for the kinds whose type is private to their package, which
+// test their own goldens), re-encodes it and decodes it again: the value
+// must survive, and the new body must carry the current version.
+func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
+	t.Helper()
+	roundTrip := func(v any, again func([]byte) (any, error)) any {
+		body := Encode(kind, v)
+		if bodyVersion(body) != Version(kind) {
+			t.Fatalf("%s: re-encoded body has version %d, want %d", kind, bodyVersion(body), Version(kind))
+		}
+		w, err := again(body)
+		if err != nil || !reflect.DeepEqual(v, w) {
+			t.Fatalf("%s: round trip changed the value:\n%+v\n%+v (%v)", kind, v, w, err)
+		}
+		return v
+	}
+	switch kind {
+	case appconfig.RecordApplication:
+		return check(t, rec, Applications, func(v appconfig.Application) bool { return v.ID != "" && v.Name == "app" && !v.CreatedAt.IsZero() })
+	case appconfig.RecordEnvironment:
+		return check(t, rec, Environments, func(v appconfig.Environment) bool { return v.ID != "" && v.State != "" })
+	case appconfig.RecordConfigurationProfile:
+		return check(t, rec, Profiles, func(v appconfig.ConfigurationProfile) bool {
+			return v.LocationURI == "hosted" && len(v.Validators) == 1
+		})
+	case appconfig.RecordHostedVersion:
+		return check(t, rec, HostedVersions, func(v appconfig.HostedConfigurationVersion) bool { return v.VersionNumber == 1 && v.ContentType != "" })
+	case appconfig.RecordDeploymentStrategy:
+		return check(t, rec, Strategies, func(v appconfig.DeploymentStrategy) bool {
+			return v.GrowthFactor == 50 && v.DeploymentDurationInMinutes == 10
+		})
+	case appconfig.RecordAccountSettings:
+		return check(t, rec, AccountSettings, func(v appconfig.AccountSettings) bool { return v.DeletionProtection.ProtectionPeriodInMinutes == 60 })
+	case appconfig.RecordExtension:
+		return check(t, rec, Extensions, func(v appconfig.Extension) bool {
+			return v.Name == "audit" && len(v.Actions["ON_DEPLOYMENT_START"]) == 1
+		})
+	case appconfig.RecordExperimentDefinition:
+		return check(t, rec, ExperimentDefinitions, func(v appconfig.ExperimentDefinition) bool {
+			return v.FlagKey == "checkout" && len(v.Treatments) == 1 && v.Treatments[0].FlagValue.Attributes["color"].String != nil
+		})
+	case appconfig.RecordExperimentRun:
+		return check(t, rec, ExperimentRuns, func(v appconfig.ExperimentRun) bool {
+			return v.Run == 1 && len(v.EventLog) == 3 && v.Snapshot.FlagKey == "checkout" && v.Overrides["user-1"] == "t1"
+		})
+	case appconfig.RecordExtensionAssociation:
+		return check(t, rec, ExtensionAssociations, func(v appconfig.ExtensionAssociation) bool { return v.ResourceArn != "" && v.Parameters["p"] == "v" })
+	}
+	v, err := Decode[map[string]any](rec)
+	if err != nil {
+		t.Fatalf("%s: %v", kind, err)
+	}
+	delete(v, "schemaVersion")
+	return roundTrip(v, func(b []byte) (any, error) {
+		w, err := Decode[map[string]any](appconfig.Record{Key: rec.Key, Body: b})
+		delete(w, "schemaVersion")
+		return w, err
+	})
+}
+
+func check[T any](t *testing.T, rec appconfig.Record, k Kind[T], ok func(T) bool) T {
+	t.Helper()
+	v, err := k.Decode(rec)
+	if err != nil {
+		t.Fatalf("%s: %v", k.Name, err)
+	}
+	if !ok(v) {
+		t.Fatalf("%s: decoded %+v lacks what the golden body holds", k.Name, v)
+	}
+	w, err := k.Decode(appconfig.Record{Key: rec.Key, Body: k.Encode(v)})
+	if err != nil || !reflect.DeepEqual(v, w) {
+		t.Fatalf("%s: round trip changed the value:\n%+v\n%+v (%v)", k.Name, v, w, err)
+	}
+	return v
+}
+
+// Every body appconfigd ever wrote (testdata/v<N>/<kind>[-n].json) still
+// decodes, and every kind has at least one golden body.
+func TestGoldenRecordsDecode(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "v*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		kind, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), "-")
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := kinds[kind]; !ok {
+			t.Errorf("%s: unknown kind %q", f, kind)
+			continue
+		}
+		seen[kind] = true
+		t.Run(filepath.ToSlash(f), func(t *testing.T) {
+			decodeAs(t, kind, appconfig.Record{Key: appconfig.Key{Kind: kind, ID: "golden"}, Body: body})
+		})
+	}
+	for _, k := range Kinds() {
+		if !seen[k] {
+			t.Errorf("no golden body of kind %s under testdata/", k)
+		}
+	}
+}
+
+// v0 deployments kept the engine's lease among the deployment's members;
+// from v1 it is a member of its own.
+func TestDeploymentLeaseUpgrade(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("testdata", "v0", "deployment-3.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode[map[string]json.RawMessage](appconfig.Record{Key: appconfig.Key{Kind: appconfig.RecordDeployment}, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["leaseOwner"] != nil || m["leaseUntil"] != nil || string(m["lease"]) != `{"owner":"0f3c9a1b2c3d4e5f","until":"2026-03-01T12:07:00Z"}` || string(m["schemaVersion"]) != "1" {
+		t.Fatalf("upgraded body: lease %s, leaseOwner %s, version %s", m["lease"], m["leaseOwner"], m["schemaVersion"])
+	}
+}
+
+// A body written by a newer appconfigd is refused, not misread.
+func TestNewerVersionRefused(t *testing.T) {
+	_, err := Decode[appconfig.Application](appconfig.Record{Key: appconfig.Key{Kind: appconfig.RecordApplication}, Body: []byte(`{"schemaVersion":99,"id":"x"}`)})
+	if !errors.Is(err, ErrNewerVersion) {
+		t.Fatalf("err = %v", err)
+	}
+	if b := Encode(appconfig.RecordMeta, struct{}{}); string(b) != `{"schemaVersion":1}` {
+		t.Fatalf("empty body %s", b)
+	}
+}
