@@ -31,6 +31,15 @@ func ProfileTopic(sc Scope, app, prof string) string {
 	return "prof|" + sc.Account + "|" + sc.Region + "|" + app + "|" + prof
 }
 
+// NamesTopic is the change-notification topic of the names under an
+// application: an environment or configuration profile created, renamed
+// or deleted in app, or (app == "") an application created, renamed or
+// deleted. What resolves a name or ID to a resource in memory (the data
+// plane's view) listens to it.
+func NamesTopic(sc Scope, app string) string {
+	return "names|" + sc.Account + "|" + sc.Region + "|" + app
+}
+
 // EnvironmentTopic is the change-notification topic of an environment's
 // deployments; the data plane's caches listen to it.
 func EnvironmentTopic(sc Scope, app, env string) string {

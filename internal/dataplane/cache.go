@@ -30,9 +30,9 @@ type content struct {
 	// multi-variant flag, for callers that accept it (the AppConfig
 	// Agent); nil otherwise.
 	ion *content
-	// flagDoc is the stored feature-flag document (shared with the
-	// entry's service.Served), for evaluation with a caller's context.
-	flagDoc []byte
+	// view describes this content for Lookup (with the compiled flags of
+	// a feature-flag configuration, evaluated per caller).
+	view *View
 }
 
 // entry is the cached answer for one servedKey.
@@ -67,12 +67,16 @@ type cache struct {
 
 	mu      sync.RWMutex
 	entries map[envKey]map[string]*entry // by environment, then profile
+	names   map[appconfig.Scope]map[identKey]*resolution
 	loading map[servedKey]*sync.WaitGroup
 	// gen counts invalidations: a load that saw another generation start
 	// may have read what the invalidation replaced, so it is not kept.
 	gen uint64
 	// afterLoad, when set (tests), runs between a load and its keeping.
 	afterLoad func(servedKey)
+	// afterResolve, when set (tests), runs between resolving names and
+	// keeping them.
+	afterResolve func()
 }
 
 // envKey names one environment of one scope.
@@ -82,7 +86,7 @@ type envKey struct {
 }
 
 func newCache(svc *service.Service, maxAge time.Duration, now func() time.Time) *cache {
-	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, loading: map[servedKey]*sync.WaitGroup{}}
+	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, names: map[appconfig.Scope]map[identKey]*resolution{}, loading: map[servedKey]*sync.WaitGroup{}}
 }
 
 func (c *cache) lookup(k servedKey) (*entry, bool) {
@@ -157,7 +161,9 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 		}
 		body, ctype := sc.Data, sc.ContentType
 		var ion []byte
+		var compiled *featureflag.Compiled
 		if flags {
+			compiled, _ = featureflag.Compile(sc.Data)
 			// Feature flags are served in their client form: JSON, and
 			// Ion with the variants for callers that ask for it.
 			if view, err := featureflag.ClientView(sc.Data); err == nil {
@@ -168,9 +174,7 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 			}
 		}
 		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
-		if flags {
-			c.flagDoc = sc.Data
-		}
+		c.view = newView(k, served, sc, c, compiled)
 		if ion != nil {
 			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
 				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}
@@ -204,11 +208,16 @@ func (c *cache) invalidate(topic string) {
 	if topic == service.ResetTopic {
 		c.mu.Lock()
 		clear(c.entries)
+		clear(c.names)
 		c.gen++
 		c.mu.Unlock()
 		return
 	}
 	parts := strings.Split(topic, "|")
+	if len(parts) == 4 && parts[0] == "names" {
+		c.dropNames(appconfig.Scope{Account: parts[1], Region: parts[2]}, parts[3])
+		return
+	}
 	if len(parts) != 5 || (parts[0] != "env" && parts[0] != "prof") {
 		return
 	}
@@ -223,6 +232,30 @@ func (c *cache) invalidate(topic string) {
 	for ek, m := range c.entries {
 		if ek.sc == sc && ek.app == parts[3] {
 			delete(m, parts[4])
+		}
+	}
+}
+
+// dropNames forgets resolved names after appconfig.NamesTopic(sc, app):
+// every name of the scope when app is "" (applications changed), else
+// those under app and what its environments serve (which carries the
+// profile's name).
+func (c *cache) dropNames(sc appconfig.Scope, app string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if app == "" {
+		delete(c.names, sc)
+		return
+	}
+	for k, r := range c.names[sc] {
+		if r.t.Application.ID == app {
+			delete(c.names[sc], k)
+		}
+	}
+	for ek := range c.entries {
+		if ek.sc == sc && ek.app == app {
+			delete(c.entries, ek)
 		}
 	}
 }

@@ -69,6 +69,7 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 			return err
 		}
 		app.ID = id
+		tx.Notify(appconfig.NamesTopic(sc, ""))
 		return s.putTags(ctx, tx, sc, id, ApplicationARN(sc, id), in.Tags)
 	})
 	return app, err
@@ -100,8 +101,9 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
+		if in.Name != nil && *in.Name != app.Name {
 			app.Name = *in.Name
+			tx.Notify(appconfig.NamesTopic(sc, ""))
 		}
 		if in.Description != nil {
 			app.Description = *in.Description
@@ -138,6 +140,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.KindTags, app.ID)); err != nil {
 			return err
 		}
+		tx.Notify(appconfig.NamesTopic(sc, ""))
 		return tx.Delete(ctx, r.Key)
 	})
 }
