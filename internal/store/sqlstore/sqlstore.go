@@ -44,15 +44,15 @@ type Migration struct {
 
 // DB is the shared Store implementation.
 type DB struct {
-	d       Dialect
-	writer  *sql.DB // read-write transactions
-	reader  *sql.DB // read-only transactions (may equal writer)
-	q       queries
-	subsMu  sync.Mutex
-	subs    map[chan string]struct{}
+	d      Dialect
+	writer *sql.DB // read-write transactions
+	reader *sql.DB // read-only transactions (may equal writer)
+	q      queries
+	subsMu sync.Mutex
+	subs   map[chan string]struct{}
 	// listeners are called synchronously by Deliver (see Listen).
 	listeners map[*func(string)]struct{}
-	closers []func() error
+	closers   []func() error
 	// Prepared statements by handle and text: parsing SQL again for every
 	// query cost a fifth of a point read.
 	stmts sync.Map // stmtKey → *sql.Stmt
