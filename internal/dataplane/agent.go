@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
@@ -48,14 +49,20 @@ func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, 
 	}
 	ec := featureflag.EvalContext{TargetingKey: wire.HeaderFrom(ctx).Get("Entity-Id")}
 	if len(contextHeaders) > 0 {
-		if ec.Attributes, err = featureflag.ParseContextHeaders(contextHeaders); err != nil {
+		// The answer never refers to the context: its map is reused.
+		m := contextMaps.Get().(map[string]string)
+		defer func() { clear(m); contextMaps.Put(m) }()
+		if err := featureflag.ParseContextHeadersInto(m, contextHeaders); err != nil {
 			return wire.AgentAnswer{}, appconfig.BadRequest("Context header: %v", err)
 		}
+		ec.Attributes = m
 	}
 	out.ContentType = "application/json"
 	out.Content, err = agentFlags(v, flags, ec)
 	return out, err
 }
+
+var contextMaps = sync.Pool{New: func() any { return map[string]string{} }}
 
 // agentFlags evaluates the flags asked for (all when none is named).
 func agentFlags(v *View, flags []string, ec featureflag.EvalContext) ([]byte, error) {
