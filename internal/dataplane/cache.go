@@ -68,7 +68,9 @@ type cache struct {
 	mu      sync.RWMutex
 	entries map[envKey]map[string]*entry // by environment, then profile
 	names   map[appconfig.Scope]map[identKey]*resolution
-	loading map[servedKey]*sync.WaitGroup
+	// maxNames bounds names per scope (maxNamesPerScope; tests lower it).
+	maxNames int
+	loading  map[servedKey]*sync.WaitGroup
 	// gen counts invalidations: a load that saw another generation start
 	// may have read what the invalidation replaced, so it is not kept.
 	gen uint64
@@ -86,7 +88,7 @@ type envKey struct {
 }
 
 func newCache(svc *service.Service, maxAge time.Duration, now func() time.Time) *cache {
-	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, names: map[appconfig.Scope]map[identKey]*resolution{}, loading: map[servedKey]*sync.WaitGroup{}}
+	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, names: map[appconfig.Scope]map[identKey]*resolution{}, maxNames: maxNamesPerScope, loading: map[servedKey]*sync.WaitGroup{}}
 }
 
 func (c *cache) lookup(k servedKey) (*entry, bool) {

@@ -70,6 +70,10 @@ type resolution struct {
 	loaded      time.Time
 }
 
+// maxNamesPerScope bounds the resolutions remembered per account and
+// region; past it they are forgotten and loaded again as asked.
+const maxNamesPerScope = 10000
+
 // identKey is a triple of identifiers as a caller wrote them.
 type identKey struct{ app, env, profile string }
 
@@ -102,7 +106,9 @@ func (c *cache) resolve(ctx context.Context, sc appconfig.Scope, app, env, profi
 	c.mu.Lock()
 	if c.gen == gen && (r.err == nil || !isTransient(r.err)) {
 		m := c.names[sc]
-		if m == nil {
+		if m == nil || len(m) >= c.maxNames {
+			// Bounded: identifiers are the caller's, any number of
+			// distinct misses must not grow memory without end.
 			m = map[identKey]*resolution{}
 			c.names[sc] = m
 		}

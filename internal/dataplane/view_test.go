@@ -3,6 +3,7 @@ package dataplane
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,4 +189,16 @@ func TestResolutionRacedByAnInvalidationIsNotKept(t *testing.T) {
 		t.Fatal("a resolution without a race was not kept")
 	}
 	_ = ctx
+}
+
+// Misses are remembered, but not without bound.
+func TestResolutionsAreBounded(t *testing.T) {
+	w := newViewWorld(t)
+	w.srv.cache.maxNames = 50
+	for i := range 120 {
+		w.missing(t, "nope-"+strconv.Itoa(i), "prod", "p")
+	}
+	if n := len(w.srv.cache.names[testScope]); n > 50 || n == 0 {
+		t.Fatalf("%d resolutions remembered", n)
+	}
 }
