@@ -69,7 +69,8 @@ func TestAgentRouteNeverServesStaleData(t *testing.T) {
 	deploy("2", 0)
 	advance(t, s, fake, time.Minute)
 	wantAgent(t, "deployed again", u, "app", "prod", "cfg", 200, `{"v":2}`)
-	gc, err := c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
+	gc, err := c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API shares the Agent route's lookup
+		&sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
 	if err != nil || string(gc.Content) != `{"v":2}` {
 		t.Fatalf("GetConfiguration: %v %s", err, gc.Content)
 	}
@@ -79,7 +80,8 @@ func TestAgentRouteNeverServesStaleData(t *testing.T) {
 	}
 	wantAgent(t, "old profile name", u, "app", "prod", "cfg", 404, "")
 	wantAgent(t, "new profile name", u, "app", "prod", "cfg2", 200, `{"v":2}`)
-	_, err = c.GetConfiguration(ctx, &sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
+	_, err = c.GetConfiguration(ctx, //lint:ignore SA1019 the deprecated API shares the Agent route's lookup
+		&sdk.GetConfigurationInput{Application: aws.String("app"), Environment: aws.String("prod"), Configuration: aws.String("cfg"), ClientId: aws.String("c1")})
 	WantError(t, err, "ResourceNotFoundException", 404)
 
 	if _, err := c.UpdateEnvironment(ctx, &sdk.UpdateEnvironmentInput{ApplicationId: aws.String(f.app), EnvironmentId: aws.String(f.env), Name: aws.String("live")}); err != nil {
