@@ -64,15 +64,16 @@ func report(res map[string][]load, ts []*target, o options, pin bool, m benchuti
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n\n", m)
 	fmt.Fprintf(&b, "wrk: 1 thread, %d connections, %v per run, %d rounds (median); pinned: %v (servers CPU 1, wrk CPU 0)\n\n", o.connections, o.duration, o.rounds, pin)
-	b.WriteString("| Target | req/s | ratio to baseline | p50 ms | p99 ms | p99/p50 | answer |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Target | req/s | ratio of medians | median of per-round ratios | p50 ms | p99 ms | p99/p50 | answer |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range ts {
 		rps, p50, p99 := medians(res[t.Name])
-		ratio := "—"
+		ratio, paired := "—", "—"
 		if base, ok := res[t.Baseline]; ok {
 			brps, _, _ := medians(base)
 			ratio = fmt.Sprintf("%.2f× %s", rps/brps, t.Baseline)
+			paired = fmt.Sprintf("%.2f×", median(roundRatios(res[t.Name], base)))
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %.3f | %.3f | %.1f | `%s` |\n", t.Name, rps, ratio, p50, p99, p99/p50, t.Answer)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.3f | %.3f | %.1f | `%s` |\n", t.Name, rps, ratio, paired, p50, p99, p99/p50, t.Answer)
 	}
 	b.WriteString("\nLoad average after each run (1/5/15 min), in run order:\n\n")
 	for r := 0; r < o.rounds; r++ {
@@ -83,4 +84,16 @@ func report(res map[string][]load, ts []*target, o options, pin bool, m benchuti
 		}
 	}
 	return b.String()
+}
+
+// roundRatios divides each round's requests/s by its baseline's in the
+// same round: runs close in time share the machine's load.
+func roundRatios(ls, base []load) []float64 {
+	var out []float64
+	for i := range ls {
+		if i < len(base) && base[i].RPS > 0 {
+			out = append(out, ls[i].RPS/base[i].RPS)
+		}
+	}
+	return out
 }
