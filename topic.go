@@ -26,6 +26,10 @@ const (
 	TopicKindAssociations TopicKind = "assoc"
 	// TopicKindOutbox: extension deliveries were queued.
 	TopicKindOutbox TopicKind = "extension-outbox"
+	// TopicKindNames: an environment or configuration profile of App was
+	// created, renamed or deleted, or (App == "") an application was; what
+	// resolves names and IDs in memory (the data plane's view) drops them.
+	TopicKindNames TopicKind = "names"
 )
 
 // TopicReset is the string form of the reset topic (its one name).
@@ -58,6 +62,8 @@ func (t Topic) String() string {
 		return s(t.App, t.Profile, strconv.Itoa(t.Version))
 	case TopicKindAssociations:
 		return s()
+	case TopicKindNames:
+		return s(t.App)
 	}
 	return string(t.Kind)
 }
@@ -68,7 +74,7 @@ func (t Topic) String() string {
 func ParseTopic(s string) (Topic, error) {
 	p := strings.Split(s, "|")
 	t := Topic{Kind: TopicKind(p[0])}
-	want := map[TopicKind]int{TopicKindReset: 1, TopicKindOutbox: 1, TopicKindAssociations: 3, TopicKindEnvironment: 5, TopicKindProfile: 5, TopicKindVersion: 6}[t.Kind]
+	want := map[TopicKind]int{TopicKindReset: 1, TopicKindOutbox: 1, TopicKindAssociations: 3, TopicKindNames: 4, TopicKindEnvironment: 5, TopicKindProfile: 5, TopicKindVersion: 6}[t.Kind]
 	if want == 0 || len(p) != want {
 		return Topic{}, fmt.Errorf("not a change topic: %q", s)
 	}
@@ -76,6 +82,8 @@ func ParseTopic(s string) (Topic, error) {
 		t.Scope = Scope{Account: p[1], Region: p[2]}
 	}
 	switch t.Kind {
+	case TopicKindNames:
+		t.App = p[3]
 	case TopicKindEnvironment:
 		t.App, t.Env = p[3], p[4]
 	case TopicKindProfile:
@@ -108,6 +116,12 @@ func VersionTopic(sc Scope, app, prof string, number int) string {
 // AssociationsTopic is the topic of a scope's extension associations.
 func AssociationsTopic(sc Scope) string {
 	return Topic{Kind: TopicKindAssociations, Scope: sc}.String()
+}
+
+// NamesTopic is the topic of the names under an application (app == "":
+// the applications' names).
+func NamesTopic(sc Scope, app string) string {
+	return Topic{Kind: TopicKindNames, Scope: sc, App: app}.String()
 }
 
 // OutboxTopic is the topic of queued extension deliveries.

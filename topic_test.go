@@ -18,6 +18,8 @@ func TestTopicsRoundTrip(t *testing.T) {
 		"env|123456789012|eu-west-1|app|env":    {Kind: appconfig.TopicKindEnvironment, Scope: sc, App: "app", Env: "env"},
 		"prof|123456789012|eu-west-1|app|prof":  {Kind: appconfig.TopicKindProfile, Scope: sc, App: "app", Profile: "prof"},
 		"hv|123456789012|eu-west-1|app|prof|12": {Kind: appconfig.TopicKindVersion, Scope: sc, App: "app", Profile: "prof", Version: 12},
+		"names|123456789012|eu-west-1|app":      {Kind: appconfig.TopicKindNames, Scope: sc, App: "app"},
+		"names|123456789012|eu-west-1|":         {Kind: appconfig.TopicKindNames, Scope: sc},
 	} {
 		got, err := appconfig.ParseTopic(s)
 		if err != nil || got != want {

@@ -2,8 +2,9 @@ package dataplane
 
 import (
 	"context"
-	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
@@ -21,61 +22,70 @@ import (
 //     repeated): a multi-variant flag gives the first variant whose rule
 //     holds, with "_variant";
 //   - ?flag=KEY narrows a flag configuration to that flag's object; several
-//     give an object of the flags asked for.
+//     give an object of the flags asked for;
+//   - an Entity-Id header is the caller's targeting key, which rules read
+//     as $targetingKey.
+//
+// Everything comes from memory (Lookup); flags are evaluated on their
+// compiled form.
 //
 // The caller is one client of the rollout, as an Agent is: its bucket is
 // fixed per (application, environment, profile), so during a gradual
 // deployment it moves to the new content at one step and stays there.
 func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, flags, contextHeaders []string) (wire.AgentAnswer, error) {
-	sc := wire.ScopeFrom(ctx)
-	t, err := s.resolveSessionless(ctx, sc, app, env, prof)
+	v, err := s.Lookup(ctx, wire.ScopeFrom(ctx), app, env, prof)
 	if err != nil {
 		return wire.AgentAnswer{}, err
 	}
-	c, err := s.servedSessionless(ctx, sc, t, "")
-	if err != nil {
-		return wire.AgentAnswer{}, err
+	out := wire.AgentAnswer{Content: v.Content, ContentType: v.ContentType, Version: v.Version, Label: v.Label}
+	if v.FeatureFlags && v.Flags == nil {
+		return wire.AgentAnswer{}, appconfig.Internal(nil, "the deployed feature flag document is not a JSON object")
 	}
-	out := wire.AgentAnswer{Content: c.body, ContentType: c.contentType, Version: c.version, Label: c.label}
-	if c.flagDoc == nil {
+	if v.Flags == nil {
 		if len(flags) > 0 {
-			return wire.AgentAnswer{}, appconfig.BadRequest("The flag query parameter only applies to configurations of type AWS.AppConfig.FeatureFlags; %s is not one.", t.Profile.Name)
+			return wire.AgentAnswer{}, appconfig.BadRequest("The flag query parameter only applies to configurations of type AWS.AppConfig.FeatureFlags; %s is not one.", v.ProfileName)
 		}
 		return out, nil
 	}
-	callerCtx, err := featureflag.ParseContextHeaders(contextHeaders)
-	if err != nil {
-		return wire.AgentAnswer{}, appconfig.BadRequest("Context header: %v", err)
+	ec := featureflag.EvalContext{TargetingKey: wire.HeaderFrom(ctx).Get("Entity-Id")}
+	if len(contextHeaders) > 0 {
+		// The answer never refers to the context: its map is reused.
+		m := contextMaps.Get().(map[string]string)
+		defer func() { clear(m); contextMaps.Put(m) }()
+		if err := featureflag.ParseContextHeadersInto(m, contextHeaders); err != nil {
+			return wire.AgentAnswer{}, appconfig.BadRequest("Context header: %v", err)
+		}
+		ec.Attributes = m
 	}
-	view, err := featureflag.ClientViewFor(c.flagDoc, callerCtx)
-	if err != nil {
-		return wire.AgentAnswer{}, appconfig.Internal(err, "evaluating feature flags")
-	}
-	out.Content, out.ContentType = view, "application/json"
-	if len(flags) == 0 {
-		return out, nil
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(view, &all); err != nil {
-		return wire.AgentAnswer{}, appconfig.Internal(err, "reading evaluated feature flags")
+	out.ContentType = "application/json"
+	out.Content, err = agentFlags(v, flags, ec)
+	return out, err
+}
+
+var contextMaps = sync.Pool{New: func() any { return map[string]string{} }}
+
+// agentFlags evaluates the flags asked for (all when none is named).
+func agentFlags(v *View, flags []string, ec featureflag.EvalContext) ([]byte, error) {
+	c := v.Flags
+	switch {
+	case len(flags) == 0 && c.Static() != nil:
+		return c.Static(), nil
+	case len(flags) == 0:
+		return c.AppendJSON(make([]byte, 0, len(v.Content)+64), ec), nil
+	case len(flags) == 1 && c.Has(flags[0]):
+		r, _ := c.Evaluate(flags[0], ec)
+		return r.JSON, nil
 	}
 	var missing []string
-	picked := make(map[string]json.RawMessage, len(flags))
 	for _, k := range flags {
-		if v, ok := all[k]; ok {
-			picked[k] = v
-		} else {
+		if !c.Has(k) && !slices.Contains(missing, k) {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
-		return wire.AgentAnswer{}, appconfig.NotFound("Configuration", "Flag(s) %s not found in configuration profile %s.", strings.Join(missing, ", "), t.Profile.Name)
+		return nil, appconfig.NotFound("Configuration", "Flag(s) %s not found in configuration profile %s.", strings.Join(missing, ", "), v.ProfileName)
 	}
-	if len(picked) == 1 {
-		out.Content = picked[flags[0]]
-		return out, nil
-	}
-	// encoding/json sorts the keys, like the client form.
-	out.Content, _ = json.Marshal(picked)
-	return out, nil
+	// Sorted like the client form.
+	keys := slices.Compact(slices.Sorted(slices.Values(flags)))
+	return c.AppendFlagsJSON(nil, keys, ec), nil
 }

@@ -30,9 +30,9 @@ type content struct {
 	// multi-variant flag, for callers that accept it (the AppConfig
 	// Agent); nil otherwise.
 	ion *content
-	// flagDoc is the stored feature-flag document (shared with the
-	// entry's service.Served), for evaluation with a caller's context.
-	flagDoc []byte
+	// view describes this content for Lookup (with the compiled flags of
+	// a feature-flag configuration, evaluated per caller).
+	view *View
 }
 
 // entry is the cached answer for one servedKey.
@@ -67,12 +67,18 @@ type cache struct {
 
 	mu      sync.RWMutex
 	entries map[envKey]map[string]*entry // by environment, then profile
-	loading map[servedKey]*sync.WaitGroup
+	names   map[appconfig.Scope]map[identKey]*resolution
+	// maxNames bounds names per scope (maxNamesPerScope; tests lower it).
+	maxNames int
+	loading  map[servedKey]*sync.WaitGroup
 	// gen counts invalidations: a load that saw another generation start
 	// may have read what the invalidation replaced, so it is not kept.
 	gen cachegen.Generation
 	// afterLoad, when set (tests), runs between a load and its keeping.
 	afterLoad func(servedKey)
+	// afterResolve, when set (tests), runs between resolving names and
+	// keeping them.
+	afterResolve func()
 }
 
 // envKey names one environment of one scope.
@@ -82,7 +88,7 @@ type envKey struct {
 }
 
 func newCache(svc *service.Service, maxAge time.Duration, now func() time.Time) *cache {
-	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, loading: map[servedKey]*sync.WaitGroup{}}
+	return &cache{svc: svc, maxAge: maxAge, now: now, entries: map[envKey]map[string]*entry{}, names: map[appconfig.Scope]map[identKey]*resolution{}, maxNames: maxNamesPerScope, loading: map[servedKey]*sync.WaitGroup{}}
 }
 
 func (c *cache) lookup(k servedKey) (*entry, bool) {
@@ -157,7 +163,9 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 		}
 		body, ctype := sc.Data, sc.ContentType
 		var ion []byte
+		var compiled *featureflag.Compiled
 		if flags {
+			compiled, _ = featureflag.Compile(sc.Data)
 			// Feature flags are served in their client form: JSON, and
 			// Ion with the variants for callers that ask for it.
 			if view, err := featureflag.ClientView(sc.Data); err == nil {
@@ -168,9 +176,7 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 			}
 		}
 		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
-		if flags {
-			c.flagDoc = sc.Data
-		}
+		c.view = newView(k, served, sc, c, compiled)
 		if ion != nil {
 			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
 				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}
@@ -197,7 +203,8 @@ func fingerprint(version, ctype string, body []byte) uint64 {
 }
 
 // invalidate drops what is cached for an environment
-// (appconfig.EnvironmentTopic) or a profile (appconfig.ProfileTopic), or
+// (appconfig.EnvironmentTopic) or a profile (appconfig.ProfileTopic), the
+// names resolved under an application (appconfig.NamesTopic), or
 // everything on a reset. Other topics do not concern what clients are
 // served.
 func (c *cache) invalidate(topic string) {
@@ -209,8 +216,11 @@ func (c *cache) invalidate(topic string) {
 	case appconfig.TopicKindReset:
 		c.mu.Lock()
 		clear(c.entries)
+		clear(c.names)
 		c.gen.Invalidate()
 		c.mu.Unlock()
+	case appconfig.TopicKindNames:
+		c.dropNames(t.Scope, t.App)
 	case appconfig.TopicKindEnvironment:
 		c.mu.Lock()
 		c.gen.Invalidate()
@@ -225,5 +235,29 @@ func (c *cache) invalidate(topic string) {
 			}
 		}
 		c.mu.Unlock()
+	}
+}
+
+// dropNames forgets resolved names after appconfig.NamesTopic(sc, app):
+// every name of the scope when app is "" (applications changed), else
+// those under app and what its environments serve (which carries the
+// profile's name).
+func (c *cache) dropNames(sc appconfig.Scope, app string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Invalidate()
+	if app == "" {
+		delete(c.names, sc)
+		return
+	}
+	for k, r := range c.names[sc] {
+		if r.t.Application.ID == app {
+			delete(c.names[sc], k)
+		}
+	}
+	for ek := range c.entries {
+		if ek.sc == sc && ek.app == app {
+			delete(c.entries, ek)
+		}
 	}
 }

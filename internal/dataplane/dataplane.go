@@ -7,8 +7,6 @@ package dataplane
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -79,9 +77,24 @@ func New(cfg Config) *Server {
 	}
 }
 
-// Run drops cached answers when the store announces changes, until ctx ends.
+// Run drops cached answers when the store announces changes, until ctx
+// ends. A store that can call a listener synchronously (sqlstore.DB.Listen,
+// through wrappers that forward it) is listened to, so an acknowledged
+// write is never followed by an answer from before it; other stores are
+// subscribed to.
 func (s *Server) Run(ctx context.Context, st appconfig.Store) {
-	for topic := range st.Subscribe(ctx) {
+	if l, ok := st.(interface{ Listen(func(string)) func() }); ok {
+		if stop := l.Listen(s.cache.invalidate); stop != nil {
+			// What was loaded before listening may have missed a topic.
+			s.cache.invalidate(appconfig.TopicReset)
+			<-ctx.Done()
+			stop()
+			return
+		}
+	}
+	topics := st.Subscribe(ctx)
+	s.cache.invalidate(appconfig.TopicReset)
+	for topic := range topics {
 		s.cache.invalidate(topic)
 	}
 }
@@ -222,14 +235,14 @@ type Configuration struct {
 // the client_id picks the rollout bucket, and a client that already has
 // the served version gets an empty answer.
 func (s *Server) GetConfiguration(ctx context.Context, sc appconfig.Scope, appIdent, envIdent, profIdent, clientID, clientVersion string) (Configuration, error) {
-	t, err := s.resolveSessionless(ctx, sc, appIdent, envIdent, profIdent)
+	r, err := s.cache.resolve(ctx, sc, appIdent, envIdent, profIdent)
 	if err != nil {
 		return Configuration{}, err
 	}
-	if t.Profile.IsFeatureFlags() {
+	if r.t.Profile.IsFeatureFlags() {
 		return Configuration{}, appconfig.BadRequest("Feature flag configurations must be accessed via AWS AppConfig Data's GetLatestConfiguration API.")
 	}
-	c, err := s.servedSessionless(ctx, sc, t, clientID)
+	c, err := s.served(ctx, sc, r, clientBucket(r.t, clientID))
 	if err != nil {
 		return Configuration{}, err
 	}
@@ -238,39 +251,6 @@ func (s *Server) GetConfiguration(ctx context.Context, sc appconfig.Scope, appId
 		out.Content = c.body
 	}
 	return out, nil
-}
-
-// resolveSessionless resolves what a caller without a configuration
-// session names (the deprecated GetConfiguration, the Agent's API), with
-// the control plane's parameter names and without data-plane details.
-func (s *Server) resolveSessionless(ctx context.Context, sc appconfig.Scope, appIdent, envIdent, profIdent string) (service.SessionTarget, error) {
-	t, err := s.svc.ResolveSession(ctx, sc, appIdent, envIdent, profIdent, [3]string{"Application", "Environment", "Configuration"})
-	var e *appconfig.Error
-	if err != nil && appconfig.IsNotFound(err) && errors.As(err, &e) {
-		return t, appconfig.NotFound(e.ResourceType, "%s", e.Message)
-	}
-	return t, err
-}
-
-// servedSessionless picks what such a caller gets: its rollout bucket
-// comes from the profile and clientKey (the client_id; "" for the Agent's
-// API, which GetConfiguration's required client_id can never be), and the
-// read marks the environment and profile as used.
-func (s *Server) servedSessionless(ctx context.Context, sc appconfig.Scope, t service.SessionTarget, clientKey string) (*content, error) {
-	key := servedKey{sc: sc, app: t.Application.ID, env: t.Environment.ID, profile: t.Profile.ID}
-	e, err := s.cache.get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256([]byte(t.Application.ID + "/" + t.Environment.ID + "/" + t.Profile.ID + "/" + clientKey))
-	var id [16]byte
-	copy(id[:], sum[:])
-	c := e.pick(bucket(id))
-	if c == nil {
-		return nil, appconfig.NotFound("Deployment", "No configuration has been deployed to environment %s for configuration profile %s yet.", t.Environment.ID, t.Profile.ID)
-	}
-	s.touch(e, key, s.clock.Now())
-	return c, nil
 }
 
 // TokenKey loads (or creates, once for all replicas) the token key.

@@ -10,26 +10,27 @@ import (
 )
 
 // This file is the data plane's side of OFREP and change streams: both
-// read what the Agent route serves, through its own resolution
-// (resolveSessionless, servedSessionless).
+// read what the Agent route serves, from the same in-memory view
+// (cache.resolve, served).
 
 // ServedFlags implements ofrep.Lookup: what a caller of the Agent route for
 // (app, env, profile) is served. When the names resolve but nothing is
 // deployed, the Target is set along with the NotFound error.
 func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, prof string) (ofrep.Flags, error) {
-	t, err := s.resolveSessionless(ctx, sc, app, env, prof)
+	r, err := s.cache.resolve(ctx, sc, app, env, prof)
 	if err != nil {
 		return ofrep.Flags{}, err
 	}
+	t := r.t
 	f := ofrep.Flags{
 		Target:  push.Target{Scope: sc, App: t.Application.ID, Env: t.Environment.ID, Profile: t.Profile.ID},
 		IsFlags: t.Profile.IsFeatureFlags(),
 	}
-	c, err := s.servedSessionless(ctx, sc, t, "")
+	c, err := s.served(ctx, sc, r, r.agentBucket)
 	if err != nil {
 		return f, err
 	}
-	f.Doc, f.Version, f.Tag = c.flagDoc, c.version, servedTag(c)
+	f.Compiled, f.Version, f.Tag = c.view.Flags, c.version, servedTag(c)
 	return f, nil
 }
 

@@ -162,8 +162,16 @@ func chooseVariant(flagKey string, variants []*node, ctx map[string]string, eval
 // key is an error.
 func ParseContextHeaders(headers []string) (map[string]string, error) {
 	ctx := map[string]string{}
+	return ctx, ParseContextHeadersInto(ctx, headers)
+}
+
+// ParseContextHeadersInto is ParseContextHeaders adding to dst (which a
+// caller may reuse, cleared, across requests).
+func ParseContextHeadersInto(dst map[string]string, headers []string) error {
 	for _, h := range headers {
-		for _, pair := range strings.Split(h, ",") {
+		for rest := h; rest != ""; {
+			var pair string
+			pair, rest, _ = strings.Cut(rest, ",")
 			pair = strings.TrimSpace(pair)
 			if pair == "" {
 				continue
@@ -171,10 +179,10 @@ func ParseContextHeaders(headers []string) (map[string]string, error) {
 			k, v, ok := strings.Cut(pair, "=")
 			k = strings.TrimSpace(k)
 			if !ok || k == "" {
-				return nil, fmt.Errorf("context %q is not of the form key=value", pair)
+				return fmt.Errorf("context %q is not of the form key=value", pair)
 			}
-			ctx[k] = strings.TrimSpace(v)
+			dst[k] = strings.TrimSpace(v)
 		}
 	}
-	return ctx, nil
+	return nil
 }

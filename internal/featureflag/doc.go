@@ -1,8 +1,10 @@
 // Package featureflag implements AWS.AppConfig.FeatureFlags documents:
 // validation of the stored (authoring) format (Validate), the metadata the
 // service stamps on what it stores (Stamp), the simplified document clients
-// receive (ClientView, ClientViewFor), and the variant rule language
-// (ParseRule, Rule.Eval).
+// receive (ClientView, ClientViewFor), the variant rule language
+// (ParseRule, Rule.Eval), and evaluation on a document compiled once
+// (Compile, Compiled.Evaluate: value, variant, reason and attributes per
+// flag, as OpenFeature reports them).
 //
 // Sources are the published JSON schema and the user-guide pages on
 // feature flags, multi-variant flags and their rules (see

@@ -13,7 +13,7 @@ var evalSplitDoc = doc(`{"exp":{"attributes":{"n":{"constraints":{"type":"number
 		{"name":"rest","enabled":false,"attributeValues":{"n":3}}]},
 	  "plain":{"enabled":false}}`)
 
-func TestEvaluateReasons(t *testing.T) {
+func TestEvaluationsForOpenFeature(t *testing.T) {
 	cases := []struct {
 		name    string
 		doc     []byte
@@ -48,7 +48,7 @@ func TestEvaluateReasons(t *testing.T) {
 			}
 			attrs := map[string]json.RawMessage{}
 			for _, a := range ev.Attributes {
-				attrs[a.Name] = a.Value
+				attrs[a.Name] = a.JSON
 			}
 			var want map[string]json.RawMessage
 			_ = json.Unmarshal([]byte(tc.attrs), &want)
@@ -112,7 +112,7 @@ func TestEvaluateAgreesWithClientView(t *testing.T) {
 				}
 				for _, a := range ev.Attributes {
 					var v any
-					_ = json.Unmarshal(a.Value, &v)
+					_ = json.Unmarshal(a.JSON, &v)
 					m[a.Name] = v
 				}
 				got[ev.Key] = m

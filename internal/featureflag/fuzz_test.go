@@ -116,8 +116,9 @@ func FuzzParseRule(f *testing.F) {
 	})
 }
 
-// FuzzClientView: ClientView and ClientViewFor never panic, and what they
-// return is a JSON object of flag objects with a boolean "enabled".
+// FuzzClientView: ClientView and ClientViewFor never panic, what they
+// return is a JSON object of flag objects with a boolean "enabled", and a
+// Compiled document evaluates to the same bytes as ClientViewFor.
 func FuzzClientView(f *testing.F) {
 	for _, d := range seedDocuments() {
 		f.Add(d, "email=a@qa.example.net,beta=true")
@@ -126,6 +127,14 @@ func FuzzClientView(f *testing.F) {
 		ctx, err := ParseContextHeaders([]string{header})
 		if err != nil {
 			ctx = nil
+		}
+		if c, err := Compile(data); err == nil {
+			want, _ := ClientViewFor(data, ctx)
+			if got := c.AppendJSON(nil, EvalContext{Attributes: ctx}); !bytes.Equal(got, want) {
+				t.Fatalf("Compiled.AppendJSON = %s\nClientViewFor = %s", got, want)
+			}
+		} else if _, verr := ClientViewFor(data, ctx); verr == nil {
+			t.Fatalf("Compile fails (%v) where ClientViewFor does not", err)
 		}
 		if out, ok, err := IonView(data); err == nil && ok && (!utf8.Valid(out) || !bytes.HasPrefix(out, []byte("'"))) {
 			t.Fatalf("IonView output is not UTF-8 annotated values: %q", out)

@@ -802,13 +802,33 @@ func (r *Rule) Eval(ctx map[string]string, flagKey string) (bool, error) {
 	if r == nil || r.root == nil {
 		return false, errors.New("featureflag: evaluating a nil rule")
 	}
-	ev := evaluator{ctx: ctx, flagKey: flagKey}
-	return ev.truth(r.root), nil
+	return r.eval(EvalContext{Attributes: ctx}, flagKey), nil
 }
+
+// eval evaluates a non-nil rule; it allocates only for a split over a
+// very long by:: value.
+func (r *Rule) eval(ctx EvalContext, flagKey string) bool {
+	ev := evaluator{ctx: ctx.Attributes, tk: ctx.TargetingKey, flagKey: flagKey}
+	return ev.truth(r.root)
+}
+
+// TargetingKeyAttribute is the context key under which rules read the
+// caller's entity id (EvalContext.TargetingKey): $targetingKey.
+const TargetingKeyAttribute = "targetingKey"
 
 type evaluator struct {
 	ctx     map[string]string
+	tk      string // the targeting key; "" leaves $targetingKey to ctx
 	flagKey string
+}
+
+// get reads a context key; $targetingKey is the targeting key when set.
+func (ev evaluator) get(name string) (string, bool) {
+	if ev.tk != "" && name == TargetingKeyAttribute {
+		return ev.tk, true
+	}
+	s, ok := ev.ctx[name]
+	return s, ok
 }
 
 func (ev evaluator) value(e *expr) value {
@@ -816,7 +836,7 @@ func (ev evaluator) value(e *expr) value {
 	case eLit:
 		return e.lit
 	case eRef:
-		s, ok := ev.ctx[e.name]
+		s, ok := ev.get(e.name)
 		if !ok {
 			return value{kind: vMissing}
 		}
@@ -837,7 +857,7 @@ func (ev evaluator) truth(e *expr) bool {
 	case eLit:
 		return e.lit.kind == vBool && e.lit.b
 	case eRef:
-		s, ok := ev.ctx[e.name]
+		s, ok := ev.get(e.name)
 		return ok && strings.EqualFold(s, "true")
 	case eList:
 		return false
@@ -903,38 +923,43 @@ func (ev evaluator) truth(e *expr) bool {
 		in := ev.value(e.named["in"])
 		return in.kind == vString && e.re.MatchString(in.s)
 	case "exists":
-		_, ok := ev.ctx[e.named["key"].lit.s]
+		_, ok := ev.get(e.named["key"].lit.s)
 		return ok
 	case "split":
-		by, ok := ev.splitInput(e.named["by"])
-		if !ok {
-			return false
-		}
 		key := ev.flagKey
 		if seed := e.named["seed"]; seed != nil {
 			key = seed.lit.s
 		}
-		return float64(splitBucket(key, by)) < e.limit
+		b, ok := ev.splitBucket(key, e.named["by"])
+		return ok && float64(b) < e.limit
 	}
 	return false
 }
 
-// splitInput is the by:: value as hashed; false when a referenced context
-// key is missing.
-func (ev evaluator) splitInput(by *expr) (string, bool) {
-	items := []*expr{by}
+// splitBucket hashes key and the by:: value (list items joined with NUL)
+// into a bucket, as splitBucket does, without building the input string
+// on the heap for usual sizes; false when a referenced context key is
+// missing.
+func (ev evaluator) splitBucket(key string, by *expr) (uint64, bool) {
+	var buf [256]byte
+	b := append(append(buf[:0], key...), 0)
+	one := [1]*expr{by}
+	items := one[:]
 	if by.kind == eList {
 		items = by.args
 	}
-	parts := make([]string, len(items))
 	for i, it := range items {
 		v := ev.value(it)
 		if v.kind != vString {
-			return "", false
+			return 0, false
 		}
-		parts[i] = v.s
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, v.s...)
 	}
-	return strings.Join(parts, "\x00"), true
+	sum := sha256.Sum256(b)
+	return binary.BigEndian.Uint64(sum[:8]) % 10000, true
 }
 
 // splitBucket maps (hash key, by value) to a bucket in [0, 10000).

@@ -189,6 +189,15 @@ type timedStore struct {
 	m *Metrics
 }
 
+// Listen forwards the wrapped store's synchronous topic listener (see
+// sqlstore.DB.Listen); nil when it has none.
+func (s *timedStore) Listen(fn func(string)) (stop func()) {
+	if l, ok := s.Store.(interface{ Listen(func(string)) func() }); ok {
+		return l.Listen(fn)
+	}
+	return nil
+}
+
 func (s *timedStore) Update(ctx context.Context, fn func(appconfig.Tx) error) error {
 	defer s.timed("update", wall.Now())
 	return s.Store.Update(ctx, fn)

@@ -9,10 +9,13 @@ import (
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 )
 
-// Evaluator evaluates every flag of a stored feature-flag document for a
-// caller context (the seam for another evaluator: featureflag.Evaluate by
-// default).
-type Evaluator func(doc []byte, ctx map[string]string) ([]featureflag.Evaluation, error)
+// evaluateOne evaluates flag key alone (none when the document lacks it).
+func evaluateOne(c *featureflag.Compiled, key string, ctx map[string]string) []featureflag.Evaluation {
+	if ev, ok := c.EvaluationOf(key, ctx); ok {
+		return []featureflag.Evaluation{ev}
+	}
+	return nil
+}
 
 // OpenFeature error codes.
 const (
@@ -117,7 +120,7 @@ func flagResults(ev featureflag.Evaluation, ctx map[string]string, withAttrs boo
 	out := []result{{Key: ev.Key, Value: boolJSON(ev.Enabled), Reason: reason, Variant: variant, Metadata: metadata(ev.Attributes)}}
 	if withAttrs {
 		for _, a := range ev.Attributes {
-			out = append(out, result{Key: ev.Key + "." + a.Name, Value: a.Value, Reason: reason, Variant: variant})
+			out = append(out, result{Key: ev.Key + "." + a.Name, Value: a.JSON, Reason: reason, Variant: variant})
 		}
 	}
 	return out
@@ -135,7 +138,7 @@ func boolJSON(b bool) json.RawMessage {
 func metadata(attrs []featureflag.Attribute) json.RawMessage {
 	var b []byte
 	for _, a := range attrs {
-		if c := firstByte(a.Value); c == '[' || c == '{' {
+		if c := firstByte(a.JSON); c == '[' || c == '{' {
 			continue
 		}
 		if b == nil {
@@ -144,7 +147,7 @@ func metadata(attrs []featureflag.Attribute) json.RawMessage {
 			b = append(b, ',')
 		}
 		name, _ := json.Marshal(a.Name)
-		b = append(append(append(b, name...), ':'), a.Value...)
+		b = append(append(append(b, name...), ':'), a.JSON...)
 	}
 	if b == nil {
 		return nil

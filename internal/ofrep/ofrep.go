@@ -41,9 +41,12 @@ import (
 // Flags is what a profile serves to a caller without a session.
 type Flags struct {
 	Target  push.Target
-	IsFlags bool   // the profile is AWS.AppConfig.FeatureFlags
-	Doc     []byte // the stored feature-flag document (IsFlags)
-	Version string
+	IsFlags bool // the profile is AWS.AppConfig.FeatureFlags
+	// Compiled is the served feature-flag document, compiled once per
+	// deployed version (IsFlags; nil when the content is not a flag
+	// document).
+	Compiled *featureflag.Compiled
+	Version  string
 	// Tag identifies the served configuration (push.State.ETag).
 	Tag string
 }
@@ -62,9 +65,8 @@ type Authenticator interface {
 
 // Config wires a Handler.
 type Config struct {
-	Lookup   Lookup
-	Evaluate Evaluator // default featureflag.Evaluate
-	Auth     Authenticator
+	Lookup Lookup
+	Auth   Authenticator
 	// Broker, when set, serves change streams and is advertised in bulk
 	// answers as eventStreams.
 	Broker *push.Broker
@@ -94,9 +96,6 @@ type Handler struct {
 
 // New builds a Handler.
 func New(cfg Config) *Handler {
-	if cfg.Evaluate == nil {
-		cfg.Evaluate = featureflag.Evaluate
-	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 10 * time.Second
 	}
@@ -249,12 +248,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 			f = again
 		}
 	}
-	evs, err := h.cfg.Evaluate(f.Doc, evalCtx)
-	if err != nil {
-		h.writeError(w, rt, appconfig.Internal(err, "evaluating feature flags"))
+	if f.Compiled == nil {
+		h.writeError(w, rt, appconfig.Internal(nil, "the served feature flags could not be read"))
 		return
 	}
 	if rt.op == "single" {
+		evs := evaluateOne(f.Compiled, rt.key, evalCtx)
 		res, fail := single(evs, rt.key, evalCtx)
 		if fail != nil {
 			h.writeError(w, rt, fail)
@@ -263,7 +262,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		writeJSON(w, http.StatusOK, res)
 		return
 	}
-	h.bulk(w, r, sc, f, evs, evalCtx)
+	h.bulk(w, r, sc, f, f.Compiled.Evaluations(evalCtx), evalCtx)
 }
 
 // bulk answers every flag, with an ETag over the evaluated answer and the

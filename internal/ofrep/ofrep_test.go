@@ -72,7 +72,7 @@ func TestParseRequest(t *testing.T) {
 
 func TestFlagResults(t *testing.T) {
 	ev := featureflag.Evaluation{Key: "f", Enabled: true, Variant: "v", Reason: featureflag.ReasonSplit,
-		Attributes: []featureflag.Attribute{{Name: "n", Value: json.RawMessage("2")}, {Name: "l", Value: json.RawMessage(`["a"]`)}}}
+		Attributes: []featureflag.Attribute{{Name: "n", JSON: json.RawMessage("2")}, {Name: "l", JSON: json.RawMessage(`["a"]`)}}}
 	rs := flagResults(ev, map[string]string{}, true)
 	got, _ := json.Marshal(rs)
 	want := `[{"key":"f","value":true,"reason":"SPLIT","variant":"v","metadata":{"n":2}},` +

@@ -72,6 +72,7 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 			return err
 		}
 		app.ID = id
+		tx.Notify(appconfig.NamesTopic(sc, ""))
 		return s.putTags(ctx, tx, sc, id, ApplicationARN(sc, id), in.Tags)
 	})
 	return app, err
@@ -103,8 +104,9 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
+		if in.Name != nil && *in.Name != app.Name {
 			app.Name = *in.Name
+			tx.Notify(appconfig.NamesTopic(sc, ""))
 		}
 		if in.Description != nil {
 			app.Description = *in.Description
@@ -141,6 +143,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, app.ID)); err != nil {
 			return err
 		}
+		tx.Notify(appconfig.NamesTopic(sc, ""))
 		return tx.Delete(ctx, r.Key)
 	})
 }

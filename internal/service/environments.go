@@ -63,6 +63,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return err
 		}
 		env.ID = id
+		tx.Notify(appconfig.NamesTopic(sc, app.ID))
 		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), EnvironmentARN(sc, app.ID, id), in.Tags)
 	})
 	return env, err
@@ -96,8 +97,9 @@ func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
+		if in.Name != nil && *in.Name != env.Name {
 			env.Name = *in.Name
+			tx.Notify(appconfig.NamesTopic(sc, env.ApplicationID))
 		}
 		if in.Description != nil {
 			env.Description = *in.Description
@@ -144,6 +146,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return err
 		}
 		tx.Notify(appconfig.EnvironmentTopic(sc, app.ID, env.ID))
+		tx.Notify(appconfig.NamesTopic(sc, app.ID))
 		return tx.Delete(ctx, r.Key)
 	})
 }

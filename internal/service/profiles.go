@@ -103,6 +103,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return err
 		}
 		p.ID = id
+		tx.Notify(appconfig.NamesTopic(sc, app.ID))
 		return s.putTags(ctx, tx, sc, records.Parent(app.ID, id), ProfileARN(sc, app.ID, id), in.Tags)
 	})
 	return p, err
@@ -139,8 +140,9 @@ func (s *Service) UpdateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
+		if in.Name != nil && *in.Name != p.Name {
 			p.Name = *in.Name
+			tx.Notify(appconfig.NamesTopic(sc, p.ApplicationID))
 		}
 		if in.Description != nil {
 			p.Description = *in.Description
@@ -203,6 +205,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 			return err
 		}
 		tx.Notify(appconfig.ProfileTopic(sc, app.ID, p.ID))
+		tx.Notify(appconfig.NamesTopic(sc, app.ID))
 		return tx.Delete(ctx, r.Key)
 	})
 }

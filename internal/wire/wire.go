@@ -235,14 +235,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, service, err, &info)
 			return
 		}
-		hdr := http.Header{"Configuration-Version": {a.Version}}
+		hdr := w.Header() // canonical keys, set directly: the route is hot
+		hdr["Configuration-Version"] = []string{a.Version}
 		if a.ContentType != "" {
-			hdr.Set("Content-Type", a.ContentType)
+			hdr["Content-Type"] = []string{a.ContentType}
 		}
 		if a.Label != "" {
-			hdr.Set("Version-Label", a.Label)
+			hdr["Version-Label"] = []string{a.Label}
 		}
-		info.Status = writeResponse(w, &shape.Response{Status: http.StatusOK, Header: hdr, Body: a.Content})
+		info.Status = writeResponse(w, &shape.Response{Status: http.StatusOK, Body: a.Content})
 		return
 	}
 	req := &shape.Request{Labels: labels, Query: query, Header: r.Header, Body: body}
@@ -282,7 +283,7 @@ type tooLarge struct{ limit int64 }
 func (e tooLarge) Error() string { return "request body too large" }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return []byte{}, nil
 	}
 	if r.ContentLength > limit {

@@ -59,3 +59,36 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Listen hears a commit's topics before the Update returns, never a
+// rolled-back transaction's, and nothing after stop.
+func TestListenIsSynchronous(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var heard []string
+	stop := s.Listen(func(topic string) { heard = append(heard, topic) })
+	notify := func(topic string, fail bool) {
+		_ = s.Update(ctx, func(tx appconfig.Tx) error {
+			tx.Notify(topic)
+			if fail {
+				return appconfig.BadRequest("no")
+			}
+			return nil
+		})
+	}
+	notify("a", false)
+	if len(heard) != 1 || heard[0] != "a" {
+		t.Fatalf("after the first commit heard %q", heard)
+	}
+	notify("rolled-back", true)
+	notify("b", false)
+	stop()
+	notify("c", false)
+	if len(heard) != 2 || heard[1] != "b" {
+		t.Fatalf("heard %q, want [a b]", heard)
+	}
+}

@@ -44,13 +44,15 @@ type Migration struct {
 
 // DB is the shared Store implementation.
 type DB struct {
-	d       Dialect
-	writer  *sql.DB // read-write transactions
-	reader  *sql.DB // read-only transactions (may equal writer)
-	q       queries
-	subsMu  sync.Mutex
-	subs    map[chan string]struct{}
-	closers []func() error
+	d      Dialect
+	writer *sql.DB // read-write transactions
+	reader *sql.DB // read-only transactions (may equal writer)
+	q      queries
+	subsMu sync.Mutex
+	subs   map[chan string]struct{}
+	// listeners are called synchronously by Deliver (see Listen).
+	listeners map[*func(string)]struct{}
+	closers   []func() error
 	// Prepared statements by handle and text: parsing SQL again for every
 	// query cost a fifth of a point read.
 	stmts sync.Map // stmtKey → *sql.Stmt
@@ -87,7 +89,7 @@ func Open(d Dialect, writer, reader *sql.DB) *DB {
 		reader = writer
 	}
 	cols := "seq, account, region, kind, parent, id, name, body, due_at"
-	db := &DB{d: d, writer: writer, reader: reader, subs: map[chan string]struct{}{}}
+	db := &DB{d: d, writer: writer, reader: reader, subs: map[chan string]struct{}{}, listeners: map[*func(string)]struct{}{}}
 	key := " WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?"
 	db.q = queries{
 		get:     d.Rebind("SELECT " + cols + ", NULL FROM records" + key),
@@ -509,12 +511,34 @@ func (db *DB) Subscribe(ctx context.Context) <-chan string {
 	return ch
 }
 
-// Deliver hands topics to this process's subscribers; a subscriber that
-// is not keeping up misses topics rather than blocking the store (the
-// subscribers also refresh periodically).
+// Listen calls fn with every topic Subscribe would deliver, until stop is
+// called: those of this process's commits before the committing Update
+// returns (so a cache invalidated by fn never answers from before a write
+// the caller has seen acknowledged), other processes' as they arrive.
+// Unlike a subscription it never misses a topic. fn must be quick, must
+// not block and must not call the store.
+func (db *DB) Listen(fn func(topic string)) (stop func()) {
+	db.subsMu.Lock()
+	db.listeners[&fn] = struct{}{}
+	db.subsMu.Unlock()
+	return func() {
+		db.subsMu.Lock()
+		delete(db.listeners, &fn)
+		db.subsMu.Unlock()
+	}
+}
+
+// Deliver hands topics to this process's listeners, then to its
+// subscribers; a subscriber that is not keeping up misses topics rather
+// than blocking the store (the subscribers also refresh periodically).
 func (db *DB) Deliver(topics ...string) {
 	db.subsMu.Lock()
 	defer db.subsMu.Unlock()
+	for fn := range db.listeners {
+		for _, t := range topics {
+			(*fn)(t)
+		}
+	}
 	for ch := range db.subs {
 		for _, t := range topics {
 			select {
