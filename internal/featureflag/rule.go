@@ -648,146 +648,238 @@ func (p *parser) list() (*expr, error) {
 
 // check type-checks one call.
 func (p *parser) check(e *expr) error {
-	arity := func(n int) error {
-		if len(e.args) != n {
-			return p.errAt(e.pos, "%s takes %d operand(s), got %d", e.name, n, len(e.args))
-		}
-		return nil
-	}
-	want := func(a *expr, ok bool, what string) error {
-		if ok {
-			return nil
-		}
-		return p.errAt(a.pos, "%s needs %s, not a %s", e.name, what, a.stype())
-	}
-	boolish := func(a *expr) error { t := a.stype(); return want(a, t == sBool || t == sAny, "a boolean") }
-	stringish := func(a *expr) error { t := a.stype(); return want(a, t == sString || t == sAny, "a string") }
-	need := func(name string) (*expr, error) {
-		a := e.named[name]
-		if a == nil {
-			return nil, p.errAt(e.pos, "%s needs the argument %s::", e.name, name)
-		}
-		return a, nil
-	}
-
+	c := callCheck{p: p, e: e}
 	switch e.name {
 	case "eq", "ne", "gt", "gte", "lt", "lte":
-		if err := arity(2); err != nil {
-			return err
-		}
-		a, b := e.args[0], e.args[1]
-		ordered := e.name != "eq" && e.name != "ne"
-		for _, x := range e.args {
-			t := x.stype()
-			if t == sList || (ordered && t == sBool) {
-				return p.errAt(x.pos, "%s cannot compare a %s", e.name, t)
-			}
-		}
-		if ta, tb := a.stype(), b.stype(); ta != sAny && tb != sAny && ta != tb {
-			return p.errAt(b.pos, "%s cannot compare a %s with a %s", e.name, ta, tb)
-		}
+		return c.comparison()
 	case "and", "or":
-		if len(e.args) == 0 {
-			return p.errAt(e.pos, "%s needs at least one operand", e.name)
-		}
-		for _, a := range e.args {
-			if err := boolish(a); err != nil {
-				return err
-			}
-		}
+		return c.connective()
 	case "not":
-		if err := arity(1); err != nil {
-			return err
-		}
-		return boolish(e.args[0])
+		return c.negation()
 	case "begins_with", "ends_with", "contains":
-		if err := arity(2); err != nil {
-			return err
-		}
-		for _, a := range e.args {
-			if err := stringish(a); err != nil {
-				return err
-			}
-		}
+		return c.stringTest()
 	case "in":
-		if err := arity(2); err != nil {
-			return err
-		}
-		if t := e.args[0].stype(); t == sList {
-			return p.errAt(e.args[0].pos, "in needs a single value as its first operand, not a list")
-		}
-		l := e.args[1]
-		if l.kind != eList {
-			return p.errAt(l.pos, "in needs a list [ ... ] as its second operand, not a %s", l.stype())
-		}
-		for _, it := range l.args {
-			if it.kind != eLit {
-				return p.errAt(it.pos, "in needs a list of constants; context references are not allowed")
-			}
-		}
+		return c.membership()
 	case "matches":
-		in, err := need("in")
-		if err != nil {
-			return err
-		}
-		if err := stringish(in); err != nil {
-			return err
-		}
-		pat, err := need("pattern")
-		if err != nil {
-			return err
-		}
-		if pat.kind != eLit || pat.lit.kind != vString {
-			return p.errAt(pat.pos, "matches needs a string literal as pattern::")
-		}
-		re, rerr := regexp.Compile(pat.lit.s)
-		if rerr != nil {
-			return p.errAt(pat.pos, "invalid regular expression: %v", rerr)
-		}
-		e.re = re
+		return c.matches()
 	case "exists":
-		key, err := need("key")
-		if err != nil {
-			return err
-		}
-		if key.kind != eLit || key.lit.kind != vString {
-			return p.errAt(key.pos, "exists needs a string literal as key::")
-		}
+		return c.exists()
 	case "split":
-		pct, err := need("pct")
-		if err != nil {
+		return c.split()
+	}
+	return nil
+}
+
+// callCheck type-checks the operands of one call e; its errors name the
+// operator.
+type callCheck struct {
+	p *parser
+	e *expr
+}
+
+// arity requires exactly n positional operands.
+func (c callCheck) arity(n int) error {
+	if len(c.e.args) != n {
+		return c.p.errAt(c.e.pos, "%s takes %d operand(s), got %d", c.e.name, n, len(c.e.args))
+	}
+	return nil
+}
+
+// want reports operand a as not being what when ok is false.
+func (c callCheck) want(a *expr, ok bool, what string) error {
+	if ok {
+		return nil
+	}
+	return c.p.errAt(a.pos, "%s needs %s, not a %s", c.e.name, what, a.stype())
+}
+
+// boolish requires a boolean or a context value.
+func (c callCheck) boolish(a *expr) error {
+	t := a.stype()
+	return c.want(a, t == sBool || t == sAny, "a boolean")
+}
+
+// stringish requires a string or a context value.
+func (c callCheck) stringish(a *expr) error {
+	t := a.stype()
+	return c.want(a, t == sString || t == sAny, "a string")
+}
+
+// need returns the named argument name, which must be present.
+func (c callCheck) need(name string) (*expr, error) {
+	a := c.e.named[name]
+	if a == nil {
+		return nil, c.p.errAt(c.e.pos, "%s needs the argument %s::", c.e.name, name)
+	}
+	return a, nil
+}
+
+// comparison checks eq ne gt gte lt lte: two comparable operands, no lists,
+// no ordering of booleans, no literals of different types.
+func (c callCheck) comparison() error {
+	e := c.e
+	if err := c.arity(2); err != nil {
+		return err
+	}
+	a, b := e.args[0], e.args[1]
+	ordered := e.name != "eq" && e.name != "ne"
+	for _, x := range e.args {
+		t := x.stype()
+		if t == sList || (ordered && t == sBool) {
+			return c.p.errAt(x.pos, "%s cannot compare a %s", e.name, t)
+		}
+	}
+	if ta, tb := a.stype(), b.stype(); ta != sAny && tb != sAny && ta != tb {
+		return c.p.errAt(b.pos, "%s cannot compare a %s with a %s", e.name, ta, tb)
+	}
+	return nil
+}
+
+// connective checks and, or: one or more boolean operands.
+func (c callCheck) connective() error {
+	if len(c.e.args) == 0 {
+		return c.p.errAt(c.e.pos, "%s needs at least one operand", c.e.name)
+	}
+	for _, a := range c.e.args {
+		if err := c.boolish(a); err != nil {
 			return err
 		}
-		if pct.kind != eLit || (pct.lit.kind != vInt && pct.lit.kind != vFloat) {
-			return p.errAt(pct.pos, "split needs a number as pct::")
-		}
-		share := pct.lit.f
-		if pct.lit.kind == vInt {
-			share = float64(pct.lit.i)
-		}
-		if share < 0 || share > 100 {
-			return p.errAt(pct.pos, "split pct:: must be between 0 and 100")
-		}
-		// Round away binary noise so 76.73 means exactly 7673 buckets.
-		e.limit = math.Round(share*100*1e6) / 1e6
-		by, err := need("by")
-		if err != nil {
+	}
+	return nil
+}
+
+// negation checks not: one boolean operand.
+func (c callCheck) negation() error {
+	if err := c.arity(1); err != nil {
+		return err
+	}
+	return c.boolish(c.e.args[0])
+}
+
+// stringTest checks begins_with ends_with contains: two string operands.
+func (c callCheck) stringTest() error {
+	if err := c.arity(2); err != nil {
+		return err
+	}
+	for _, a := range c.e.args {
+		if err := c.stringish(a); err != nil {
 			return err
 		}
-		items := []*expr{by}
-		if by.kind == eList {
-			if len(by.args) == 0 {
-				return p.errAt(by.pos, "split by:: needs at least one value")
-			}
-			items = by.args
+	}
+	return nil
+}
+
+// membership checks in: a single value and a list of constants.
+func (c callCheck) membership() error {
+	e := c.e
+	if err := c.arity(2); err != nil {
+		return err
+	}
+	if t := e.args[0].stype(); t == sList {
+		return c.p.errAt(e.args[0].pos, "in needs a single value as its first operand, not a list")
+	}
+	l := e.args[1]
+	if l.kind != eList {
+		return c.p.errAt(l.pos, "in needs a list [ ... ] as its second operand, not a %s", l.stype())
+	}
+	for _, it := range l.args {
+		if it.kind != eLit {
+			return c.p.errAt(it.pos, "in needs a list of constants; context references are not allowed")
 		}
-		for _, it := range items {
-			if t := it.stype(); t != sAny && t != sString {
-				return p.errAt(it.pos, "split by:: needs context references or strings, not a %s", t)
-			}
+	}
+	return nil
+}
+
+// matches checks in:: (a string) and pattern:: (a string literal that
+// compiles), and keeps the compiled pattern.
+func (c callCheck) matches() error {
+	in, err := c.need("in")
+	if err != nil {
+		return err
+	}
+	if err := c.stringish(in); err != nil {
+		return err
+	}
+	pat, err := c.need("pattern")
+	if err != nil {
+		return err
+	}
+	if pat.kind != eLit || pat.lit.kind != vString {
+		return c.p.errAt(pat.pos, "matches needs a string literal as pattern::")
+	}
+	re, rerr := regexp.Compile(pat.lit.s)
+	if rerr != nil {
+		return c.p.errAt(pat.pos, "invalid regular expression: %v", rerr)
+	}
+	c.e.re = re
+	return nil
+}
+
+// exists checks key:: (a string literal).
+func (c callCheck) exists() error {
+	key, err := c.need("key")
+	if err != nil {
+		return err
+	}
+	if key.kind != eLit || key.lit.kind != vString {
+		return c.p.errAt(key.pos, "exists needs a string literal as key::")
+	}
+	return nil
+}
+
+// split checks pct:: (and sets the bucket limit), by:: and seed::.
+func (c callCheck) split() error {
+	if err := c.splitPct(); err != nil {
+		return err
+	}
+	if err := c.splitBy(); err != nil {
+		return err
+	}
+	if seed := c.e.named["seed"]; seed != nil && (seed.kind != eLit || seed.lit.kind != vString) {
+		return c.p.errAt(seed.pos, "split needs a string literal as seed::")
+	}
+	return nil
+}
+
+// splitPct checks pct:: is a number literal in 0..100 and sets e.limit to
+// the matching bucket count.
+func (c callCheck) splitPct() error {
+	pct, err := c.need("pct")
+	if err != nil {
+		return err
+	}
+	if pct.kind != eLit || (pct.lit.kind != vInt && pct.lit.kind != vFloat) {
+		return c.p.errAt(pct.pos, "split needs a number as pct::")
+	}
+	share := pct.lit.f
+	if pct.lit.kind == vInt {
+		share = float64(pct.lit.i)
+	}
+	if share < 0 || share > 100 {
+		return c.p.errAt(pct.pos, "split pct:: must be between 0 and 100")
+	}
+	// Round away binary noise so 76.73 means exactly 7673 buckets.
+	c.e.limit = math.Round(share*100*1e6) / 1e6
+	return nil
+}
+
+// splitBy checks by:: is a context reference, a string, or a non-empty
+// list of them.
+func (c callCheck) splitBy() error {
+	by, err := c.need("by")
+	if err != nil {
+		return err
+	}
+	items := []*expr{by}
+	if by.kind == eList {
+		if len(by.args) == 0 {
+			return c.p.errAt(by.pos, "split by:: needs at least one value")
 		}
-		if seed := e.named["seed"]; seed != nil && (seed.kind != eLit || seed.lit.kind != vString) {
-			return p.errAt(seed.pos, "split needs a string literal as seed::")
+		items = by.args
+	}
+	for _, it := range items {
+		if t := it.stype(); t != sAny && t != sString {
+			return c.p.errAt(it.pos, "split by:: needs context references or strings, not a %s", t)
 		}
 	}
 	return nil

@@ -94,7 +94,19 @@ func repeatMembers(n int, format string) string {
 	return strings.Join(parts, ",")
 }
 
-func TestValidateReportsEachConstraint(t *testing.T) {
+// constraintCase is one document that breaks one constraint, with the
+// problem Validate must report for it.
+type constraintCase struct {
+	name       string
+	doc        []byte
+	typ        string
+	location   string
+	constraint string
+	count      int // expected number of problems; 0 means exactly 1
+}
+
+// constraintCases returns the table for TestValidateReportsEachConstraint.
+func constraintCases() []constraintCase {
 	twentySixAttrs := `{"f":{"attributes":{` + repeatMembers(26, `"a%d":{"description":"%d"}`) + `}}}`
 	thirtyThreeVariants := `{"f":{"_variants":[` +
 		repeatMembers(32, `{"name":"v%d","enabled":true,"rule":"(eq $n %d)"}`) +
@@ -103,14 +115,7 @@ func TestValidateReportsEachConstraint(t *testing.T) {
 		strings.TrimSuffix(strings.Repeat(`"x",`, 101), ",") + `]}}}}}`
 	deep := strings.Repeat("[", 70) + strings.Repeat("]", 70)
 
-	cases := []struct {
-		name       string
-		doc        []byte
-		typ        string
-		location   string
-		constraint string
-		count      int // expected number of problems; 0 means exactly 1
-	}{
+	return []constraintCase{
 		{"malformed JSON", []byte(`{"version":"1",`), TypeSyntax, "", "wellFormedJSON", 0},
 		{"not JSON at all", []byte(`flags: {}`), TypeSyntax, "", "wellFormedJSON", 0},
 		{"empty body", []byte(``), TypeSyntax, "", "wellFormedJSON", 0},
@@ -190,7 +195,10 @@ func TestValidateReportsEachConstraint(t *testing.T) {
 		{"variant enabled attribute value", doc(`{"f":{}}`, `{"f":{"_variants":[{"name":"d","enabled":true,"attributeValues":{"enabled":false}}]}}`), TypeSemantic, "/values/f/_variants/0/attributeValues/enabled", "reservedName: enabled", 0},
 		{"26 variant attribute values", doc(`{"f":{}}`, `{"f":{"_variants":[{"name":"d","enabled":true,"attributeValues":{`+repeatMembers(26, `"a%d":%d`)+`}}]}}`), TypeSchema, "/values/f/_variants/0/attributeValues", "maxProperties: 25", 0},
 	}
-	for _, tc := range cases {
+}
+
+func TestValidateReportsEachConstraint(t *testing.T) {
+	for _, tc := range constraintCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Validate(tc.doc)
 			want := tc.count
