@@ -9,9 +9,12 @@ import (
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 )
 
-// evaluateOne evaluates flag key alone (none when the document lacks it).
+// evaluateOne evaluates alone the flag a single evaluation's key names
+// (F, or F.attr for one of F's attributes; flag keys have no dot), none
+// when the document lacks it.
 func evaluateOne(c *featureflag.Compiled, key string, ctx map[string]string) []featureflag.Evaluation {
-	if ev, ok := c.EvaluationOf(key, ctx); ok {
+	flag, _, _ := strings.Cut(key, ".")
+	if ev, ok := c.EvaluationOf(flag, ctx); ok {
 		return []featureflag.Evaluation{ev}
 	}
 	return nil
