@@ -13,7 +13,7 @@ BUILDFLAGS = -trimpath -buildvcs=auto -ldflags "-X main.version=$(VERSION)"
 # without it, and test-unit says so.
 RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 
-.PHONY: build install test-unit test-pg test-compat test gen lint bench bench-micro bench-smoke fuzz
+.PHONY: build install run test-unit test-pg test-compat test gen lint bench bench-micro bench-smoke fuzz
 
 build: ## compile every package and the static server binary into bin/
 	$(GO) build ./...
@@ -21,6 +21,10 @@ build: ## compile every package and the static server binary into bin/
 
 install: ## go install the static server binary (into $(go env GOPATH)/bin or $GOBIN)
 	CGO_ENABLED=0 $(GO) install $(BUILDFLAGS) ./cmd/appconfigd
+
+run: ## build the static binary into bin/ and run the server on its defaults (SQLite in ./appconfigd-data, 127.0.0.1:2772)
+	CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o bin/appconfigd ./cmd/appconfigd
+	exec ./bin/appconfigd serve
 
 # test-unit leaves out internal/itest: its tests start real servers
 # (minutes, not seconds); test-compat and test run them.
