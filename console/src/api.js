@@ -131,6 +131,25 @@ export const api = {
     call("DELETE", p`/applications/${app}/environments/${env}/deployments/${n}`,
       { headers: allowRevert ? { "Allow-Revert": "true" } : {} }),
 
+  // Experiments (the model's 2026 operations). ListExperimentDefinitions
+  // is account-wide; archived definitions show only with status=ARCHIVED.
+  listExperimentDefinitions: ({ application, status } = {}) =>
+    listAll("/experimentdefinitions", [["application_identifier", application], ["status", status]]),
+  getExperimentDefinition: (app, def) => call("GET", p`/applications/${app}/experimentdefinitions/${def}`),
+  createExperimentDefinition: (app, body) => call("POST", p`/applications/${app}/experimentdefinitions`, { body }),
+  updateExperimentDefinition: (app, def, body) => call("PATCH", p`/applications/${app}/experimentdefinitions/${def}`, { body }),
+  deleteExperimentDefinition: (app, def, deleteType) =>
+    call("DELETE", p`/applications/${app}/experimentdefinitions/${def}`, { query: [["delete_type", deleteType]] }),
+  listExperimentRuns: (app, def) => listAll(p`/applications/${app}/experimentdefinitions/${def}/experimentruns`),
+  getExperimentRun: (app, def, run) => call("GET", p`/applications/${app}/experimentdefinitions/${def}/experimentruns/${run}`),
+  startExperimentRun: (app, def, body) => call("POST", p`/applications/${app}/experimentdefinitions/${def}/experimentruns`, { body }),
+  updateExperimentRun: (app, def, run, body) =>
+    call("PATCH", p`/applications/${app}/experimentdefinitions/${def}/experimentruns/${run}/update`, { body }),
+  stopExperimentRun: (app, def, run, body) =>
+    call("PATCH", p`/applications/${app}/experimentdefinitions/${def}/experimentruns/${run}/stop`, { body }),
+  listExperimentRunEvents: (app, def, run) =>
+    listAll(p`/applications/${app}/experimentdefinitions/${def}/experimentruns/${run}/events`),
+
   listExtensions: () => listAll("/extensions"),
   getExtension: (id) => call("GET", p`/extensions/${id}`),
   listAssociations: (extension) => listAll("/extensionassociations", [["extension_identifier", extension]]),

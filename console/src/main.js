@@ -5,6 +5,8 @@ import { applicationsPage, applicationPage } from "./pages/applications.js";
 import { profilePage, versionPage } from "./pages/profile.js";
 import { environmentPage, deploymentPage } from "./pages/deployments.js";
 import { extensionsPage, extensionPage } from "./pages/extensions.js";
+import { experimentsPage, definitionPage } from "./pages/experiments.js";
+import { runPage } from "./pages/runs.js";
 
 route("", applicationsPage);
 route("applications/:app", applicationPage);
@@ -12,6 +14,9 @@ route("applications/:app/configurationprofiles/:profile", profilePage);
 route("applications/:app/configurationprofiles/:profile/versions/:n", versionPage);
 route("applications/:app/environments/:env", environmentPage);
 route("applications/:app/environments/:env/deployments/:n", deploymentPage);
+route("experiments", experimentsPage);
+route("applications/:app/experiments/:def", definitionPage);
+route("applications/:app/experiments/:def/runs/:run", runPage);
 route("extensions", extensionsPage);
 route("extensions/:id", extensionPage);
 

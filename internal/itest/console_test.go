@@ -45,3 +45,12 @@ func TestConsoleSigV4(t *testing.T) {
 	p := StartBinary(t, "--data-dir", t.TempDir(), "--auth", "sigv4", "--credentials-file", creds, "--region", "eu-west-1")
 	runConsole(t, "signin.test.mjs", p.URL, "APPCONFIGD_AUTH=sigv4", "APPCONFIGD_ACCESS_KEY_ID="+key, "APPCONFIGD_SECRET_ACCESS_KEY="+secret)
 }
+
+// Experiments pages: create (with the server's error for a bad audience
+// rule), edit, start a run, raise exposure, edit overrides, stop with a
+// result, the event log, archive and destroy; deployment Type in lists.
+func TestConsoleExperiments(t *testing.T) {
+	needConsole(t)
+	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "20", "--account", "111122223333")
+	runConsole(t, "experiments.test.mjs", p.URL, "APPCONFIGD_ACCOUNT=111122223333")
+}

@@ -69,7 +69,8 @@ export async function applicationPage(el, ctx, { app }) {
   append(el, [
     breadcrumbs(["Applications", "/console/"], [application.Name]),
     h("h1", { tabindex: "-1" }, application.Name),
-    h("p", { class: "meta" }, "ID ", h("code", {}, application.Id), application.Description ? " · " + application.Description : ""),
+    h("p", { class: "meta" }, "ID ", h("code", {}, application.Id), application.Description ? " · " + application.Description : "",
+      " · ", h("a", { href: p`/console/experiments?application=${app}` }, "Experiments")),
     msg,
     h("section", { "aria-labelledby": "envs-h" },
       h("h2", { id: "envs-h" }, "Environments"),

@@ -52,6 +52,23 @@ function stateBadge(state) {
   return h("span", { class: `badge state-${String(state).toLowerCase()}` }, state);
 }
 
+// typeBadge shows a deployment's Type (USER, or MANAGED for the ones an
+// experiment run starts) when the server returns it.
+function typeBadge(type) {
+  return type ? h("span", { class: `badge type-${String(type).toLowerCase()}` }, type) : "";
+}
+
+function deploymentsTable(base, deployments) {
+  const typed = deployments.some((d) => d.Type);
+  const headers = ["Deployment", "Configuration", "Version", ...(typed ? ["Type"] : []), "State", "Progress", "Started"];
+  return table("Deployments, newest first", headers,
+    deployments.map((d) => [
+      h("a", { href: `${base}/deployments/${d.DeploymentNumber}` }, `Deployment ${d.DeploymentNumber}`),
+      d.ConfigurationName, d.ConfigurationVersion, ...(typed ? [typeBadge(d.Type)] : []),
+      stateBadge(d.State), `${Math.round(d.PercentageComplete ?? 0)}%`, fmtTime(d.StartedAt)]),
+    "No deployments yet.");
+}
+
 export async function environmentPage(el, ctx, { app, env }) {
   const [application, environment, deployments, profiles, strategies] = await Promise.all([
     api.getApplication(app), api.getEnvironment(app, env), api.listDeployments(app, env), api.listProfiles(app), api.listStrategies()]);
@@ -67,11 +84,7 @@ export async function environmentPage(el, ctx, { app, env }) {
       : h("p", { class: "hint" }, "Create a configuration profile to deploy."),
     h("section", { "aria-labelledby": "deps-h" },
       h("h2", { id: "deps-h" }, "Deployments"),
-      table("Deployments, newest first", ["Deployment", "Configuration", "Version", "State", "Progress", "Started"],
-        deployments.map((d) => [
-          h("a", { href: `${base}/deployments/${d.DeploymentNumber}` }, `Deployment ${d.DeploymentNumber}`),
-          d.ConfigurationName, d.ConfigurationVersion, stateBadge(d.State), `${Math.round(d.PercentageComplete ?? 0)}%`, fmtTime(d.StartedAt)]),
-        "No deployments yet.")),
+      deploymentsTable(base, deployments)),
   ]);
 }
 
@@ -100,6 +113,7 @@ function deploymentView(app, env, d, strategyName, onAction) {
       h("dt", {}, "Configuration"), h("dd", {}, h("a", { href: p`/console/applications/${app}/configurationprofiles/${d.ConfigurationProfileId}/versions/${d.ConfigurationVersion}` },
         `${d.ConfigurationName} version ${d.ConfigurationVersion}`)),
       h("dt", {}, "Strategy"), h("dd", {}, `${strategyName || d.DeploymentStrategyId}: ${d.DeploymentDurationInMinutes} min, ${d.GrowthType} ${d.GrowthFactor}%, bake ${d.FinalBakeTimeInMinutes} min`),
+      d.Type ? [h("dt", {}, "Type"), h("dd", {}, typeBadge(d.Type))] : null,
       d.Description ? [h("dt", {}, "Description"), h("dd", {}, d.Description)] : null,
       h("dt", {}, "Started"), h("dd", {}, fmtTime(d.StartedAt)),
       d.CompletedAt ? [h("dt", {}, "Completed"), h("dd", {}, fmtTime(d.CompletedAt))] : null),
