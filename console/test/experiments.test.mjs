@@ -104,6 +104,8 @@ test("experiments list: filter by application; create with client and server val
   const alert = form.getByRole("alert");
   await alert.filter({ hasText: "BadRequestException" }).waitFor();
   assert.match(await alert.textContent(), /AudienceRule is not valid at line 1, column \d+/);
+  assert.equal(await form.getByLabel("Audience rule").getAttribute("aria-invalid"), "true", "the rule field is marked");
+  assert.equal(await form.getByLabel("Audience rule").evaluate((el) => el === document.activeElement), true, "and focused");
   assert.equal((await send("ListExperimentDefinitions", { ApplicationIdentifier: ids.shop.app })).Items.length, 0);
 
   await form.getByLabel("Audience rule").fill('(eq $country "NL")');

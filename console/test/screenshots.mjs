@@ -63,13 +63,44 @@ const strat = await send("CreateDeploymentStrategy", { Name: "canary-10-min", De
   GrowthFactor: 20, FinalBakeTimeInMinutes: 5, ReplicateTo: "NONE" });
 const quick = await send("CreateDeploymentStrategy", { Name: "quick", DeploymentDurationInMinutes: 0, GrowthType: "LINEAR",
   GrowthFactor: 100, FinalBakeTimeInMinutes: 0, ReplicateTo: "NONE" });
-const deploy = (ConfigurationVersion, DeploymentStrategyId) => send("StartDeployment", { ApplicationId: app.Id, EnvironmentId: prod.Id,
-  ConfigurationProfileId: settings.Id, ConfigurationVersion, DeploymentStrategyId, Description: `settings v${ConfigurationVersion}` });
-await deploy("1", quick.Id);
-for (let i = 0; i < 50 && (await send("GetDeployment", { ApplicationId: app.Id, EnvironmentId: prod.Id, DeploymentNumber: 1 })).State !== "COMPLETE"; i++) {
-  await new Promise((r) => setTimeout(r, 100));
+const deploy = (ConfigurationProfileId, ConfigurationVersion, DeploymentStrategyId, Description) => send("StartDeployment", { ApplicationId: app.Id,
+  EnvironmentId: prod.Id, ConfigurationProfileId, ConfigurationVersion, DeploymentStrategyId, Description });
+const settle = async (n) => {
+  for (let i = 0; i < 50 && (await send("GetDeployment", { ApplicationId: app.Id, EnvironmentId: prod.Id, DeploymentNumber: n })).State !== "COMPLETE"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+await settle((await deploy(flags.Id, "1", quick.Id, "feature flags v1")).DeploymentNumber);
+await settle((await deploy(settings.Id, "1", quick.Id, "settings v1")).DeploymentNumber);
+const exp = await seedExperiments();
+// The canary stays in progress (the baking screenshot below).
+const canary = (await deploy(settings.Id, "2", strat.Id, "settings v2")).DeploymentNumber;
+
+// seedExperiments: a stopped experiment with a result, and a running one
+// started at 0 % with overrides, then raised to 10 % and 25 %.
+async function seedExperiments() {
+  const where = { ApplicationIdentifier: app.Id, EnvironmentIdentifier: prod.Id, ConfigurationProfileIdentifier: flags.Id };
+  const tv = (Weight, Enabled, attrs, Description) => ({ Weight, Description, FlagValue: { Enabled, AttributeValues: attrs } });
+  const limit = await send("CreateExperimentDefinition", { ...where, Name: "checkout-limit", FlagKey: "checkout",
+    Hypothesis: "A higher item limit does not slow checkout down", AudienceRule: "true",
+    Control: tv(50, true, { limit: { NumberValue: 10 } }, "10 items"), Treatments: [tv(50, true, { limit: { NumberValue: 25 } }, "25 items")] });
+  const ids = { ApplicationIdentifier: app.Id, ExperimentDefinitionIdentifier: limit.Id };
+  await send("StartExperimentRun", { ...ids, ExposurePercentage: 20, Description: "two weeks at 20 %" });
+  await send("StopExperimentRun", { ...ids, Run: 1, Result: { ExecutiveSummary: "No measurable change in checkout time",
+    ReasonsToLaunch: "Bigger baskets for 4 % of orders" } });
+  const banner = await send("CreateExperimentDefinition", { ...where, Name: "holiday-banner-color", FlagKey: "banner",
+    Hypothesis: "A green or gold banner gets more clicks than the red one", AudienceRule: '(in $country ["NL" "BE" "DE"])',
+    AudienceDescription: "Shoppers in the Benelux and Germany", LaunchCriteria: "Click-through +5 % with no drop in orders",
+    Control: tv(50, true, { color: { StringValue: "red" } }, "today's red banner"),
+    Treatments: [tv(25, true, { color: { StringValue: "green" } }, "green"), tv(25, true, { color: { StringValue: "gold" } }, "gold")] });
+  const bids = { ApplicationIdentifier: app.Id, ExperimentDefinitionIdentifier: banner.Id };
+  await send("StartExperimentRun", { ...bids, ExposurePercentage: 0, Description: "QA first, then a slow ramp",
+    TreatmentOverrides: { Inline: { "qa-anna": "t1", "qa-ben": "t2" } } });
+  await send("UpdateExperimentRun", { ...bids, Run: 1, ExposurePercentage: 10 });
+  await send("UpdateExperimentRun", { ...bids, Run: 1, TreatmentOverrides: { Inline: { "qa-anna": "t1", "qa-ben": "t2", "qa-carla": "c" } } });
+  await send("UpdateExperimentRun", { ...bids, Run: 1, ExposurePercentage: 25 });
+  return { banner: banner.Id };
 }
-await deploy("2", strat.Id);
 
 mkdirSync(out, { recursive: true });
 const b = await launch({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
@@ -86,13 +117,31 @@ await shot("/console/", "applications.png", "table");
 await shot(base, "application.png", "table");
 await shot(`${base}/configurationprofiles/${flags.Id}`, "flags-editor.png", "[role=switch]", false);
 await shot(`${base}/configurationprofiles/${settings.Id}/versions/2?compare=1`, "version-diff.png", "pre.diff");
+await shot("/console/experiments", "experiments.png", "table");
+await shot(`${base}/experiments/${exp.banner}`, "experiment-definition.png", "table");
+await shot(`${base}/experiments/${exp.banner}/runs/1`, "experiment-run.png", "table");
+// The create form with the server's error for an audience rule that does not parse.
+await page.goto(`${open.url}/console/experiments?application=${app.Id}`);
+await page.getByRole("button", { name: "Create experiment definition" }).click();
+const create = page.getByRole("form", { name: "Create experiment definition" });
+await create.getByLabel("Feature flag profile").locator(`option[value="${flags.Id}"]`).waitFor({ state: "attached" });
+await create.getByLabel("Name", { exact: true }).fill("banner-copy");
+await create.getByLabel("Flag key").fill("banner");
+await create.getByLabel("Hypothesis").fill("Shorter copy gets more clicks");
+await create.getByLabel("Audience rule").fill('(and (eq $country "NL") (gte $appVersion 3)');
+await create.getByLabel("Control attribute values").fill('{"color": "red"}');
+await create.getByLabel("Treatment 1 attribute values").fill('{"color": "orange"}');
+await create.getByRole("button", { name: "Create", exact: true }).click();
+await create.getByRole("alert").waitFor();
+await page.screenshot({ path: join(out, "experiment-create-error.png"), fullPage: true });
+console.log("wrote experiment-create-error.png");
 // Photograph the canary while it bakes, with its countdown.
-for (let i = 0; i < 400 && (await send("GetDeployment", { ApplicationId: app.Id, EnvironmentId: prod.Id, DeploymentNumber: 2 })).State !== "BAKING"; i++) {
+for (let i = 0; i < 400 && (await send("GetDeployment", { ApplicationId: app.Id, EnvironmentId: prod.Id, DeploymentNumber: canary })).State !== "BAKING"; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
-await shot(`${base}/environments/${prod.Id}/deployments/2`, "deployment.png", "progress");
+await shot(`${base}/environments/${prod.Id}/deployments/${canary}`, "deployment.png", "progress");
 await page.setViewportSize({ width: 390, height: 844 });
-await shot(`${base}/environments/${prod.Id}/deployments/2`, "deployment-phone.png", "progress", false);
+await shot(`${base}/environments/${prod.Id}/deployments/${canary}`, "deployment-phone.png", "progress", false);
 await b.close();
 open.proc.kill("SIGINT");
 

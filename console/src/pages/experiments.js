@@ -4,7 +4,7 @@
 import { api, p } from "../api.js";
 import { h, append, field, errorBox, table, busy, breadcrumbs, toggleForm, confirmDialog, fmtTime } from "../dom.js";
 import { navigate } from "../router.js";
-import { treatmentsEditor, overridesEditor, markInvalid, flagValueText } from "./experiment-forms.js";
+import { treatmentsEditor, overridesEditor, markInvalid, flagValueText, FormError } from "./experiment-forms.js";
 
 const FLAGS_TYPE = "AWS.AppConfig.FeatureFlags";
 const STATUSES = [["", "All but archived"], ["IDLE", "Idle"], ["ACTIVE", "Active (a run is running)"], ["ARCHIVED", "Archived"]];
@@ -151,6 +151,8 @@ export function definitionForm({ apps, app, def }) {
           const d = await busy(form, () => api.createExperimentDefinition(appID, { Name: name.value.trim(), ...w, ...body }));
           navigate(defPath(d.ApplicationId, d.Id));
         } catch (err) {
+          // The server names the field in its message: point at it.
+          if (/^AudienceRule\b/.test(err.message || "")) markInvalid(new FormError(err.message, rule));
           markInvalid(err);
           msg.replaceChildren(errorBox(err));
         }
