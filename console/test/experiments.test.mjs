@@ -274,12 +274,15 @@ test("definition page: runs newest first; archive refused while a run runs; arch
   await page.getByRole("alert").filter({ hasText: "ConflictException" }).waitFor();
   assert.equal((await getDef(ids.shop.app, ids.def)).Status, "ACTIVE");
 
+  // A run stopped elsewhere (here the SDK) shows on its page without a reload.
   await page.getByRole("link", { name: "Run 2", exact: true }).click();
-  await page.getByRole("button", { name: "Stop run" }).click();
-  await page.getByRole("form", { name: "Stop run" }).getByRole("button", { name: "Stop run" }).click();
-  await page.getByRole("dialog").getByRole("button", { name: "Stop run" }).click();
-  await page.getByRole("status").filter({ hasText: "Run 2 stopped." }).waitFor();
-  assert.equal((await getRun(2)).Result, undefined, "no result given, none stored");
+  await page.getByRole("button", { name: "Raise exposure" }).waitFor();
+  await page.evaluate(() => (window.__sameDocument = true));
+  await send("StopExperimentRun", { ApplicationIdentifier: ids.shop.app, ExperimentDefinitionIdentifier: ids.def, Run: 2 });
+  await page.getByRole("status").filter({ hasText: "Run 2 was stopped elsewhere" }).waitFor();
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.equal(await page.getByRole("button", { name: "Raise exposure" }).count(), 0);
+  assert.equal(await rowsOf("Event log, newest first").first().locator("td").nth(1).textContent(), "RUN_STOPPED");
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "checkout-color" }).click();
   await page.getByRole("button", { name: "Archive" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Archive" }).click();

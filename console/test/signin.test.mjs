@@ -66,6 +66,11 @@ test("the right secret opens the page asked for; it survives a reload; the key s
   await page.getByRole("link", { name: "qa" }).waitFor();
   assert.deepEqual((await send("ListEnvironments", { ApplicationId: app.Id })).Items.map((e) => e.Name).sort(), ["qa", "staging"]);
   assert.equal(await page.evaluate(() => localStorage.length), 0, "nothing in localStorage");
+  // The experiments list, signed like every other call.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Experiments" }).click();
+  await page.getByRole("heading", { level: 1, name: "Experiments" }).waitFor();
+  await page.getByText("No experiment definitions yet.").waitFor();
+  assert.ok(w.api.some((a) => a.op === "ListExperimentDefinitions" && a.signed), "ListExperimentDefinitions signed");
   // Another tab has its own session: it must sign in again.
   const other = await b.context.newPage();
   await other.goto(`${URL_}/console/`);

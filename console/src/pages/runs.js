@@ -106,6 +106,30 @@ function eventsTable(events) {
       deploymentLink(e.AssociatedDeployment), e.Description || ""]), "No events.");
 }
 
+// watchRun polls a RUNNING run every few seconds, so a run stopped or
+// changed elsewhere (the API, the CLI, an alarm) shows without a reload.
+function watchRun(ctx, app, def, r, reload, acting) {
+  let timer = null;
+  ctx.onCleanup(() => clearTimeout(timer));
+  const poll = async () => {
+    try {
+      const now = await api.getExperimentRun(app, def, r.Run);
+      if (!ctx.live()) return;
+      // While this page's own change is on its way, it reloads the page itself.
+      if (!acting()) {
+        if (now.Status !== r.Status) return reload(`Run ${r.Run} was stopped elsewhere; the event log says by whom.`);
+        if (now.UpdatedAt !== r.UpdatedAt) return reload(`Run ${r.Run} was changed elsewhere.`);
+      }
+    } catch {
+      // A failed poll is retried; the next action shows any real error.
+    }
+    if (ctx.live()) timer = setTimeout(poll, RUN_POLL_MS);
+  };
+  timer = setTimeout(poll, RUN_POLL_MS);
+}
+
+const RUN_POLL_MS = 3000;
+
 export async function runPage(el, ctx, { app, def, run }) {
   const [application, d, r, events] = await Promise.all([api.getApplication(app), api.getExperimentDefinition(app, def),
     api.getExperimentRun(app, def, run), api.listExperimentRunEvents(app, def, run)]);
@@ -118,25 +142,26 @@ export async function runPage(el, ctx, { app, def, run }) {
     pendingNote = note || null;
     navigate(location.pathname, { replace: true });
   };
-  const save = async (body, note, formErr) => {
+  let acting = 0;
+  // act runs this page's own change, then reloads the page with a note.
+  const act = async (fn, note) => {
     msg.replaceChildren();
-    if (formErr) return msg.replaceChildren(errorBox(formErr));
+    acting++;
     try {
-      await api.updateExperimentRun(app, def, run, body);
+      await fn();
       reload(note);
     } catch (err) {
       msg.replaceChildren(errorBox(err));
+    } finally {
+      acting--;
     }
   };
-  const stop = async (body) => {
-    msg.replaceChildren();
-    try {
-      await api.stopExperimentRun(app, def, run, body);
-      reload(`Run ${r.Run} stopped.`);
-    } catch (err) {
-      msg.replaceChildren(errorBox(err));
-    }
+  const save = (body, note, formErr) => {
+    if (formErr) return msg.replaceChildren(errorBox(formErr));
+    return act(() => api.updateExperimentRun(app, def, run, body), note);
   };
+  const stop = (body) => act(() => api.stopExperimentRun(app, def, run, body), `Run ${r.Run} stopped.`);
+  if (r.Status === "RUNNING") watchRun(ctx, app, def, r, reload, () => acting > 0);
   const note = pendingNote;
   pendingNote = null;
   const running = r.Status === "RUNNING";
