@@ -78,6 +78,10 @@ test("experiments list: filter by application; create with client and server val
   await form.getByLabel("Feature flag profile").locator(`option[value="${ids.shop.prof}"]`).waitFor({ state: "attached" });
   await form.getByLabel("Name", { exact: true }).fill("checkout-color");
   await form.getByLabel("Flag key").fill("checkout");
+  // The control starts as the flag is in the profile's newest version.
+  await page.waitForFunction((el) => el.value === '{"color":"blue"}', await form.getByLabel("Control attribute values").elementHandle());
+  assert.equal(await form.getByLabel("Control flag enabled").isChecked(), false);
+  assert.equal(await form.getByLabel("Treatment 1 flag enabled").isChecked(), true);
   await form.getByLabel("Hypothesis").fill("An orange button sells more");
   await form.getByLabel("Audience rule").fill('(eq $country "NL"');
   await form.getByLabel("Control attribute values").fill('{"color": "blue"}');

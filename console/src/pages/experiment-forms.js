@@ -64,11 +64,19 @@ function treatmentRow(t, onRemove) {
   const share = h("span", { class: "share" });
   const legend = h("legend", {});
   const remove = onRemove ? h("button", { type: "button", class: "small danger", on: { click: onRemove } }) : null;
-  const el = h("fieldset", { class: "treatment" }, legend,
+  let touched = false;
+  const el = h("fieldset", { class: "treatment", on: { input: () => (touched = true), change: () => (touched = true) } }, legend,
     field("Weight", weight), h("div", { class: "field check" }, enabled, h("label", { for: enabled.id }, "Flag enabled")),
     field("Attribute values (JSON object)", attrText), field("Description", desc), share, remove);
   return {
     el, weight, remove,
+    touched: () => touched,
+    // set shows a flag's values entry ({enabled, attr: value, _variants…}).
+    set(entry) {
+      enabled.checked = !!entry.enabled;
+      const attrs = Object.fromEntries(Object.entries(entry).filter(([k]) => k !== "enabled" && !k.startsWith("_")));
+      attrText.value = Object.keys(attrs).length ? JSON.stringify(attrs) : "";
+    },
     // label renumbers the row after an add or a remove.
     label(i) {
       const name = treatmentName(i);
@@ -149,6 +157,9 @@ export function treatmentsEditor(control, treatments) {
     value() {
       const [c, ...ts] = rows.map((r) => r.value());
       return { Control: c, Treatments: ts };
+    },
+    prefillControl(entry) {
+      if (!rows[0].touched()) rows[0].set(entry);
     },
   };
 }

@@ -69,33 +69,41 @@ export async function experimentsPage(el, ctx) {
   ]);
 }
 
-// flagKeys lists the flags of a profile's newest hosted version (as
-// suggestions: the server checks the flag is deployed to the environment).
-async function flagKeys(app, prof) {
+// flagValues returns the values of the flags in a profile's newest hosted
+// version: the flag key suggestions (the server checks the flag is deployed
+// to the environment) and what the control starts from.
+async function flagValues(app, prof) {
   const vs = await api.listVersions(app, prof);
-  if (!vs.length) return [];
+  if (!vs.length) return {};
   const latest = vs.reduce((a, b) => (b.VersionNumber > a.VersionNumber ? b : a));
   try {
-    return Object.keys(JSON.parse((await api.getVersion(app, prof, latest.VersionNumber)).Content).flags || {});
+    const doc = JSON.parse((await api.getVersion(app, prof, latest.VersionNumber)).Content);
+    return Object.fromEntries(Object.keys(doc.flags || {}).map((k) => [k, doc.values?.[k] || {}]));
   } catch {
-    return [];
+    return {};
   }
 }
 
 // whereFields are the create-only fields: application, environment,
 // profile (feature flag profiles only) and flag key.
-function whereFields(apps, app, msg) {
+function whereFields(apps, app, msg, onFlag) {
   const appSel = h("select", { name: "application", required: true }, apps.map((a) => h("option", { value: a.Id, selected: a.Id === app }, a.Name)));
   const envSel = h("select", { name: "environment", required: true });
   const profSel = h("select", { name: "profile", required: true });
   const flag = h("input", { name: "flag", required: true, autocomplete: "off", spellcheck: "false", list: "flag-keys" });
   const keys = h("datalist", { id: "flag-keys" });
+  let values = {};
+  const picked = () => Object.hasOwn(values, flag.value.trim()) && onFlag(values[flag.value.trim()]);
+  flag.addEventListener("input", picked);
   const loadFlags = async () => {
     keys.replaceChildren();
+    values = {};
     if (!profSel.value) return;
-    const ks = await flagKeys(appSel.value, profSel.value).catch(() => []);
+    values = await flagValues(appSel.value, profSel.value).catch(() => ({}));
+    const ks = Object.keys(values);
     keys.replaceChildren(...ks.map((k) => h("option", { value: k })));
     if (!flag.value && ks.length === 1) flag.value = ks[0];
+    picked();
   };
   const loadApp = async () => {
     envSel.replaceChildren();
@@ -124,7 +132,6 @@ function whereFields(apps, app, msg) {
 export function definitionForm({ apps, app, def }) {
   return (close) => {
     const msg = h("div", {});
-    const where = def ? null : whereFields(apps, app, msg);
     const name = def ? null : h("input", { name: "name", required: true, autocomplete: "off", maxlength: 64 });
     const text = (label, v, rows = 2) => h("textarea", { rows, "aria-label": label, maxlength: 1024 }, v || "");
     const hypothesis = text("Hypothesis", def?.Hypothesis);
@@ -133,6 +140,8 @@ export function definitionForm({ apps, app, def }) {
     const criteria = text("Launch criteria", def?.LaunchCriteria);
     const tr = treatmentsEditor(def?.Control || { Weight: 50, FlagValue: { Enabled: false } },
       def?.Treatments || [{ Weight: 50, FlagValue: { Enabled: true } }]);
+    // A new definition's control starts as the flag is (until edited).
+    const where = def ? null : whereFields(apps, app, msg, (v) => tr.prefillControl(v));
     const label = def ? "Update experiment definition" : "Create experiment definition";
     const form = h("form", { class: "card", "aria-label": label, novalidate: true, on: {
       async submit(e) {
