@@ -18,6 +18,8 @@ const expectedHTTPErrors = [];
 
 const go = (path) => page.goto(URL_ + path);
 const heading = () => page.getByRole("heading", { level: 1 });
+// isAPI: an API request (routes below change API answers, never pages).
+const isAPI = (u) => !u.pathname.startsWith("/console");
 const rowsOf = (region) => page.getByRole("region", { name: region }).locator("tbody tr");
 
 // flagsApp creates an application with environment "prod" and a feature
@@ -243,7 +245,7 @@ test("run page: the event log, newest first, as the API has it (type, TriggeredB
   // An event's deployment ARN links to that deployment's page (injected
   // here when the server sends none, so the rendering is always tested).
   const arn = `arn:aws:appconfig:us-east-1:${process.env.APPCONFIGD_ACCOUNT}:application/${ids.shop.app}/environment/${ids.shop.env}/deployment/1`;
-  const pattern = (u) => u.pathname.endsWith("/experimentruns/1/events");
+  const pattern = (u) => isAPI(u) && u.pathname.endsWith("/experimentruns/1/events");
   await page.route(pattern, async (route) => {
     const res = await route.fetch();
     const body = await res.json();
@@ -322,11 +324,11 @@ test("deployments: the Type column (USER / MANAGED) when the server returns it",
     assert.ok(!headers.includes("Type"), "no Type column when the server sends none");
   }
   // The rendering of both types, whatever this server sends.
-  const pattern = (u) => u.pathname.endsWith(`/environments/${ids.shop.env}/deployments`);
+  const pattern = (u) => isAPI(u) && u.pathname.endsWith(`/environments/${ids.shop.env}/deployments`);
   await page.route(pattern, async (route) => {
     const res = await route.fetch();
     const body = await res.json();
-    body.Items = [{ ...body.Items[0], DeploymentNumber: 2, Type: "MANAGED" }, { ...body.Items[0], Type: "USER" }];
+    body.Items = [{ ...body.Items[0], DeploymentNumber: 2, Type: "MANAGED" }, { ...body.Items[0], DeploymentNumber: 1, Type: "USER" }];
     await route.fulfill({ response: res, json: body });
   });
   await page.reload();
@@ -335,6 +337,22 @@ test("deployments: the Type column (USER / MANAGED) when the server returns it",
   assert.equal(await region.locator("tbody tr").nth(0).locator("td").nth(col).textContent(), "MANAGED");
   assert.equal(await region.locator("tbody tr").nth(1).locator("td").nth(col).textContent(), "USER");
   await page.unroute(pattern);
+
+  // A managed deployment's page: GetDeployment has no strategy (and maybe a
+  // Type); nothing asks for a strategy that is not there.
+  const one = (u) => isAPI(u) && u.pathname.endsWith(`/environments/${ids.shop.env}/deployments/1`);
+  await page.route(one, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    await route.fulfill({ response: res, json: { ...body, DeploymentStrategyId: null, Type: "MANAGED" } });
+  });
+  const strategyCalls = () => w.api.filter((a) => a.op === "GetDeploymentStrategy").length;
+  const calls = strategyCalls();
+  await go(`${envPath}/deployments/1`);
+  await page.getByText("No deployment strategy: 0 min, LINEAR 100%, bake 0 min").waitFor();
+  assert.equal(await page.locator("dl.facts dd .badge").textContent(), "MANAGED");
+  assert.equal(strategyCalls(), calls, "no GetDeploymentStrategy without a strategy");
+  await page.unroute(one);
 });
 
 test("experiments pages fit a phone screen", async () => {

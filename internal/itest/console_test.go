@@ -19,7 +19,9 @@ func needConsole(t *testing.T) {
 
 func runConsole(t *testing.T, script, url string, env ...string) {
 	t.Helper()
-	cmd := exec.Command("node", "--test", "--test-reporter=spec", filepath.Join("test", script))
+	// A hung browser step fails the test in minutes instead of hitting go test's
+	// 10-minute panic (which loses the script's output).
+	cmd := exec.Command("node", "--test", "--test-reporter=spec", "--test-timeout=180000", filepath.Join("test", script))
 	cmd.Dir = filepath.Join(repoRoot(), "console")
 	chromium, _ := exec.LookPath("chromium")
 	runClient(t, cmd, "console/test/"+script, url, append(env, "CHROMIUM="+chromium))

@@ -112,7 +112,7 @@ function deploymentView(app, env, d, strategyName, onAction) {
     h("dl", { class: "facts" },
       h("dt", {}, "Configuration"), h("dd", {}, h("a", { href: p`/console/applications/${app}/configurationprofiles/${d.ConfigurationProfileId}/versions/${d.ConfigurationVersion}` },
         `${d.ConfigurationName} version ${d.ConfigurationVersion}`)),
-      h("dt", {}, "Strategy"), h("dd", {}, `${strategyName || d.DeploymentStrategyId}: ${d.DeploymentDurationInMinutes} min, ${d.GrowthType} ${d.GrowthFactor}%, bake ${d.FinalBakeTimeInMinutes} min`),
+      h("dt", {}, "Strategy"), h("dd", {}, `${strategyName || d.DeploymentStrategyId || "No deployment strategy"}: ${d.DeploymentDurationInMinutes} min, ${d.GrowthType} ${d.GrowthFactor}%, bake ${d.FinalBakeTimeInMinutes} min`),
       d.Type ? [h("dt", {}, "Type"), h("dd", {}, typeBadge(d.Type))] : null,
       d.Description ? [h("dt", {}, "Description"), h("dd", {}, d.Description)] : null,
       h("dt", {}, "Started"), h("dd", {}, fmtTime(d.StartedAt)),
@@ -130,8 +130,9 @@ function deploymentView(app, env, d, strategyName, onAction) {
 export async function deploymentPage(el, ctx, { app, env, n }) {
   const [application, environment, first] = await Promise.all([
     api.getApplication(app), api.getEnvironment(app, env), api.getDeployment(app, env, n)]);
-  // The strategy may have been deleted since: then its id is shown.
-  const strategy = await api.getStrategy(first.DeploymentStrategyId).catch(() => null);
+  // The strategy may have been deleted since: then its id is shown. A
+  // managed deployment (an experiment run's) has none.
+  const strategy = first.DeploymentStrategyId ? await api.getStrategy(first.DeploymentStrategyId).catch(() => null) : null;
   if (!ctx.live()) return;
   document.title = `Deployment ${n} · ${environment.Name} · appconfigd`;
   const live = h("div", {});
