@@ -194,6 +194,8 @@ test("run: start at 0 % with an override, raise exposure (and the error for lowe
   const ov = page.getByRole("form", { name: "Edit overrides" });
   assert.equal(await ov.getByLabel("Override 1 entity ID").inputValue(), "alice");
   await ov.getByRole("button", { name: "Remove override 1" }).click();
+  assert.equal(await ov.getByRole("button", { name: "Add override" }).evaluate((el) => el === document.activeElement), true,
+    "focus goes to Add override, not to the page");
   await ov.getByRole("button", { name: "Add override" }).click();
   await ov.getByLabel("Override 1 entity ID").fill("bob");
   await ov.getByLabel("Override 1 treatment").selectOption("t2");

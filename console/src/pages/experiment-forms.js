@@ -142,6 +142,7 @@ export function treatmentsEditor(control, treatments) {
       rows.splice(rows.indexOf(row), 1);
       row.el.remove();
       relabel();
+      add.focus(); // the removed button took the focus with it
     });
     row.weight.addEventListener("input", relabel);
     rows.push(row);
@@ -195,6 +196,7 @@ export function overridesEditor(current, keys) {
       rows.splice(rows.indexOf(row), 1);
       row.el.remove();
       relabel();
+      add.focus(); // the removed button took the focus with it
     });
     rows.push(row);
     list.append(row.el);
