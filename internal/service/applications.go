@@ -125,11 +125,14 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err != nil {
 			return err
 		}
-		for _, child := range []struct{ kind, what string }{
-			{appconfig.RecordEnvironment, "environments"},
-			{appconfig.RecordConfigurationProfile, "configuration profiles"},
+		for _, child := range []struct {
+			children appconfig.Query
+			what     string
+		}{
+			{records.EnvironmentsOf(sc, app.ID).Query, "environments"},
+			{records.ProfilesOf(sc, app.ID).Query, "configuration profiles"},
 		} {
-			n, err := tx.Count(ctx, query(sc, child.kind, app.ID))
+			n, err := tx.Count(ctx, child.children)
 			if err != nil {
 				return err
 			}
