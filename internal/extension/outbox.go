@@ -2,7 +2,6 @@ package extension
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -12,21 +11,6 @@ import (
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/records"
 )
-
-// delivery is one queued asynchronous invocation (ON_* action points).
-// It lives in the store until delivered or given up, so a restart or the
-// death of a replica loses none: delivery is at least once.
-type delivery struct {
-	Scope        appconfig.Scope       `json:"scope"`
-	Target       Target                `json:"target"`
-	Point        appconfig.ActionPoint `json:"point"`
-	Payload      json.RawMessage       `json:"payload"`
-	Deployment   appconfig.Key         `json:"deployment"`
-	Event        int                   `json:"event"`
-	InvocationID string                `json:"invocationId"`
-	Attempts     int                   `json:"attempts"`
-	LeaseOwner   string                `json:"leaseOwner,omitempty"`
-}
 
 // backoff is the wait after the n-th failed attempt: 1 s doubling to at
 // most 10 minutes (12 attempts span about 37 minutes).
@@ -56,7 +40,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 		now := x.cfg.Clock.Now()
 		var batch []appconfig.Record
 		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
-			d, err := records.Decode[delivery](rec)
+			d, err := records.Deliveries.Decode(rec)
 			if errors.Is(err, records.ErrNewerVersion) {
 				return err // a newer replica's: postponed, left to it
 			}
@@ -68,7 +52,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 			// only if this one dies before finishing.
 			d.Attempts++
 			d.LeaseOwner = x.work.Owner()
-			rec.Body = records.Encode(appconfig.RecordDelivery, d)
+			rec.Body = records.Deliveries.Encode(d) // the attempt reads the leased body
 			rec.DueAt = now.Add(x.cfg.Lease)
 			if err := tx.Put(ctx, rec); err != nil {
 				return err
@@ -100,21 +84,17 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 }
 
 func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
-	d, err := records.Decode[delivery](rec)
+	d, err := records.Deliveries.Decode(rec)
 	if err != nil {
 		return err
 	}
-	r := x.inv.Invoke(ctx, d.Scope, d.Target, d.Point, d.Payload)
+	r := x.inv.Invoke(ctx, d.Scope, Target(d.Target), d.Point, d.Payload)
 	x.observe(d.Point, r)
 	return x.cfg.Store.Update(ctx, func(tx appconfig.Tx) error {
-		cur, err := tx.Get(ctx, rec.Key, true, false)
+		now, cur, err := records.Deliveries.Get(ctx, tx, rec.Key, true)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		now, err := records.Decode[delivery](cur)
 		if err != nil {
 			return err
 		}
@@ -139,8 +119,7 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 			return tx.Delete(ctx, cur.Key)
 		}
 		now.LeaseOwner = ""
-		cur.Body = records.Encode(appconfig.RecordDelivery, now)
 		cur.DueAt = x.cfg.Clock.Now().Add(backoff(d.Attempts))
-		return tx.Put(ctx, cur)
+		return records.Deliveries.Put(ctx, tx, cur, now)
 	})
 }
