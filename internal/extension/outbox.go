@@ -25,16 +25,32 @@ func backoff(n int) time.Duration {
 // Kick asks the outbox to look for deliveries now.
 func (x *Extensions) Kick() { x.work.Kick() }
 
+// Outbox delivers the invocations the extensions queued (ON_* action
+// points) and writes each outcome onto its deployment's event log
+// through the deployment lifecycle. It is built after the lifecycle,
+// which runs the extensions' hooks: extensions → lifecycle → outbox.
+type Outbox struct {
+	x           *Extensions
+	deployments *deploy.Lifecycle
+}
+
+// NewOutbox builds the outbox of x, recording outcomes through
+// deployments.
+func NewOutbox(x *Extensions, deployments *deploy.Lifecycle) *Outbox {
+	return &Outbox{x: x, deployments: deployments}
+}
+
 // Run delivers queued invocations until ctx ends.
-func (x *Extensions) Run(ctx context.Context) { x.work.Run(ctx, x.deliverDue) }
+func (o *Outbox) Run(ctx context.Context) { o.x.work.Run(ctx, o.deliverDue) }
 
 // DeliverDue makes one attempt at every delivery that is due and returns
 // how many it attempted. Tests on a fake clock call it directly.
-func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
-	return x.work.Round(ctx, x.deliverDue)
+func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
+	return o.x.work.Round(ctx, o.deliverDue)
 }
 
-func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
+func (o *Outbox) deliverDue(ctx context.Context) (int, error) {
+	x := o.x
 	total := 0
 	for {
 		now := x.cfg.Clock.Now()
@@ -71,7 +87,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 			sem <- struct{}{}
 			go func(rec appconfig.Record) {
 				defer func() { <-sem; wg.Done() }()
-				if err := x.attempt(ctx, rec); err != nil && ctx.Err() == nil {
+				if err := o.attempt(ctx, rec); err != nil && ctx.Err() == nil {
 					x.cfg.Logger.Warn("recording an extension delivery failed", "id", rec.ID, "err", err)
 				}
 			}(rec)
@@ -83,7 +99,8 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 	}
 }
 
-func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
+func (o *Outbox) attempt(ctx context.Context, rec appconfig.Record) error {
+	x := o.x
 	d, err := records.Deliveries.Decode(rec)
 	if err != nil {
 		return err
@@ -112,7 +129,7 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 				msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, d.Attempts, x.cfg.MaxAttempts)
 			}
 		}
-		if err := deploy.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
+		if err := o.deployments.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
 			return err
 		}
 		if done {
