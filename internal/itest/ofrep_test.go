@@ -61,17 +61,7 @@ type ofrepAnswer struct {
 
 func ofrepPost(t *testing.T, url, body string, hdr ...string) ofrepAnswer {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := httpDo(t, http.MethodPost, url, body, append([]string{"Content-Type", "application/json"}, hdr...)...)
 	a := ofrepAnswer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &a.body)
 	return a
