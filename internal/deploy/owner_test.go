@@ -12,8 +12,9 @@ import (
 // every kind's format and has no deployment accessor) and fails on code
 // that could write a deployment record there:
 //   - naming the deployment record kind or key layout at all
-//     (appconfig.RecordDeployment, records.DeploymentKey): reads go
-//     through deploy.Get, Newest, Query, Key and Decode;
+//     (appconfig.RecordDeployment, records.DeploymentKey,
+//     records.Deployments): reads go through deploy.Get, Newest, Query,
+//     Key and Decode;
 //   - building an appconfig.Record whose key is a deployment's;
 //   - passing a deployment's key or query to a store write (Put, Insert,
 //     Delete, DeleteAll).
@@ -56,7 +57,7 @@ func deploymentWrites(f *ast.File) []problem {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && n.Sel.Name == "DeploymentKey") {
+			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && (n.Sel.Name == "DeploymentKey" || n.Sel.Name == "Deployments")) {
 				out = append(out, problem{n, "names " + id.Name + "." + n.Sel.Name})
 			}
 		case *ast.CompositeLit:

@@ -14,9 +14,8 @@ import (
 )
 
 // decodeAs decodes a golden body of kind as the Go type of that kind
-// (a map for the deployment, whose type is internal/deploy's and which
-// it tests with its own goldens, and for the meta records other than the
-// clock anchor), re-encodes it and decodes it again: the value must
+// (a map for the meta records other than the clock anchor: the token
+// key's empty body, the API tokens of internal/apitoken), re-encodes it and decodes it again: the value must
 // survive, and the new body must carry the current version. rec.ID is
 // the golden file's name (meta-clock for the clock anchor).
 func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
@@ -63,6 +62,12 @@ func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
 		})
 	case appconfig.RecordExtensionAssociation:
 		return check(t, rec, ExtensionAssociations, func(v appconfig.ExtensionAssociation) bool { return v.ResourceArn != "" && v.Parameters["p"] == "v" })
+	case appconfig.RecordDeployment:
+		return check(t, rec, Deployments, func(b DeploymentBody) bool {
+			leased := b.Lease != nil && b.Lease.Owner == "0f3c9a1b2c3d4e5f" && b.Lease.Until.Equal(time.Date(2026, 3, 1, 12, 7, 0, 0, time.UTC))
+			return b.DeploymentNumber == 1 && b.ApplicationID != "" && len(b.EventLog) >= 2 && !b.StartedAt.IsZero() &&
+				leased == strings.HasSuffix(rec.ID, "-3")
+		})
 	case appconfig.RecordTags:
 		return check(t, rec, TagSets, func(v Tags) bool { return v.Tags["team"] == "ops" })
 	case appconfig.RecordUsage:

@@ -79,3 +79,22 @@ var (
 	Deliveries     = Kind[Delivery]{appconfig.RecordDelivery}
 	ClockAnchors   = Kind[ClockAnchor]{appconfig.RecordMeta}
 )
+
+// DeploymentBody is the body of a deployment record: the deployment and,
+// apart from it, the engine's lease. Only internal/deploy reads or
+// writes it (its owner test forbids Deployments anywhere else).
+type DeploymentBody struct {
+	appconfig.Deployment
+	Lease *DeploymentLease `json:"lease,omitempty"`
+}
+
+// DeploymentLease is the stored form of the engine's lease on a
+// deployment (deploy.Lease).
+type DeploymentLease struct {
+	Owner string    `json:"owner,omitempty"`
+	Until time.Time `json:"until,omitempty"`
+}
+
+// Deployments is the accessor of deployment records, internal/deploy's
+// alone.
+var Deployments = Kind[DeploymentBody]{appconfig.RecordDeployment}
