@@ -23,12 +23,6 @@ func (l Listing[T]) All(ctx context.Context, tx appconfig.Tx) ([]T, error) {
 	return l.Kind.List(ctx, tx, l.Query)
 }
 
-// Records reads the records the listing matches, undecoded (for their
-// keys, names and sequence numbers).
-func (l Listing[T]) Records(ctx context.Context, tx appconfig.Tx) ([]appconfig.Record, error) {
-	return tx.List(ctx, l.Query)
-}
-
 // Count counts the records the listing matches.
 func (l Listing[T]) Count(ctx context.Context, tx appconfig.Tx) (int, error) {
 	return tx.Count(ctx, l.Query)
