@@ -14,10 +14,11 @@ import (
 )
 
 // decodeAs decodes a golden body of kind as the Go type of that kind
-// (a map for the meta records other than the clock anchor: the token
-// key's empty body, the API tokens of internal/apitoken), re-encodes it and decodes it again: the value must
+// (a map for the one meta record that has no type: the data plane's
+// token key, whose body is empty), re-encodes it and decodes it again: the value must
 // survive, and the new body must carry the current version. rec.ID is
-// the golden file's name (meta-clock for the clock anchor).
+// the golden file's name (meta-clock for the clock anchor, meta-token
+// for an API token).
 func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
 	t.Helper()
 	roundTrip := func(v any, again func([]byte) (any, error)) any {
@@ -79,6 +80,11 @@ func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
 			_, known := d.Point.Info()
 			return known && d.Target.URI != "" && d.Target.Parameters["p"] == "v" && d.Deployment.Kind == appconfig.RecordDeployment &&
 				d.InvocationID != "" && len(d.Payload) > 0 && d.Scope.Account == "123456789012"
+		})
+	}
+	if kind == appconfig.RecordMeta && strings.HasSuffix(rec.ID, "-token") {
+		return check(t, rec, APITokens, func(v APIToken) bool {
+			return len(v.ID) == 12 && v.Account == "123456789012" && v.Application != "" && !v.Created.IsZero()
 		})
 	}
 	if kind == appconfig.RecordMeta && strings.HasSuffix(rec.ID, "-clock") {

@@ -98,3 +98,25 @@ type DeploymentLease struct {
 // Deployments is the accessor of deployment records, internal/deploy's
 // alone.
 var Deployments = Kind[DeploymentBody]{appconfig.RecordDeployment}
+
+// APIToken describes an issued bearer token of the flag routes
+// (internal/apitoken), never its secret: the meta record
+// APITokenKey(hash of the secret).
+type APIToken struct {
+	ID          string    `json:"id"` // first 12 hex digits of the SHA-256
+	Account     string    `json:"account"`
+	Region      string    `json:"region"`
+	Application string    `json:"application,omitempty"` // application id; "" for the whole account
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+// APITokenPrefix starts the id of every API token's meta record.
+const APITokenPrefix = "apitoken/"
+
+// APITokenKey is the key of the token whose secret hashes to hash (hex
+// SHA-256).
+func APITokenKey(hash string) appconfig.Key { return MetaKey(APITokenPrefix + hash) }
+
+// APITokens is the accessor of API token records.
+var APITokens = Kind[APIToken]{appconfig.RecordMeta}
