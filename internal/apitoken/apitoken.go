@@ -34,29 +34,21 @@ const Topic = "apitoken"
 // Prefix starts every token, so they are recognisable in logs and scanners.
 const Prefix = "acdt_"
 
-const idPrefix = "apitoken/"
+const idPrefix = records.APITokenPrefix
 
 // TTL bounds how long a server trusts a verification it cached.
 const TTL = 5 * time.Second
 
-// Token describes an issued token (never the secret).
-type Token struct {
-	ID          string    `json:"id"` // first 12 hex digits of the SHA-256
-	Account     string    `json:"account"`
-	Region      string    `json:"region"`
-	Application string    `json:"application,omitempty"` // application id; "" for the whole account
-	Description string    `json:"description,omitempty"`
-	Created     time.Time `json:"created"`
-}
+// Token describes an issued token (never the secret); its stored form
+// is records.APIToken.
+type Token = records.APIToken
 
 func hashOf(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
 
-func key(hash string) appconfig.Key {
-	return appconfig.Key{Kind: appconfig.RecordMeta, ID: idPrefix + hash}
-}
+func key(hash string) appconfig.Key { return records.APITokenKey(hash) }
 
 // Create issues a token and returns it with its secret (shown once).
 func Create(ctx context.Context, st appconfig.Store, t Token, now time.Time) (Token, string, error) {
@@ -73,7 +65,7 @@ func Create(ctx context.Context, st appconfig.Store, t Token, now time.Time) (To
 	secret := Prefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := hashOf(secret)
 	t.ID, t.Created = hash[:12], now.UTC().Truncate(time.Second)
-	body := records.Encode(appconfig.RecordMeta, t)
+	body := records.APITokens.Encode(t)
 	err := st.Update(ctx, func(tx appconfig.Tx) error {
 		if t.Application != "" {
 			_, err := tx.Get(ctx, records.ApplicationKey(appconfig.Scope{Account: t.Account, Region: t.Region}, t.Application), false, false)
@@ -106,7 +98,7 @@ func List(ctx context.Context, st appconfig.Store) ([]Token, error) {
 			if !strings.HasPrefix(r.ID, idPrefix) {
 				continue
 			}
-			if t, err := records.Decode[Token](r); err == nil {
+			if t, err := records.APITokens.Decode(r); err == nil {
 				out = append(out, t)
 			}
 		}
@@ -208,7 +200,7 @@ func (a *Authenticator) verify(ctx context.Context, secret string) (*Token, erro
 			if err != nil {
 				return err
 			}
-			t, err := records.Decode[Token](rec)
+			t, err := records.APITokens.Decode(rec)
 			if err != nil {
 				return err
 			}

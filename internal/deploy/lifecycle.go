@@ -149,10 +149,8 @@ func (l *Lifecycle) park(ctx context.Context, tx appconfig.Tx, rec appconfig.Rec
 // NoteDelivery writes the latest outcome of an extension delivery (an
 // error, or its absence) onto its invocation in the deployment's event
 // log. A deployment or invocation that no longer exists is ignored. It is
-// not a transition (no hook runs, no state moves), so the extension
-// outbox, which exists before the lifecycle whose hooks it provides,
-// calls it without one; it writes through the lifecycle's write path.
-func NoteDelivery(ctx context.Context, tx appconfig.Tx, k appconfig.Key, event int, invocationID, code, msg string) error {
+// not a transition: no hook runs and no state moves.
+func (l *Lifecycle) NoteDelivery(ctx context.Context, tx appconfig.Tx, k appconfig.Key, event int, invocationID, code, msg string) error {
 	rec, err := tx.Get(ctx, k, true, false)
 	if appconfig.IsNotFound(err) {
 		return nil

@@ -2,12 +2,9 @@ package deploy_test
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/appconfigd/appconfigd/internal/testutil"
 )
 
 // TestOnlyTheLifecycleWritesDeployments scans every non-test Go file of
@@ -15,8 +12,9 @@ import (
 // every kind's format and has no deployment accessor) and fails on code
 // that could write a deployment record there:
 //   - naming the deployment record kind or key layout at all
-//     (appconfig.RecordDeployment, records.DeploymentKey): reads go
-//     through deploy.Get, Newest, Query, Key and Decode;
+//     (appconfig.RecordDeployment, records.DeploymentKey,
+//     records.Deployments): reads go through deploy.Get, Newest, Query,
+//     Key and Decode;
 //   - building an appconfig.Record whose key is a deployment's;
 //   - passing a deployment's key or query to a store write (Put, Insert,
 //     Delete, DeleteAll).
@@ -25,51 +23,15 @@ import (
 // internal/extension, runs every writing path on a store that refuses
 // deployment writes that do not come from the lifecycle.
 func TestOnlyTheLifecycleWritesDeployments(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	scanned := 0
-	var problems []string
-	err = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	testutil.EachGoFile(t, "../..", []string{"internal/deploy", "internal/records"}, func(g testutil.GoFile) {
+		for _, p := range deploymentWrites(g.File) {
+			t.Errorf("%s: %s (only internal/deploy writes deployment records)", g.Pos(p.node), p.what)
 		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if e.IsDir() {
-			if rel == "internal/deploy" || rel == "internal/records" || e.Name() == "testdata" || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		scanned++
-		for _, p := range deploymentWrites(f) {
-			problems = append(problems, rel+":"+strings.SplitN(fset.Position(p.pos).String(), ":", 2)[1]+": "+p.what)
-		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scanned < 50 {
-		t.Fatalf("scanned only %d files under %s: the walk is broken", scanned, root)
-	}
-	for _, p := range problems {
-		t.Errorf("%s (only internal/deploy writes deployment records)", p)
-	}
 }
 
 type problem struct {
-	pos  token.Pos
+	node ast.Node
 	what string
 }
 
@@ -95,12 +57,12 @@ func deploymentWrites(f *ast.File) []problem {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && n.Sel.Name == "DeploymentKey") {
-				out = append(out, problem{n.Pos(), "names " + id.Name + "." + n.Sel.Name})
+			if id, ok := n.X.(*ast.Ident); ok && (id.Name == "appconfig" && n.Sel.Name == "RecordDeployment" || id.Name == "records" && (n.Sel.Name == "DeploymentKey" || n.Sel.Name == "Deployments")) {
+				out = append(out, problem{n, "names " + id.Name + "." + n.Sel.Name})
 			}
 		case *ast.CompositeLit:
 			if sel, ok := n.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Record" && mentionsDeploymentKey(n) {
-				out = append(out, problem{n.Pos(), "builds a Record with a deployment key"})
+				out = append(out, problem{n, "builds a Record with a deployment key"})
 			}
 		case *ast.CallExpr:
 			if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
@@ -108,7 +70,7 @@ func deploymentWrites(f *ast.File) []problem {
 				case "Put", "Insert", "Delete", "DeleteAll":
 					for _, a := range n.Args {
 						if mentionsDeploymentKey(a) {
-							out = append(out, problem{n.Pos(), "passes a deployment key to " + sel.Sel.Name})
+							out = append(out, problem{n, "passes a deployment key to " + sel.Sel.Name})
 						}
 					}
 				}

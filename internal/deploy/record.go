@@ -16,19 +16,6 @@ type Lease struct {
 	Until time.Time // when that lease lapses
 }
 
-// recordBody is a deployment record's body: the deployment and, apart
-// from it, the engine's lease (internal/records owns the format and its
-// versions).
-type recordBody struct {
-	appconfig.Deployment
-	Lease *leaseBody `json:"lease,omitempty"`
-}
-
-type leaseBody struct {
-	Owner string    `json:"owner,omitempty"`
-	Until time.Time `json:"until,omitempty"`
-}
-
 // RecordKey is the key of d's record.
 func RecordKey(sc appconfig.Scope, d appconfig.Deployment) appconfig.Key {
 	return records.DeploymentKey(sc, d.ApplicationID, d.EnvironmentID, d.DeploymentNumber)
@@ -51,7 +38,7 @@ func Decode(rec appconfig.Record) (appconfig.Deployment, error) {
 }
 
 func decodeRecord(rec appconfig.Record) (appconfig.Deployment, Lease, error) {
-	b, err := records.Decode[recordBody](rec)
+	b, err := records.Deployments.Decode(rec)
 	var lease Lease
 	if b.Lease != nil {
 		lease = Lease{Owner: b.Lease.Owner, Until: b.Lease.Until}
@@ -60,11 +47,11 @@ func decodeRecord(rec appconfig.Record) (appconfig.Deployment, Lease, error) {
 }
 
 func encodeRecord(d appconfig.Deployment, lease Lease) []byte {
-	b := recordBody{Deployment: d}
+	b := records.DeploymentBody{Deployment: d}
 	if lease != (Lease{}) {
-		b.Lease = &leaseBody{Owner: lease.Owner, Until: lease.Until}
+		b.Lease = &records.DeploymentLease{Owner: lease.Owner, Until: lease.Until}
 	}
-	return records.Encode(appconfig.RecordDeployment, b)
+	return records.Deployments.Encode(b)
 }
 
 // Get reads deployment number of an environment (forUpdate locks it).

@@ -272,10 +272,10 @@ func (x *Extensions) OnEvent(ctx context.Context, tx appconfig.Tx, sc appconfig.
 		}
 		body, _ := json.Marshal(p)
 		ev.ActionInvocations = append(ev.ActionInvocations, invocation(b, id))
-		del := delivery{Scope: sc, Target: target(sc, b, params), Point: point, Payload: body,
+		del := records.Delivery{Scope: sc, Target: records.DeliveryTarget(target(sc, b, params)), Point: point, Payload: body,
 			Deployment: deploy.RecordKey(sc, *d), Event: index, InvocationID: id}
 		rec := appconfig.Record{Key: records.DeliveryKey(sc, id+"-"+service.NewID()),
-			Body: records.Encode(appconfig.RecordDelivery, del), DueAt: x.cfg.Clock.Now()}
+			Body: records.Deliveries.Encode(del), DueAt: x.cfg.Clock.Now()}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package extension
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -12,21 +11,6 @@ import (
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/records"
 )
-
-// delivery is one queued asynchronous invocation (ON_* action points).
-// It lives in the store until delivered or given up, so a restart or the
-// death of a replica loses none: delivery is at least once.
-type delivery struct {
-	Scope        appconfig.Scope       `json:"scope"`
-	Target       Target                `json:"target"`
-	Point        appconfig.ActionPoint `json:"point"`
-	Payload      json.RawMessage       `json:"payload"`
-	Deployment   appconfig.Key         `json:"deployment"`
-	Event        int                   `json:"event"`
-	InvocationID string                `json:"invocationId"`
-	Attempts     int                   `json:"attempts"`
-	LeaseOwner   string                `json:"leaseOwner,omitempty"`
-}
 
 // backoff is the wait after the n-th failed attempt: 1 s doubling to at
 // most 10 minutes (12 attempts span about 37 minutes).
@@ -41,22 +25,38 @@ func backoff(n int) time.Duration {
 // Kick asks the outbox to look for deliveries now.
 func (x *Extensions) Kick() { x.work.Kick() }
 
+// Outbox delivers the invocations the extensions queued (ON_* action
+// points) and writes each outcome onto its deployment's event log
+// through the deployment lifecycle. It is built after the lifecycle,
+// which runs the extensions' hooks: extensions → lifecycle → outbox.
+type Outbox struct {
+	x           *Extensions
+	deployments *deploy.Lifecycle
+}
+
+// NewOutbox builds the outbox of x, recording outcomes through
+// deployments.
+func NewOutbox(x *Extensions, deployments *deploy.Lifecycle) *Outbox {
+	return &Outbox{x: x, deployments: deployments}
+}
+
 // Run delivers queued invocations until ctx ends.
-func (x *Extensions) Run(ctx context.Context) { x.work.Run(ctx, x.deliverDue) }
+func (o *Outbox) Run(ctx context.Context) { o.x.work.Run(ctx, o.deliverDue) }
 
 // DeliverDue makes one attempt at every delivery that is due and returns
 // how many it attempted. Tests on a fake clock call it directly.
-func (x *Extensions) DeliverDue(ctx context.Context) (int, error) {
-	return x.work.Round(ctx, x.deliverDue)
+func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
+	return o.x.work.Round(ctx, o.deliverDue)
 }
 
-func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
+func (o *Outbox) deliverDue(ctx context.Context) (int, error) {
+	x := o.x
 	total := 0
 	for {
 		now := x.cfg.Clock.Now()
 		var batch []appconfig.Record
 		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
-			d, err := records.Decode[delivery](rec)
+			d, err := records.Deliveries.Decode(rec)
 			if errors.Is(err, records.ErrNewerVersion) {
 				return err // a newer replica's: postponed, left to it
 			}
@@ -68,7 +68,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 			// only if this one dies before finishing.
 			d.Attempts++
 			d.LeaseOwner = x.work.Owner()
-			rec.Body = records.Encode(appconfig.RecordDelivery, d)
+			rec.Body = records.Deliveries.Encode(d) // the attempt reads the leased body
 			rec.DueAt = now.Add(x.cfg.Lease)
 			if err := tx.Put(ctx, rec); err != nil {
 				return err
@@ -87,7 +87,7 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 			sem <- struct{}{}
 			go func(rec appconfig.Record) {
 				defer func() { <-sem; wg.Done() }()
-				if err := x.attempt(ctx, rec); err != nil && ctx.Err() == nil {
+				if err := o.attempt(ctx, rec); err != nil && ctx.Err() == nil {
 					x.cfg.Logger.Warn("recording an extension delivery failed", "id", rec.ID, "err", err)
 				}
 			}(rec)
@@ -99,22 +99,19 @@ func (x *Extensions) deliverDue(ctx context.Context) (int, error) {
 	}
 }
 
-func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
-	d, err := records.Decode[delivery](rec)
+func (o *Outbox) attempt(ctx context.Context, rec appconfig.Record) error {
+	x := o.x
+	d, err := records.Deliveries.Decode(rec)
 	if err != nil {
 		return err
 	}
-	r := x.inv.Invoke(ctx, d.Scope, d.Target, d.Point, d.Payload)
+	r := x.inv.Invoke(ctx, d.Scope, Target(d.Target), d.Point, d.Payload)
 	x.observe(d.Point, r)
 	return x.cfg.Store.Update(ctx, func(tx appconfig.Tx) error {
-		cur, err := tx.Get(ctx, rec.Key, true, false)
+		now, cur, err := records.Deliveries.Get(ctx, tx, rec.Key, true)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		now, err := records.Decode[delivery](cur)
 		if err != nil {
 			return err
 		}
@@ -132,15 +129,14 @@ func (x *Extensions) attempt(ctx context.Context, rec appconfig.Record) error {
 				msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, d.Attempts, x.cfg.MaxAttempts)
 			}
 		}
-		if err := deploy.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
+		if err := o.deployments.NoteDelivery(ctx, tx, d.Deployment, d.Event, d.InvocationID, code, msg); err != nil {
 			return err
 		}
 		if done {
 			return tx.Delete(ctx, cur.Key)
 		}
 		now.LeaseOwner = ""
-		cur.Body = records.Encode(appconfig.RecordDelivery, now)
 		cur.DueAt = x.cfg.Clock.Now().Add(backoff(d.Attempts))
-		return tx.Put(ctx, cur)
+		return records.Deliveries.Put(ctx, tx, cur, now)
 	})
 }

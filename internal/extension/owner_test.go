@@ -105,6 +105,7 @@ func TestLifecycleIsTheOnlyDeploymentWriter(t *testing.T) {
 	catalog := service.NewCatalog(st)
 	ext := extension.New(extension.Config{Catalog: catalog, Store: st, Clock: clk, Invoker: &extension.Invoker{Allow: allow}})
 	runner := deploy.NewRunner(deploy.Config{Store: st, Clock: clk, Hooks: ext, Alarms: alarmsInAlarm{}})
+	outbox := extension.NewOutbox(ext, runner.Lifecycle())
 	svc := service.New(service.Config{Store: st, Clock: clk, Catalog: catalog, Lifecycle: runner.Lifecycle(), Hooks: ext.ServiceHooks(), Lambda: ext})
 
 	sc := appconfig.Scope{Account: "123456789012", Region: "us-east-1"}
@@ -142,7 +143,7 @@ func TestLifecycleIsTheOnlyDeploymentWriter(t *testing.T) {
 		t.Helper()
 		_, err := runner.RunDue(ctx)
 		must(err)
-		_, err = ext.DeliverDue(ctx)
+		_, err = outbox.DeliverDue(ctx)
 		must(err)
 	}
 

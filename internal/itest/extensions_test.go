@@ -421,7 +421,7 @@ func TestEveryActionPointFiresDuringADeployment(t *testing.T) {
 	}
 	for i := 0; i < 10; i++ {
 		advance(t, s, fake, 30*time.Second)
-		if _, err := s.Extensions().DeliverDue(context.Background()); err != nil {
+		if _, err := s.Outbox().DeliverDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -581,7 +581,7 @@ func TestOnEventsSurviveADownReceiverAndARestart(t *testing.T) {
 	s.Runner().RunDue(ctx)
 	fake.Advance(10 * time.Minute)
 	s.Runner().RunDue(ctx)
-	s.Extensions().DeliverDue(ctx)
+	s.Outbox().DeliverDue(ctx)
 	d := f.get(t, 1)
 	if d.State != types.DeploymentStateComplete {
 		t.Fatalf("state %s", d.State)
@@ -603,14 +603,14 @@ func TestOnEventsSurviveADownReceiverAndARestart(t *testing.T) {
 	rcv.down.Store(false)
 	s2 := StartIn(t, dir, opts...)
 	fake.Advance(time.Minute)
-	if _, err := s2.Extensions().DeliverDue(ctx); err != nil {
+	if _, err := s2.Outbox().DeliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(rcv.types(), " "); got != "OnDeploymentStart OnDeploymentComplete" && got != "OnDeploymentComplete OnDeploymentStart" {
 		t.Fatalf("delivered after recovery: %q", got)
 	}
 	fake.Advance(time.Hour)
-	s2.Extensions().DeliverDue(ctx)
+	s2.Outbox().DeliverDue(ctx)
 	if n := len(rcv.types()); n != 2 {
 		t.Fatalf("%d deliveries: an event was delivered twice", n)
 	}
@@ -635,7 +635,7 @@ func TestURLTargetsNeedTheAllowList(t *testing.T) {
 		t.Fatal(err)
 	}
 	advance(t, s, fake, 0)
-	s.Extensions().DeliverDue(ctx)
+	s.Outbox().DeliverDue(ctx)
 	d := f.get(t, 1)
 	start := d.EventLog[len(d.EventLog)-1]
 	if len(start.ActionInvocations) != 1 || aws.ToString(start.ActionInvocations[0].ErrorCode) != "TargetNotAllowed" || len(rcv.types()) != 0 {
@@ -724,7 +724,7 @@ func TestAssociationChangesTakeEffectAtOnce(t *testing.T) {
 		}
 		advance(t, s, fake, 0)
 		advance(t, s, fake, 10*time.Minute)
-		s.Extensions().DeliverDue(ctx)
+		s.Outbox().DeliverDue(ctx)
 		if d := f.get(t, n); d.State != types.DeploymentStateComplete {
 			t.Fatalf("deployment %d: %s", n, d.State)
 		}
@@ -762,7 +762,7 @@ func TestStepPayloadsCarryTheirOwnStep(t *testing.T) {
 	}
 	// One jump past every step: the engine takes them all in one round.
 	advance(t, s, fake, 10*time.Minute)
-	if _, err := s.Extensions().DeliverDue(context.Background()); err != nil {
+	if _, err := s.Outbox().DeliverDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	rcv.mu.Lock()

@@ -66,7 +66,7 @@ func TestNotificationExtensionsDeliverToMoto(t *testing.T) {
 	}
 	advance(t, s, fake, 0)
 	advance(t, s, fake, 10*time.Minute)
-	if _, err := s.Extensions().DeliverDue(ctx); err != nil {
+	if _, err := s.Outbox().DeliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	d := f.get(t, 1)

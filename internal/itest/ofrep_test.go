@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/appconfig"
 
 	"github.com/appconfigd/appconfigd/internal/server"
@@ -34,37 +33,15 @@ const ofrepDoc = `{"version":"1","flags":{
 // by names and a deploy function (an all-at-once strategy without bake).
 func flagProfile(t *testing.T, s *Server, c *sdk.Client) (base string, deploy func(doc string) string) {
 	t.Helper()
-	app := aws.ToString(mustApp(t, c, "ofrep-app").Id)
-	env, err := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(app), Name: aws.String("prod")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prof, err := c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("flags"),
-		LocationUri: aws.String("hosted"), Type: aws.String("AWS.AppConfig.FeatureFlags")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.CreateDeploymentStrategy(ctx, &sdk.CreateDeploymentStrategyInput{Name: aws.String("now"), DeploymentDurationInMinutes: aws.Int32(0),
-		GrowthFactor: aws.Float32(100), FinalBakeTimeInMinutes: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFlagTarget(t, c, "ofrep-app")
 	deploy = func(doc string) string {
 		t.Helper()
-		v, err := c.CreateHostedConfigurationVersion(ctx, &sdk.CreateHostedConfigurationVersionInput{ApplicationId: aws.String(app), ConfigurationProfileId: prof.Id,
-			Content: []byte(doc), ContentType: aws.String("application/json")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ver := aws.ToString(aws.String(strings.TrimSpace(itoa(v.VersionNumber))))
-		if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof.Id,
-			DeploymentStrategyId: st.Id, ConfigurationVersion: aws.String(ver)}); err != nil {
-			t.Fatal(err)
-		}
+		v := f.version(t, doc)
+		f.start(t, v)
 		if _, err := s.Runner().RunDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		return ver
+		return itoa(v)
 	}
 	deploy(ofrepDoc)
 	return s.URL + "/applications/ofrep-app/environments/prod/configurations/flags", deploy
@@ -84,17 +61,7 @@ type ofrepAnswer struct {
 
 func ofrepPost(t *testing.T, url, body string, hdr ...string) ofrepAnswer {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := httpDo(t, http.MethodPost, url, body, append([]string{"Content-Type", "application/json"}, hdr...)...)
 	a := ofrepAnswer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &a.body)
 	return a

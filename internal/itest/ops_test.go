@@ -82,7 +82,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	advance(t, s, fake, 0)
-	s.Extensions().DeliverDue(ctx)
+	s.Outbox().DeliverDue(ctx)
 	code, body := get(t, s.URL+"/metrics")
 	if code != 200 {
 		t.Fatalf("metrics %d", code)

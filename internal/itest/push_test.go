@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	sdk "github.com/aws/aws-sdk-go-v2/service/appconfig"
-
 	"github.com/appconfigd/appconfigd/internal/store/postgres/pgtest"
 )
 
@@ -20,33 +17,12 @@ import (
 func pushOnce(t *testing.T, deployURL string, listenURLs []string, n int) {
 	t.Helper()
 	c := binaryClient(deployURL)
-	app := aws.ToString(mustApp(t, c, "push").Id)
-	env, err := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(app), Name: aws.String("prod")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prof, err := c.CreateConfigurationProfile(ctx, &sdk.CreateConfigurationProfileInput{ApplicationId: aws.String(app), Name: aws.String("flags"),
-		LocationUri: aws.String("hosted"), Type: aws.String("AWS.AppConfig.FeatureFlags")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.CreateDeploymentStrategy(ctx, &sdk.CreateDeploymentStrategyInput{Name: aws.String("now"), DeploymentDurationInMinutes: aws.Int32(0),
-		GrowthFactor: aws.Float32(100), FinalBakeTimeInMinutes: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFlagTarget(t, c, "push")
 	deploy := func(i int) time.Time {
 		doc := fmt.Sprintf(`{"version":"1","flags":{"f":{"name":"F"}},"values":{"f":{"enabled":%v}}}`, i%2 == 0)
-		v, err := c.CreateHostedConfigurationVersion(ctx, &sdk.CreateHostedConfigurationVersionInput{ApplicationId: aws.String(app), ConfigurationProfileId: prof.Id,
-			Content: []byte(doc), ContentType: aws.String("application/json")})
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := f.version(t, doc)
 		t0 := time.Now()
-		if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof.Id,
-			DeploymentStrategyId: st.Id, ConfigurationVersion: aws.String(fmt.Sprint(v.VersionNumber))}); err != nil {
-			t.Fatal(err)
-		}
+		f.start(t, v)
 		return t0
 	}
 	deploy(1)

@@ -35,6 +35,14 @@ func tokenCLI(t *testing.T, dir string, args ...string) string {
 
 func doReq(t *testing.T, method, url, body string, hdr ...string) (int, string) {
 	t.Helper()
+	resp, b := httpDo(t, method, url, body, hdr...)
+	return resp.StatusCode, string(b)
+}
+
+// httpDo sends one request with the header pairs hdr (name, value, ...)
+// and returns the response with its whole body read (and closed).
+func httpDo(t *testing.T, method, url, body string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
@@ -45,7 +53,7 @@ func doReq(t *testing.T, method, url, body string, hdr ...string) (int, string) 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp, b
 }
 
 // Under --auth sigv4 the flag path takes SigV4 or a bearer token from the

@@ -8,14 +8,17 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 )
 
-// decodeAs decodes a golden body of kind as the domain type of that kind
-// (a map for the kinds whose type is private to their package, which
-// test their own goldens), re-encodes it and decodes it again: the value
-// must survive, and the new body must carry the current version.
+// decodeAs decodes a golden body of kind as the Go type of that kind
+// (a map for the one meta record that has no type: the data plane's
+// token key, whose body is empty), re-encodes it and decodes it again: the value must
+// survive, and the new body must carry the current version. rec.ID is
+// the golden file's name (meta-clock for the clock anchor, meta-token
+// for an API token).
 func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
 	t.Helper()
 	roundTrip := func(v any, again func([]byte) (any, error)) any {
@@ -60,6 +63,32 @@ func decodeAs(t *testing.T, kind string, rec appconfig.Record) any {
 		})
 	case appconfig.RecordExtensionAssociation:
 		return check(t, rec, ExtensionAssociations, func(v appconfig.ExtensionAssociation) bool { return v.ResourceArn != "" && v.Parameters["p"] == "v" })
+	case appconfig.RecordDeployment:
+		return check(t, rec, Deployments, func(b DeploymentBody) bool {
+			leased := b.Lease != nil && b.Lease.Owner == "0f3c9a1b2c3d4e5f" && b.Lease.Until.Equal(time.Date(2026, 3, 1, 12, 7, 0, 0, time.UTC))
+			return b.DeploymentNumber == 1 && b.ApplicationID != "" && len(b.EventLog) >= 2 && !b.StartedAt.IsZero() &&
+				leased == strings.HasSuffix(rec.ID, "-3")
+		})
+	case appconfig.RecordTags:
+		return check(t, rec, TagSets, func(v Tags) bool { return v.Tags["team"] == "ops" })
+	case appconfig.RecordUsage:
+		return check(t, rec, Usages, func(v Usage) bool { return v.LastUsed.Equal(time.Date(2026, 3, 1, 12, 1, 0, 0, time.UTC)) })
+	case appconfig.RecordExtensionName:
+		return check(t, rec, ExtensionNames, func(v ExtensionName) bool { return v.ExtensionID == "mdvm3zu" && v.Latest >= 1 })
+	case appconfig.RecordDelivery:
+		return check(t, rec, Deliveries, func(d Delivery) bool {
+			_, known := d.Point.Info()
+			return known && d.Target.URI != "" && d.Target.Parameters["p"] == "v" && d.Deployment.Kind == appconfig.RecordDeployment &&
+				d.InvocationID != "" && len(d.Payload) > 0 && d.Scope.Account == "123456789012"
+		})
+	}
+	if kind == appconfig.RecordMeta && strings.HasSuffix(rec.ID, "-token") {
+		return check(t, rec, APITokens, func(v APIToken) bool {
+			return len(v.ID) == 12 && v.Account == "123456789012" && v.Application != "" && !v.Created.IsZero()
+		})
+	}
+	if kind == appconfig.RecordMeta && strings.HasSuffix(rec.ID, "-clock") {
+		return check(t, rec, ClockAnchors, func(v ClockAnchor) bool { return v.Factor == 600 && v.Base.Sub(v.WallBase) == time.Hour })
 	}
 	v, err := Decode[map[string]any](rec)
 	if err != nil {
@@ -109,7 +138,8 @@ func TestGoldenRecordsDecode(t *testing.T) {
 		}
 		seen[kind] = true
 		t.Run(filepath.ToSlash(f), func(t *testing.T) {
-			decodeAs(t, kind, appconfig.Record{Key: appconfig.Key{Kind: kind, ID: "golden"}, Body: body})
+			name := strings.TrimSuffix(filepath.Base(f), ".json")
+			decodeAs(t, kind, appconfig.Record{Key: appconfig.Key{Kind: kind, ID: name}, Body: body})
 		})
 	}
 	for _, k := range Kinds() {

@@ -200,6 +200,17 @@ func (k Kind[T]) Get(ctx context.Context, tx appconfig.Tx, key appconfig.Key, fo
 	return v, rec, err
 }
 
+// Insert adds a record of the kind under key (whose Kind must be the
+// kind's), with name and body v; the record it returns carries its Seq.
+func (k Kind[T]) Insert(ctx context.Context, tx appconfig.Tx, key appconfig.Key, name string, v T) (appconfig.Record, error) {
+	if key.Kind != k.Name {
+		panic("records: inserting a " + k.Name + " under a " + key.Kind + " key")
+	}
+	rec := appconfig.Record{Key: key, Name: name, Body: k.Encode(v)}
+	err := tx.Insert(ctx, &rec)
+	return rec, err
+}
+
 // Put replaces the body (and name) of an existing record of the kind.
 func (k Kind[T]) Put(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, v T) error {
 	rec.Body = k.Encode(v)

@@ -128,6 +128,7 @@ type Server struct {
 	svc     *service.Service
 	runner  *deploy.Runner
 	ext     *extension.Extensions
+	outbox  *extension.Outbox
 	data    *dataplane.Server
 	metrics *metrics.Metrics
 	handler http.Handler
@@ -220,7 +221,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	// The object graph, built once, each part given what it uses:
-	// catalog → extensions → runner (and its lifecycle) → service.
+	// catalog → extensions → runner (and its lifecycle) → outbox, service.
 	catalog := service.NewCatalog(st)
 	s.ext = extension.New(extension.Config{Catalog: catalog, Store: st, Clock: s.clock, Logger: s.log, Invoker: invoker, Observe: s.metrics.Invocation, Poll: wall(time.Second),
 		Lease: lease(time.Minute)})
@@ -231,6 +232,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MonitorInterval: cfg.MonitorInterval, TickInterval: cfg.TickInterval, Observe: s.metrics.StepLateness,
 		Poll: wall(time.Second), Lease: lease(2 * time.Minute),
 	})
+	s.outbox = extension.NewOutbox(s.ext, s.runner.Lifecycle())
 	var sources service.SourceFetcher
 	if sourcesOn {
 		sources = &source.Fetcher{AWS: awsCfg, S3Endpoint: cfg.S3Endpoint, SSMEndpoint: cfg.SSMEndpoint, SecretsManagerEndpoint: cfg.SecretsManagerEndpoint}
@@ -327,8 +329,8 @@ func (s *Server) Service() *service.Service { return s.svc }
 // Runner is the deployment engine's runner.
 func (s *Server) Runner() *deploy.Runner { return s.runner }
 
-// Extensions is the extension system.
-func (s *Server) Extensions() *extension.Extensions { return s.ext }
+// Outbox is the extension outbox (queued ON_* deliveries).
+func (s *Server) Outbox() *extension.Outbox { return s.outbox }
 
 // DataPlane is the data-plane server.
 func (s *Server) DataPlane() *dataplane.Server { return s.data }
@@ -363,7 +365,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		defer s.bgDone.Done()
-		s.ext.Run(bg)
+		s.outbox.Run(bg)
 	}()
 	go func() {
 		defer s.bgDone.Done()

@@ -39,7 +39,7 @@ func (s *Service) resolveApp(ctx context.Context, tx appconfig.Tx, sc appconfig.
 	if err != nil {
 		return appconfig.Application{}, r, err
 	}
-	app, err := decode[appconfig.Application](r)
+	app, err := records.Applications.Decode(r)
 	return app, r, err
 }
 
@@ -57,16 +57,16 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordApplication, ""))
+		n, err := records.ApplicationsIn(sc).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.Applications {
 			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
 		}
-		id, err := insertWithNewID(ctx, tx, records.ApplicationKey(sc, ""), in.Name, func(id string) []byte {
+		id, err := insertNew(ctx, tx, records.Applications, records.ApplicationKey(sc, ""), in.Name, func(id string) appconfig.Application {
 			app.ID = id
-			return encode(appconfig.RecordApplication, app)
+			return app
 		})
 		if err != nil {
 			return err
@@ -111,8 +111,8 @@ func (s *Service) UpdateApplication(ctx context.Context, sc appconfig.Scope, ide
 		if in.Description != nil {
 			app.Description = *in.Description
 		}
-		r.Name, r.Body = app.Name, encode(appconfig.RecordApplication, app)
-		return tx.Put(ctx, r)
+		r.Name = app.Name
+		return records.Applications.Put(ctx, tx, r, app)
 	})
 	return app, err
 }
@@ -125,11 +125,14 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err != nil {
 			return err
 		}
-		for _, child := range []struct{ kind, what string }{
-			{appconfig.RecordEnvironment, "environments"},
-			{appconfig.RecordConfigurationProfile, "configuration profiles"},
+		for _, child := range []struct {
+			children appconfig.Query
+			what     string
+		}{
+			{records.EnvironmentsOf(sc, app.ID).Query, "environments"},
+			{records.ProfilesOf(sc, app.ID).Query, "configuration profiles"},
 		} {
-			n, err := tx.Count(ctx, query(sc, child.kind, app.ID))
+			n, err := tx.Count(ctx, child.children)
 			if err != nil {
 				return err
 			}
@@ -140,7 +143,7 @@ func (s *Service) DeleteApplication(ctx context.Context, sc appconfig.Scope, ide
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ApplicationARN(sc, app.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, app.ID)); err != nil {
+		if _, err := records.TagsUnder(sc, app.ID).DeleteAll(ctx, tx); err != nil {
 			return err
 		}
 		tx.Notify(appconfig.NamesTopic(sc, ""))
@@ -153,10 +156,7 @@ func (s *Service) ListApplications(ctx context.Context, sc appconfig.Scope, p ap
 	var page appconfig.Page[appconfig.Application]
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		var err error
-		page, err = listPage(ctx, tx, query(sc, appconfig.RecordApplication, ""), p, func(r appconfig.Record) (appconfig.Application, bool, error) {
-			a, err := decode[appconfig.Application](r)
-			return a, true, err
-		})
+		page, err = pageOf(ctx, tx, records.ApplicationsIn(sc), p, keep)
 		return err
 	})
 	return page, err

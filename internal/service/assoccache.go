@@ -6,6 +6,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/cachegen"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // assocIndex keeps each scope's extension associations in memory, by
@@ -56,16 +57,12 @@ func (x *assocIndex) of(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope
 	if ok {
 		return idx[arn], nil
 	}
-	recs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
+	all, err := records.AssociationsIn(sc).All(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	idx = map[string][]appconfig.ExtensionAssociation{}
-	for _, r := range recs {
-		a, err := decode[appconfig.ExtensionAssociation](r)
-		if err != nil {
-			return nil, err
-		}
+	for _, a := range all {
 		idx[a.ResourceArn] = append(idx[a.ResourceArn], a)
 	}
 	x.mu.Lock()

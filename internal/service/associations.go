@@ -120,8 +120,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 				return appconfig.Conflict("Extension %s is already associated with %s (association %s).", e.ID, in.ResourceIdentifier, x.ID)
 			}
 		}
-		q := query(sc, appconfig.RecordExtensionAssociation, "")
-		n, err := tx.Count(ctx, q)
+		n, err := records.AssociationsIn(sc).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -130,9 +129,9 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 		}
 		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
-		id, err := insertWithNewID(ctx, tx, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) []byte {
+		id, err := insertNew(ctx, tx, records.ExtensionAssociations, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) appconfig.ExtensionAssociation {
 			a.ID = id
-			return encode(appconfig.RecordExtensionAssociation, a)
+			return a
 		})
 		if err != nil {
 			return err
@@ -144,7 +143,7 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 }
 
 func (s *Service) getAssociation(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, id string, forUpdate bool) (appconfig.ExtensionAssociation, appconfig.Record, error) {
-	a, r, err := getDoc[appconfig.ExtensionAssociation](ctx, tx, records.AssociationKey(sc, id), forUpdate)
+	a, r, err := records.ExtensionAssociations.Get(ctx, tx, records.AssociationKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return a, r, associationNotFound(id)
 	}
@@ -183,8 +182,7 @@ func (s *Service) UpdateExtensionAssociation(ctx context.Context, sc appconfig.S
 			return err
 		}
 		a.Parameters = params
-		r.Body = encode(appconfig.RecordExtensionAssociation, a)
-		return tx.Put(ctx, r)
+		return records.ExtensionAssociations.Put(ctx, tx, r, a)
 	})
 	return a, err
 }
@@ -225,13 +223,12 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 			}
 			extID = e.ID
 		}
-		q := query(sc, appconfig.RecordExtensionAssociation, "")
-		q.Name = f.ResourceArn
+		l := records.AssociationsIn(sc)
+		l.Query.Name = f.ResourceArn
 		var err error
-		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExtensionAssociation, bool, error) {
-			a, err := decode[appconfig.ExtensionAssociation](r)
+		page, err = pageOf(ctx, tx, l, p, func(a appconfig.ExtensionAssociation) (appconfig.ExtensionAssociation, bool, error) {
 			keep := (extID == "" || a.ExtensionID == extID) && (f.ExtensionVersion == 0 || a.ExtensionVersionNumber == f.ExtensionVersion)
-			return a, keep, err
+			return a, keep, nil
 		})
 		return err
 	})
@@ -243,21 +240,9 @@ func (s *Service) ListExtensionAssociations(ctx context.Context, sc appconfig.Sc
 
 // associationsOf lists the associations of one resource ARN.
 func (s *Service) associationsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, arn string) ([]appconfig.ExtensionAssociation, error) {
-	q := query(sc, appconfig.RecordExtensionAssociation, "")
-	q.Name = arn
-	recs, err := tx.List(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]appconfig.ExtensionAssociation, 0, len(recs))
-	for _, r := range recs {
-		a, err := decode[appconfig.ExtensionAssociation](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	l := records.AssociationsIn(sc)
+	l.Query.Name = arn
+	return l.All(ctx, tx)
 }
 
 // deleteAssociationsOf removes the associations of a deleted resource.

@@ -92,11 +92,11 @@ func (c *Catalog) ViewTx(ctx context.Context, fn func(appconfig.Tx) error) error
 // Names returns the names of an application and one of its environments
 // inside tx ("" for ones that no longer exist).
 func (c *Catalog) Names(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (string, string, error) {
-	app, _, err := getDoc[appconfig.Application](ctx, tx, records.ApplicationKey(sc, appID), false)
+	app, _, err := records.Applications.Get(ctx, tx, records.ApplicationKey(sc, appID), false)
 	if err != nil && !appconfig.IsNotFound(err) {
 		return "", "", err
 	}
-	env, _, err := getDoc[appconfig.Environment](ctx, tx, records.EnvironmentKey(sc, appID, envID), false)
+	env, _, err := records.Environments.Get(ctx, tx, records.EnvironmentKey(sc, appID, envID), false)
 	if err != nil && !appconfig.IsNotFound(err) {
 		return "", "", err
 	}

@@ -16,7 +16,7 @@ func (s *Service) resolveEnv(ctx context.Context, tx appconfig.Tx, sc appconfig.
 	if err != nil {
 		return appconfig.Environment{}, r, err
 	}
-	env, err := decode[appconfig.Environment](r)
+	env, err := records.Environments.Decode(r)
 	return env, r, err
 }
 
@@ -47,7 +47,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordEnvironment, app.ID))
+		n, err := records.EnvironmentsOf(sc, app.ID).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -55,9 +55,9 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
 		}
 		env.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertNew(ctx, tx, records.Environments, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) appconfig.Environment {
 			env.ID = id
-			return encode(appconfig.RecordEnvironment, env)
+			return env
 		})
 		if err != nil {
 			return err
@@ -107,8 +107,8 @@ func (s *Service) UpdateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if in.Monitors != nil {
 			env.Monitors = in.Monitors
 		}
-		r.Name, r.Body = env.Name, encode(appconfig.RecordEnvironment, env)
-		return tx.Put(ctx, r)
+		r.Name = env.Name
+		return records.Environments.Put(ctx, tx, r, env)
 	})
 	return env, err
 }
@@ -139,7 +139,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err := s.life.Forget(ctx, tx, sc, app.ID, env.ID); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.DeploymentParent(app.ID, env.ID))); err != nil {
+		if _, err := records.TagsUnder(sc, records.DeploymentParent(app.ID, env.ID)).DeleteAll(ctx, tx); err != nil {
 			return err
 		}
 		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("environment", app.ID, env.ID))); err != nil && !appconfig.IsNotFound(err) {
@@ -159,10 +159,7 @@ func (s *Service) ListEnvironments(ctx context.Context, sc appconfig.Scope, appI
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.RecordEnvironment, app.ID), p, func(r appconfig.Record) (appconfig.Environment, bool, error) {
-			e, err := decode[appconfig.Environment](r)
-			return e, true, err
-		})
+		page, err = pageOf(ctx, tx, records.EnvironmentsOf(sc, app.ID), p, keep)
 		return err
 	})
 	return page, err

@@ -107,11 +107,6 @@ func ExtensionARNOf(sc appconfig.Scope, e appconfig.Extension) string {
 	return ExtensionARN(sc, e.ID, e.VersionNumber)
 }
 
-type nameClaim struct {
-	ExtensionID string `json:"extensionId"`
-	Latest      int    `json:"latest"` // highest version ever created
-}
-
 func extensionNotFound(ident string) error {
 	return appconfig.NotFound("Extension", "Extension %s not found", ident)
 }
@@ -132,7 +127,7 @@ func (s *Service) resolveExtension(ctx context.Context, tx appconfig.Tx, sc appc
 	id := ident
 	if e, ok := awsExtension(ident); ok {
 		id = e.ID
-	} else if c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, ident), false); err == nil {
+	} else if c, _, err := records.ExtensionNames.Get(ctx, tx, records.ExtensionNameKey(sc, ident), false); err == nil {
 		// Names take precedence over IDs, as before.
 		id = c.ExtensionID
 	} else if !appconfig.IsNotFound(err) {
@@ -157,7 +152,7 @@ func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 		return e, appconfig.Record{}, nil
 	}
 	if version == 0 {
-		q := query(sc, appconfig.RecordExtension, id)
+		q := records.ExtensionVersionsOf(sc, id).Query
 		q.Desc, q.Limit = true, 1
 		recs, err := tx.List(ctx, q)
 		if err != nil {
@@ -167,13 +162,13 @@ func extensionVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, 
 			return appconfig.Extension{}, appconfig.Record{}, extensionNotFound(ident)
 		}
 		if !forUpdate {
-			e, err := decode[appconfig.Extension](recs[0])
+			e, err := records.Extensions.Decode(recs[0])
 			return e, recs[0], err
 		}
 		v, _ := strconv.Atoi(recs[0].ID)
 		version = v
 	}
-	e, r, err := getDoc[appconfig.Extension](ctx, tx, records.ExtensionKey(sc, id, version), forUpdate)
+	e, r, err := records.Extensions.Get(ctx, tx, records.ExtensionKey(sc, id, version), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return e, r, appconfig.NotFound("Extension", "Extension %s has no version %d", ident, version)
 	}
@@ -239,10 +234,10 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 			return err
 		}
 		ck := records.ExtensionNameKey(sc, in.Name)
-		claim, cr, err := getDoc[nameClaim](ctx, tx, ck, true)
+		claim, cr, err := records.ExtensionNames.Get(ctx, tx, ck, true)
 		switch {
 		case appconfig.IsNotFound(err):
-			n, err := tx.Count(ctx, query(sc, appconfig.RecordExtensionName, ""))
+			n, err := records.ExtensionNamesIn(sc).Count(ctx, tx)
 			if err != nil {
 				return err
 			}
@@ -250,8 +245,7 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 				return appconfig.QuotaExceeded("You have reached the limit of %d extensions in this account and region.", s.quotas.ExtensionsPerAccount)
 			}
 			e.ID, e.VersionNumber = NewID(), 1
-			cr = appconfig.Record{Key: ck, Body: encode(appconfig.RecordExtensionName, nameClaim{ExtensionID: e.ID, Latest: 1})}
-			if err := tx.Insert(ctx, &cr); err != nil {
+			if _, err := records.ExtensionNames.Insert(ctx, tx, ck, "", records.ExtensionName{ExtensionID: e.ID, Latest: 1}); err != nil {
 				if appconfig.IsConflict(err) {
 					return appconfig.Conflict("An extension named %q already exists.", in.Name)
 				}
@@ -268,13 +262,11 @@ func (s *Service) CreateExtension(ctx context.Context, sc appconfig.Scope, in Ex
 			}
 			claim.Latest++
 			e.ID, e.VersionNumber = claim.ExtensionID, claim.Latest
-			cr.Body = encode(appconfig.RecordExtensionName, claim)
-			if err := tx.Put(ctx, cr); err != nil {
+			if err := records.ExtensionNames.Put(ctx, tx, cr, claim); err != nil {
 				return err
 			}
 		}
-		r := appconfig.Record{Key: records.ExtensionKey(sc, e.ID, e.VersionNumber), Name: e.Name, Body: encode(appconfig.RecordExtension, e)}
-		if err := tx.Insert(ctx, &r); err != nil {
+		if _, err := records.Extensions.Insert(ctx, tx, records.ExtensionKey(sc, e.ID, e.VersionNumber), e.Name, e); err != nil {
 			return err
 		}
 		return s.putTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber), in.Tags)
@@ -326,8 +318,7 @@ func (s *Service) UpdateExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := checkExtensionDefinition(e.Actions, e.Parameters); err != nil {
 			return err
 		}
-		r.Body = encode(appconfig.RecordExtension, e)
-		return tx.Put(ctx, r)
+		return records.Extensions.Put(ctx, tx, r, e)
 	})
 	return e, err
 }
@@ -343,15 +334,11 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if e.AWSAuthored {
 			return appconfig.BadRequest("AWS-authored extension %s cannot be deleted.", e.ID)
 		}
-		assocs, err := tx.List(ctx, query(sc, appconfig.RecordExtensionAssociation, ""))
+		assocs, err := records.AssociationsIn(sc).All(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, ar := range assocs {
-			a, err := decode[appconfig.ExtensionAssociation](ar)
-			if err != nil {
-				return err
-			}
+		for _, a := range assocs {
 			if a.ExtensionID == e.ID && a.ExtensionVersionNumber == e.VersionNumber {
 				return appconfig.BadRequest("Extension %s version %d is used by extension association %s; delete its associations first.", e.ID, e.VersionNumber, a.ID)
 			}
@@ -362,7 +349,7 @@ func (s *Service) DeleteExtension(ctx context.Context, sc appconfig.Scope, ident
 		if err := deleteTags(ctx, tx, sc, "", ExtensionARN(sc, e.ID, e.VersionNumber)); err != nil {
 			return err
 		}
-		left, err := tx.Count(ctx, query(sc, appconfig.RecordExtension, e.ID))
+		left, err := records.ExtensionVersionsOf(sc, e.ID).Count(ctx, tx)
 		if err != nil || left > 0 {
 			return err
 		}
@@ -390,7 +377,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
 			if name != "" {
 				// Claims are keyed by name: at most one extension.
-				c, _, err := getDoc[nameClaim](ctx, tx, records.ExtensionNameKey(sc, name), false)
+				c, _, err := records.ExtensionNames.Get(ctx, tx, records.ExtensionNameKey(sc, name), false)
 				if appconfig.IsNotFound(err) {
 					return nil
 				}
@@ -405,11 +392,7 @@ func (s *Service) ListExtensions(ctx context.Context, sc appconfig.Scope, name s
 				return nil
 			}
 			var err error
-			page, err = listPage(ctx, tx, query(sc, appconfig.RecordExtensionName, ""), p, func(r appconfig.Record) (appconfig.Extension, bool, error) {
-				c, err := decode[nameClaim](r)
-				if err != nil {
-					return appconfig.Extension{}, false, err
-				}
+			page, err = pageOf(ctx, tx, records.ExtensionNamesIn(sc), p, func(c records.ExtensionName) (appconfig.Extension, bool, error) {
 				e, _, err := extensionByID(ctx, tx, sc, c.ExtensionID, 0, false)
 				return e, err == nil, err
 			})

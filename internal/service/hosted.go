@@ -9,12 +9,6 @@ import (
 	"github.com/appconfigd/appconfigd/internal/records"
 )
 
-func decodeVersion(r appconfig.Record) (appconfig.HostedConfigurationVersion, error) {
-	v, err := decode[appconfig.HostedConfigurationVersion](r)
-	v.Content = r.Data
-	return v, err
-}
-
 // CreateHostedVersionInput is new hosted content.
 type CreateHostedVersionInput struct {
 	Content                                []byte
@@ -92,21 +86,12 @@ func (s *Service) CreateHostedConfigurationVersion(ctx context.Context, sc appco
 		prof.LatestVersion++
 		v.VersionNumber = prof.LatestVersion
 		v.CreatedAt = s.clock.Now()
-		pr.Body = encode(appconfig.RecordConfigurationProfile, prof)
-		if err := tx.Put(ctx, pr); err != nil {
+		if err := records.Profiles.Put(ctx, tx, pr, prof); err != nil {
 			return err
 		}
-		r := appconfig.Record{Key: records.HostedVersionKey(sc, app.ID, prof.ID, v.VersionNumber), Name: v.VersionLabel, Body: encode(appconfig.RecordHostedVersion, v), Data: nonNil(v.Content)}
-		return tx.Insert(ctx, &r)
+		return records.InsertHostedVersion(ctx, tx, sc, app.ID, prof.ID, v)
 	})
 	return v, err
-}
-
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }
 
 func latestVersionConflict(given, latest int) error {
@@ -115,13 +100,13 @@ func latestVersionConflict(given, latest int) error {
 
 // latestVersion returns the newest existing hosted version (nil if none).
 func (s *Service) latestVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (*appconfig.HostedConfigurationVersion, error) {
-	q := query(sc, appconfig.RecordHostedVersion, records.Parent(appID, profID))
+	q := records.HostedVersionsOf(sc, appID, profID).Query
 	q.Desc, q.Limit, q.WithData = true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
-	v, err := decodeVersion(recs[0])
+	v, err := records.DecodeHostedVersion(recs[0])
 	return &v, err
 }
 
@@ -158,7 +143,7 @@ func (s *Service) getVersion(ctx context.Context, tx appconfig.Tx, sc appconfig.
 	if err != nil {
 		return appconfig.HostedConfigurationVersion{}, err
 	}
-	return decodeVersion(r)
+	return records.DecodeHostedVersion(r)
 }
 
 // findVersion resolves a version given as a number or as a VersionLabel
@@ -167,7 +152,7 @@ func (s *Service) findVersion(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if n, err := strconv.Atoi(ref); err == nil {
 		return s.getVersion(ctx, tx, sc, appID, profID, n)
 	}
-	q := query(sc, appconfig.RecordHostedVersion, records.Parent(appID, profID))
+	q := records.HostedVersionsOf(sc, appID, profID).Query
 	q.Name, q.Desc, q.Limit, q.WithData = ref, true, 1, true
 	recs, err := tx.List(ctx, q)
 	if err != nil {
@@ -176,7 +161,7 @@ func (s *Service) findVersion(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if len(recs) == 0 {
 		return appconfig.HostedConfigurationVersion{}, appconfig.NotFound("HostedConfigurationVersion", "No hosted configuration version of configuration profile %s has the number or label %q", profID, ref)
 	}
-	return decodeVersion(recs[0])
+	return records.DecodeHostedVersion(recs[0])
 }
 
 // DeleteHostedConfigurationVersion deletes one version. Version numbers
@@ -208,14 +193,14 @@ func (s *Service) ListHostedConfigurationVersions(ctx context.Context, sc appcon
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.RecordHostedVersion, records.Parent(app.ID, prof.ID))
+		q := records.HostedVersionsOf(sc, app.ID, prof.ID).Query
 		q.Desc = true
 		prefix, isPrefix := strings.CutSuffix(label, "*")
 		if label != "" && !isPrefix {
 			q.Name = label
 		}
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.HostedConfigurationVersion, bool, error) {
-			v, err := decodeVersion(r)
+			v, err := records.DecodeHostedVersion(r)
 			keep := !isPrefix || (v.VersionLabel != "" && strings.HasPrefix(v.VersionLabel, prefix))
 			return v, keep, err
 		})

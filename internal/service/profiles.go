@@ -16,7 +16,7 @@ func (s *Service) resolveProfile(ctx context.Context, tx appconfig.Tx, sc appcon
 	if err != nil {
 		return appconfig.ConfigurationProfile{}, r, err
 	}
-	p, err := decode[appconfig.ConfigurationProfile](r)
+	p, err := records.Profiles.Decode(r)
 	return p, r, err
 }
 
@@ -87,7 +87,7 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordConfigurationProfile, app.ID))
+		n, err := records.ProfilesOf(sc, app.ID).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -95,9 +95,9 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 			return appconfig.QuotaExceeded("You have reached the limit of %d configuration profiles for application %s.", s.quotas.ProfilesPerApp, app.ID)
 		}
 		p.ApplicationID = app.ID
-		id, err := insertWithNewID(ctx, tx, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) []byte {
+		id, err := insertNew(ctx, tx, records.Profiles, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) appconfig.ConfigurationProfile {
 			p.ID = id
-			return encode(appconfig.RecordConfigurationProfile, p)
+			return p
 		})
 		if err != nil {
 			return err
@@ -157,8 +157,8 @@ func (s *Service) UpdateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if in.Validators != nil {
 			p.Validators = in.Validators
 		}
-		r.Name, r.Body = p.Name, encode(appconfig.RecordConfigurationProfile, p)
-		return tx.Put(ctx, r)
+		r.Name = p.Name
+		return records.Profiles.Put(ctx, tx, r, p)
 	})
 	return p, err
 }
@@ -173,7 +173,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordHostedVersion, records.Parent(app.ID, p.ID)))
+		n, err := records.HostedVersionsOf(sc, app.ID, p.ID).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err := s.deleteAssociationsOf(ctx, tx, sc, ProfileARN(sc, app.ID, p.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, records.Parent(app.ID, p.ID))); err != nil {
+		if _, err := records.TagsUnder(sc, records.Parent(app.ID, p.ID)).DeleteAll(ctx, tx); err != nil {
 			return err
 		}
 		if err := tx.Delete(ctx, records.UsageKey(sc, usageKey("configurationprofile", app.ID, p.ID))); err != nil && !appconfig.IsNotFound(err) {
@@ -213,15 +213,11 @@ func (s *Service) DeleteConfigurationProfile(ctx context.Context, sc appconfig.S
 // profileBeingDeployed reports whether a deployment of this profile is in
 // progress in any environment of the application.
 func (s *Service) profileBeingDeployed(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, profID string) (bool, error) {
-	envs, err := tx.List(ctx, query(sc, appconfig.RecordEnvironment, appID))
+	envs, err := records.EnvironmentsOf(sc, appID).All(ctx, tx)
 	if err != nil {
 		return false, err
 	}
-	for _, r := range envs {
-		env, err := decode[appconfig.Environment](r)
-		if err != nil {
-			return false, err
-		}
+	for _, env := range envs {
 		if env.State != appconfig.EnvDeploying && env.State != appconfig.EnvRollingBack {
 			continue
 		}
@@ -245,9 +241,8 @@ func (s *Service) ListConfigurationProfiles(ctx context.Context, sc appconfig.Sc
 		if err != nil {
 			return err
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.RecordConfigurationProfile, app.ID), p, func(r appconfig.Record) (appconfig.ConfigurationProfile, bool, error) {
-			cp, err := decode[appconfig.ConfigurationProfile](r)
-			return cp, typeFilter == "" || cp.Type == typeFilter || (typeFilter == appconfig.ProfileTypeFreeform && cp.Type == ""), err
+		page, err = pageOf(ctx, tx, records.ProfilesOf(sc, app.ID), p, func(cp appconfig.ConfigurationProfile) (appconfig.ConfigurationProfile, bool, error) {
+			return cp, typeFilter == "" || cp.Type == typeFilter || (typeFilter == appconfig.ProfileTypeFreeform && cp.Type == ""), nil
 		})
 		return err
 	})

@@ -220,25 +220,17 @@ func NewID() string {
 	return string(b[:])
 }
 
+// query is the listing of kind under parent. Only the experiments code
+// (experiments*.go) still builds its listings here; every other listing
+// is a typed accessor of internal/records.
 func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
 	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
 }
 
-// encode writes a record body of kind (records owns the format).
-func encode(kind string, v any) []byte { return records.Encode(kind, v) }
-
-// decode reads a record body (records owns the format).
-func decode[T any](r appconfig.Record) (T, error) { return records.Decode[T](r) }
-
-// getDoc loads and decodes one record.
-func getDoc[T any](ctx context.Context, tx appconfig.Tx, k appconfig.Key, forUpdate bool) (T, appconfig.Record, error) {
-	r, err := tx.Get(ctx, k, forUpdate, false)
-	if err != nil {
-		var z T
-		return z, r, err
-	}
-	v, err := decode[T](r)
-	return v, r, err
+// insertNew inserts a record of kind k under a fresh random id (the ID
+// of key), built by build from that id.
+func insertNew[T any](ctx context.Context, tx appconfig.Tx, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
+	return insertWithNewID(ctx, tx, key, name, func(id string) []byte { return k.Encode(build(id)) })
 }
 
 // insertWithNewID inserts a record under a fresh random id, retrying on
@@ -293,6 +285,22 @@ func parseToken(token, kind string) (phase string, seq int64, err error) {
 	}
 	return parts[1], seq, nil
 }
+
+// pageOf lists one page of what l matches, in creation order, decoded
+// as l's type and converted by conv (whose bool drops an item).
+func pageOf[T, U any](ctx context.Context, tx appconfig.Tx, l records.Listing[T], p appconfig.PageRequest, conv func(T) (U, bool, error)) (appconfig.Page[U], error) {
+	return listPage(ctx, tx, l.Query, p, func(r appconfig.Record) (U, bool, error) {
+		v, err := l.Kind.Decode(r)
+		if err != nil {
+			var z U
+			return z, false, err
+		}
+		return conv(v)
+	})
+}
+
+// keep is the conv of pageOf that keeps every item as it is.
+func keep[T any](v T) (T, bool, error) { return v, true, nil }
 
 // listPage lists one page of records of q's kind in creation order
 // (descending when desc), decoding each with conv.

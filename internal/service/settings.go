@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) accountSettings(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope) (appconfig.AccountSettings, error) {
-	st, _, err := getDoc[appconfig.AccountSettings](ctx, tx, records.AccountSettingsKey(sc), false)
+	st, _, err := records.AccountSettings.Get(ctx, tx, records.AccountSettingsKey(sc), false)
 	if appconfig.IsNotFound(err) {
 		return appconfig.DefaultAccountSettings(), nil
 	}
@@ -38,7 +38,7 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope,
 	var st appconfig.AccountSettings
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
 		k := records.AccountSettingsKey(sc)
-		cur, r, err := getDoc[appconfig.AccountSettings](ctx, tx, k, true)
+		cur, r, err := records.AccountSettings.Get(ctx, tx, k, true)
 		exists := err == nil
 		if appconfig.IsNotFound(err) {
 			cur = appconfig.DefaultAccountSettings()
@@ -56,11 +56,10 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope,
 		}
 		st = cur
 		if exists {
-			r.Body = encode(appconfig.RecordAccountSettings, cur)
-			return tx.Put(ctx, r)
+			return records.AccountSettings.Put(ctx, tx, r, cur)
 		}
-		r = appconfig.Record{Key: k, Body: encode(appconfig.RecordAccountSettings, cur)}
-		return tx.Insert(ctx, &r)
+		_, err = records.AccountSettings.Insert(ctx, tx, k, "", cur)
+		return err
 	})
 	return st, err
 }

@@ -37,7 +37,7 @@ func (s *Service) getStrategy(ctx context.Context, tx appconfig.Tx, sc appconfig
 	if p, ok := predefinedStrategy(id); ok {
 		return p, appconfig.Record{}, nil
 	}
-	st, r, err := getDoc[appconfig.DeploymentStrategy](ctx, tx, records.StrategyKey(sc, id), forUpdate)
+	st, r, err := records.Strategies.Get(ctx, tx, records.StrategyKey(sc, id), forUpdate)
 	if appconfig.IsNotFound(err) {
 		return st, r, strategyNotFound(id)
 	}
@@ -74,16 +74,16 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if err := lockScope(ctx, tx, sc, "deploymentstrategies"); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, query(sc, appconfig.RecordDeploymentStrategy, ""))
+		n, err := records.StrategiesIn(sc).Count(ctx, tx)
 		if err != nil {
 			return err
 		}
 		if n >= s.quotas.DeploymentStrategies {
 			return appconfig.QuotaExceeded("You have reached the limit of %d deployment strategies in this account and region.", s.quotas.DeploymentStrategies)
 		}
-		id, err := insertWithNewID(ctx, tx, records.StrategyKey(sc, ""), in.Name, func(id string) []byte {
+		id, err := insertNew(ctx, tx, records.Strategies, records.StrategyKey(sc, ""), in.Name, func(id string) appconfig.DeploymentStrategy {
 			st.ID = id
-			return encode(appconfig.RecordDeploymentStrategy, st)
+			return st
 		})
 		if err != nil {
 			return err
@@ -143,8 +143,7 @@ func (s *Service) UpdateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		if in.GrowthType != nil {
 			st.GrowthType = *in.GrowthType
 		}
-		r.Body = encode(appconfig.RecordDeploymentStrategy, st)
-		return tx.Put(ctx, r)
+		return records.Strategies.Put(ctx, tx, r, st)
 	})
 	return st, err
 }
@@ -178,7 +177,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 	predefinedFrom := 0
 	if phase == "" {
 		err = s.store.View(ctx, func(tx appconfig.Tx) error {
-			q := query(sc, appconfig.RecordDeploymentStrategy, "")
+			q := records.StrategiesIn(sc).Query
 			q.AfterSeq, q.Limit = seq, size+1
 			recs, err := tx.List(ctx, q)
 			if err != nil {
@@ -189,7 +188,7 @@ func (s *Service) ListDeploymentStrategies(ctx context.Context, sc appconfig.Sco
 					page.NextToken = makeToken(appconfig.RecordDeploymentStrategy, "", recs[i-1].Seq)
 					return nil
 				}
-				st, err := decode[appconfig.DeploymentStrategy](r)
+				st, err := records.Strategies.Decode(r)
 				if err != nil {
 					return err
 				}

@@ -12,10 +12,6 @@ import (
 
 const maxTags = 50
 
-type tagDoc struct {
-	Tags map[string]string `json:"tags"`
-}
-
 func checkTagKeys(tags map[string]string) error {
 	for k := range tags {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
@@ -36,7 +32,7 @@ func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 		return err
 	}
 	k := records.TagsKey(sc, parent, arn)
-	doc, r, err := getDoc[tagDoc](ctx, tx, k, true)
+	doc, r, err := records.TagSets.Get(ctx, tx, k, true)
 	exists := err == nil
 	if err != nil && !appconfig.IsNotFound(err) {
 		return err
@@ -51,11 +47,10 @@ func (s *Service) putTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 		return appconfig.BadRequest("A resource can have at most %d tags; this request would give it %d.", maxTags, len(doc.Tags))
 	}
 	if exists {
-		r.Body = encode(appconfig.RecordTags, doc)
-		return tx.Put(ctx, r)
+		return records.TagSets.Put(ctx, tx, r, doc)
 	}
-	r = appconfig.Record{Key: k, Body: encode(appconfig.RecordTags, doc)}
-	return tx.Insert(ctx, &r)
+	_, err = records.TagSets.Insert(ctx, tx, k, "", doc)
+	return err
 }
 
 func deleteTags(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, parent, arn string) error {
@@ -137,7 +132,7 @@ func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn str
 		if err != nil {
 			return err
 		}
-		doc, r, err := getDoc[tagDoc](ctx, tx, records.TagsKey(sc, parent, arn), true)
+		doc, r, err := records.TagSets.Get(ctx, tx, records.TagsKey(sc, parent, arn), true)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}
@@ -150,8 +145,7 @@ func (s *Service) UntagResource(ctx context.Context, sc appconfig.Scope, arn str
 		if len(doc.Tags) == 0 {
 			return tx.Delete(ctx, r.Key)
 		}
-		r.Body = encode(appconfig.RecordTags, doc)
-		return tx.Put(ctx, r)
+		return records.TagSets.Put(ctx, tx, r, doc)
 	})
 }
 
@@ -163,7 +157,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, sc appconfig.Scope, a
 		if err != nil {
 			return err
 		}
-		doc, _, err := getDoc[tagDoc](ctx, tx, records.TagsKey(sc, parent, arn), false)
+		doc, _, err := records.TagSets.Get(ctx, tx, records.TagsKey(sc, parent, arn), false)
 		if appconfig.IsNotFound(err) {
 			return nil
 		}

@@ -25,10 +25,6 @@ type usageMark struct {
 	key string
 }
 
-type usageDoc struct {
-	LastUsed time.Time `json:"lastUsed"`
-}
-
 func newUsageTracker(s *Service, interval time.Duration) *usageTracker {
 	return &usageTracker{s: s, interval: interval, pending: map[usageMark]time.Time{}}
 }
@@ -69,25 +65,19 @@ func (u *usageTracker) flush(ctx context.Context) error {
 	err := u.s.store.Update(ctx, func(tx appconfig.Tx) error {
 		for m, t := range batch {
 			k := records.UsageKey(m.sc, m.key)
-			r, err := tx.Get(ctx, k, true, false)
+			old, r, err := records.Usages.Get(ctx, tx, k, true)
 			switch {
 			case appconfig.IsNotFound(err):
-				r = appconfig.Record{Key: k, Body: encode(appconfig.RecordUsage, usageDoc{LastUsed: t})}
-				if err := tx.Insert(ctx, &r); err != nil && !appconfig.IsConflict(err) {
+				if _, err := records.Usages.Insert(ctx, tx, k, "", records.Usage{LastUsed: t}); err != nil && !appconfig.IsConflict(err) {
 					return err
 				}
 			case err != nil:
 				return err
 			default:
-				old, err := decode[usageDoc](r)
-				if err != nil {
-					return err
-				}
 				if old.LastUsed.After(t) {
 					continue
 				}
-				r.Body = encode(appconfig.RecordUsage, usageDoc{LastUsed: t})
-				if err := tx.Put(ctx, r); err != nil {
+				if err := records.Usages.Put(ctx, tx, r, records.Usage{LastUsed: t}); err != nil {
 					return err
 				}
 			}
@@ -112,7 +102,7 @@ func (u *usageTracker) lastUsed(ctx context.Context, tx appconfig.Tx, sc appconf
 	u.mu.Lock()
 	last := u.pending[usageMark{sc, k}]
 	u.mu.Unlock()
-	doc, _, err := getDoc[usageDoc](ctx, tx, records.UsageKey(sc, k), false)
+	doc, _, err := records.Usages.Get(ctx, tx, records.UsageKey(sc, k), false)
 	if appconfig.IsNotFound(err) {
 		return last, nil
 	}
