@@ -121,19 +121,21 @@ func Defaults() Config {
 
 // Server is a running appconfigd.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   appconfig.Store
-	clock   clock.Clock
-	svc     *service.Service
-	runner  *deploy.Runner
-	ext     *extension.Extensions
-	data    *dataplane.Server
-	metrics *metrics.Metrics
-	handler http.Handler
-	push    *push.Broker
-	ofrep   *ofrep.Handler
-	tokens  *apitoken.Authenticator
+	cfg    Config
+	log    *slog.Logger
+	store  appconfig.Store
+	clock  clock.Clock
+	svc    *service.Service
+	runner *deploy.Runner
+	// runWatch stops experiment runs whose environment's monitors alarm.
+	runWatch *service.RunWatcher
+	ext      *extension.Extensions
+	data     *dataplane.Server
+	metrics  *metrics.Metrics
+	handler  http.Handler
+	push     *push.Broker
+	ofrep    *ofrep.Handler
+	tokens   *apitoken.Authenticator
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -237,6 +239,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second),
 		Catalog: catalog, Lifecycle: s.runner.Lifecycle(), Hooks: s.ext.ServiceHooks(), Lambda: s.ext, Sources: sources})
+	s.runWatch = s.svc.NewRunWatcher(service.RunWatchConfig{Alarms: s.runner.Alarms(), Logger: s.log, Interval: cfg.MonitorInterval,
+		Poll: wall(time.Second), Lease: lease(2 * time.Minute)})
 	tokenKey, err := dataplane.TokenKey(ctx, st)
 	if err != nil {
 		st.Close()
@@ -327,6 +331,9 @@ func (s *Server) Service() *service.Service { return s.svc }
 // Runner is the deployment engine's runner.
 func (s *Server) Runner() *deploy.Runner { return s.runner }
 
+// RunWatcher is the alarm watcher of experiment runs.
+func (s *Server) RunWatcher() *service.RunWatcher { return s.runWatch }
+
 // Extensions is the extension system.
 func (s *Server) Extensions() *extension.Extensions { return s.ext }
 
@@ -356,7 +363,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(5)
+	s.bgDone.Add(6)
+	go func() {
+		defer s.bgDone.Done()
+		s.runWatch.Run(bg)
+	}()
 	go func() {
 		defer s.bgDone.Done()
 		s.runPush(bg)
