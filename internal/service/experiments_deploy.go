@@ -17,8 +17,9 @@ import (
 // carries the run's deployment tags, and conflicts with a deployment in
 // progress exactly as two user deployments do. It redeploys the version
 // the environment serves, at once (no growth, no bake, no monitors: the
-// run's alarm watcher watches the environment's monitors instead), and
-// the run's event names it in AssociatedDeployment.
+// run's alarm watcher watches the environment's monitors instead), so it
+// completes within the run's own transaction unless AT_DEPLOYMENT_TICK
+// actions apply, and the run's event names it in AssociatedDeployment.
 
 // managedDraft is a managed deployment prepared outside the run's write
 // transaction: the plan with its PRE_START_DEPLOYMENT actions already run.
@@ -133,11 +134,24 @@ func (s *Service) startManaged(ctx context.Context, tx appconfig.Tx, draft *mana
 	if d.PreviousDeployment != draft.source {
 		return "", appconfig.Conflict("The configuration deployed to environment %s changed while the experiment's deployment was prepared; try again.", d.EnvironmentID)
 	}
-	started, err := s.life.Start(ctx, tx, s.clock.Now(), plan)
+	now, sc := s.clock.Now(), plan.Scope
+	started, err := s.life.Start(ctx, tx, now, plan)
 	if err != nil {
 		return "", err
 	}
-	sc := plan.Scope
+	// Nothing to wait for (no growth, no bake, no monitors): the engine's
+	// steps at now complete it in this transaction, so the run's call
+	// returns with its deployment COMPLETE, as AWS's does about half a
+	// second after it starts. AT_DEPLOYMENT_TICK actions run outside any
+	// transaction: with those, the runner completes it after they answer.
+	for i := 0; i < 8 && started.State.Active(); i++ {
+		if _, tick := deploy.NeedsIO(&started, now); tick {
+			break
+		}
+		if started, err = s.life.Advance(ctx, tx, sc, started, deploy.Lease{}, now, deploy.Observation{}); err != nil {
+			return "", err
+		}
+	}
 	arn := DeploymentARN(sc, started.ApplicationID, started.EnvironmentID, started.DeploymentNumber)
 	return arn, s.putTags(ctx, tx, sc, records.DeploymentParent(started.ApplicationID, started.EnvironmentID), arn, draft.tags)
 }

@@ -40,19 +40,12 @@ func TestManagedDeploymentsOfARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantManaged(t, w, 2, run.EventLog[0].AssociatedDeployment)
-	if w.get(2).State != appconfig.DeploymentDeploying {
-		t.Fatalf("managed deployment %s before the runner ran", w.get(2).State)
+	// Immediate: it completed within the start, as AWS's does.
+	if got := wantManaged(t, w, 2, run.EventLog[0].AssociatedDeployment); got.State != appconfig.DeploymentComplete || got.PreviousVersion != "1" {
+		t.Fatalf("managed deployment %s, replacing %q", got.State, got.PreviousVersion)
 	}
 	if tags, err := w.svc.ListTagsForResource(ctx, sc, run.EventLog[0].AssociatedDeployment); err != nil || tags["experiment"] != "exp" {
 		t.Fatalf("managed deployment tags %v %v", tags, err)
-	}
-	// The managed deployment in progress refuses a user's deployment.
-	_, err = w.start("AppConfig.AllAtOnce", "1")
-	wantKind(t, err, appconfig.KindConflict, "Deployment number 2 is in progress")
-	w.settle()
-	if got := w.get(2); got.State != appconfig.DeploymentComplete {
-		t.Fatalf("managed deployment %s after a step", got.State)
 	}
 
 	// A user deployment in progress refuses the run's Update and Stop.
@@ -70,14 +63,32 @@ func TestManagedDeploymentsOfARun(t *testing.T) {
 		t.Fatalf("user deployment %+v", got)
 	}
 
+	// With AT_DEPLOYMENT_TICK actions in force, the runner completes a
+	// managed deployment after they answer: meanwhile it refuses a user's.
+	ext, err := w.svc.CreateExtension(ctx, sc, service.ExtensionInput{Name: "ticker", Actions: map[string][]appconfig.ExtensionAction{
+		string(appconfig.AtDeploymentTick): {{Name: "a", URI: "https://ticks.example.com/"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.CreateExtensionAssociation(ctx, sc, service.AssociationInput{ExtensionIdentifier: ext.ID,
+		ResourceIdentifier: service.EnvironmentARN(sc, w.app, w.env)}); err != nil {
+		t.Fatal(err)
+	}
 	run, err = w.svc.UpdateExperimentRun(ctx, sc, w.app, d.ID, 1, service.UpdateExperimentRunInput{ExposurePercentage: ptr(10.0), Overrides: map[string]string{}})
 	if err != nil || len(run.EventLog) != 3 {
 		t.Fatalf("update %+v %v", run, err)
 	}
 	// Both events of one update name its one deployment.
-	wantManaged(t, w, 4, run.EventLog[1].AssociatedDeployment)
+	if got := wantManaged(t, w, 4, run.EventLog[1].AssociatedDeployment); got.State != appconfig.DeploymentDeploying || !got.Ticks {
+		t.Fatalf("managed deployment with ticks %s", got.State)
+	}
 	wantManaged(t, w, 4, run.EventLog[2].AssociatedDeployment)
+	_, err = w.start("AppConfig.AllAtOnce", "1")
+	wantKind(t, err, appconfig.KindConflict, "Deployment number 4 is in progress")
 	w.settle()
+	if got := w.get(4); got.State != appconfig.DeploymentComplete {
+		t.Fatalf("managed deployment %s after the runner's tick", got.State)
+	}
 	run, err = w.svc.StopExperimentRun(ctx, sc, w.app, d.ID, 1, service.StopExperimentRunInput{})
 	if err != nil {
 		t.Fatal(err)
