@@ -40,7 +40,8 @@ func modelsEnv() string { return "AWS_DATA_PATH=" + filepath.Join(repoRoot(), "m
 // the state machines, the event log, the snapshot and the quota.
 func TestCompatExperimentsBoto3(t *testing.T) {
 	NeedPython(t)
-	p := StartBinary(t, "--store", "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"), "--quotas", "experiment-definitions-per-application=3")
+	p := StartBinary(t, "--store", "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"), "--quotas", "experiment-definitions-per-application=3",
+		"--extension-allow-hosts", "127.0.0.1", "--monitor-interval", "1s")
 	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv())
 }
 

@@ -46,15 +46,19 @@ type runTarget struct {
 func (s *Service) prepareManaged(ctx context.Context, sc appconfig.Scope, t runTarget, desc string, params appconfig.RunDeploymentParameters) (*managedDraft, error) {
 	var served *appconfig.Deployment
 	var content []byte
+	number := 1
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		// Refuse early, before any extension runs; the write
 		// transaction checks again.
-		active, err := activeDeployment(ctx, tx, sc, t.app.ID, t.env.ID)
+		newest, err := newestDeployment(ctx, tx, sc, t.app.ID, t.env.ID)
 		if err != nil {
 			return err
 		}
-		if active != nil {
-			return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before changing the experiment run.", active.DeploymentNumber, t.env.ID)
+		if newest != nil && newest.State.Active() {
+			return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before changing the experiment run.", newest.DeploymentNumber, t.env.ID)
+		}
+		if newest != nil {
+			number = newest.DeploymentNumber + 1 // predicted for PRE_START_DEPLOYMENT
 		}
 		served, content, err = servedContent(ctx, tx, sc, t.app.ID, t.env.ID, t.prof.ID)
 		return err
@@ -63,7 +67,7 @@ func (s *Service) prepareManaged(ctx context.Context, sc appconfig.Scope, t runT
 		return nil, err
 	}
 	d := appconfig.Deployment{
-		ApplicationID: t.app.ID, EnvironmentID: t.env.ID,
+		ApplicationID: t.app.ID, EnvironmentID: t.env.ID, DeploymentNumber: number,
 		ConfigurationProfileID: t.prof.ID, ConfigurationName: t.prof.Name, ConfigurationLocationURI: t.prof.LocationURI,
 		ConfigurationVersion: served.ConfigurationVersion, VersionLabel: served.VersionLabel, ContentType: served.ContentType,
 		GrowthType: appconfig.GrowthLinear, GrowthFactor: 100,
