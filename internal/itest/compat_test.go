@@ -20,7 +20,7 @@ func TestCompatDataPlaneBoto3AndCLI(t *testing.T) {
 // The AWS SDK for JavaScript v3, control and data plane.
 func TestCompatJavaScriptSDK(t *testing.T) {
 	NeedNode(t)
-	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
+	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600", "--extension-allow-hosts", "127.0.0.1")
 	RunNode(t, "test/compat/js", p.URL, "APPCONFIGD_TIME_SCALE=600")
 }
 

@@ -46,19 +46,13 @@ type runTarget struct {
 func (s *Service) prepareManaged(ctx context.Context, sc appconfig.Scope, t runTarget, desc string, params appconfig.RunDeploymentParameters) (*managedDraft, error) {
 	var served *appconfig.Deployment
 	var content []byte
-	number := 1
+	var number int
 	err := s.store.View(ctx, func(tx appconfig.Tx) error {
-		// Refuse early, before any extension runs; the write
-		// transaction checks again.
-		newest, err := newestDeployment(ctx, tx, sc, t.app.ID, t.env.ID)
-		if err != nil {
+		// Refuse early, before any extension runs (the write transaction
+		// checks again), and predict the number extensions see.
+		var err error
+		if number, err = nextDeploymentNumber(ctx, tx, sc, t.app.ID, t.env.ID); err != nil {
 			return err
-		}
-		if newest != nil && newest.State.Active() {
-			return appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before changing the experiment run.", newest.DeploymentNumber, t.env.ID)
-		}
-		if newest != nil {
-			number = newest.DeploymentNumber + 1 // predicted for PRE_START_DEPLOYMENT
 		}
 		served, content, err = servedContent(ctx, tx, sc, t.app.ID, t.env.ID, t.prof.ID)
 		return err
