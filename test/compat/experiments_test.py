@@ -459,6 +459,74 @@ class CLI(unittest.TestCase):
         self.assertIn("ResourceNotFoundException", err)
 
 
+class Walkthrough(unittest.TestCase):
+    """The README's experiment walkthrough, command for command, through the
+    aws CLI (with a strategy of no duration, and its own application)."""
+
+    def aws(self, *args, query=None):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="666666666666", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+        cmd = ["aws", "--endpoint-url", URL, "appconfig"] + list(args)
+        cmd += ["--query", query, "--output", "text"] if query else ["--output", "json"]
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        self.assertEqual(out.returncode, 0, "%s: %s" % (args[0], out.stderr))
+        return out.stdout.strip()
+
+    def deploy(self, version, tmp):
+        n = self.aws("start-deployment", "--application-id", "walk", "--environment-id", "prod", "--configuration-profile-id", "flags",
+                     "--configuration-version", version, "--deployment-strategy-id", self.strategy, query="DeploymentNumber")
+        c = client("666666666666")  # boto3 polls faster than the CLI starts
+        wait_for("deployment " + n, lambda: c.get_deployment(ApplicationId=self.app, EnvironmentId=self.env, DeploymentNumber=int(n))["State"] == "COMPLETE")
+
+    def flags(self, tmp, enabled, color):
+        path = os.path.join(tmp, "flags.json")
+        with open(path, "w") as f:
+            json.dump({"version": "1", "flags": {"checkout": {"name": "checkout", "attributes": {"color": {"constraints": {"type": "string"}}}}},
+                       "values": {"checkout": {"enabled": enabled, "color": color}}}, f)
+        self.aws("create-hosted-configuration-version", "--application-id", "walk", "--configuration-profile-id", "flags",
+                 "--content", "fileb://" + path, "--content-type", "application/json", os.path.join(tmp, "version.json"))
+
+    def test_readme_walkthrough(self):
+        import tempfile
+        tmp = tempfile.mkdtemp()
+        self.app = self.aws("create-application", "--name", "walk", query="Id")
+        self.env = self.aws("create-environment", "--application-id", "walk", "--name", "prod", query="Id")
+        self.strategy = self.aws("create-deployment-strategy", "--name", "quick", "--deployment-duration-in-minutes", "0",
+                                 "--growth-factor", "100", "--final-bake-time-in-minutes", "0", "--replicate-to", "NONE", query="Id")
+        self.aws("create-configuration-profile", "--application-id", "walk", "--name", "flags", "--location-uri", "hosted",
+                 "--type", "AWS.AppConfig.FeatureFlags")
+        self.flags(tmp, False, "blue")
+        self.deploy("1", tmp)
+        exp = ["--application-identifier", "walk"]
+        d = self.aws("create-experiment-definition", *exp, "--name", "green-checkout",
+                     "--configuration-profile-identifier", "flags", "--environment-identifier", "prod", "--flag-key", "checkout",
+                     "--audience-rule", '(eq $plan "pro")', "--hypothesis", "A green checkout button converts better",
+                     "--control", '{"Weight": 50, "FlagValue": {"Enabled": false}}',
+                     "--treatments", '[{"Weight": 50, "FlagValue": {"Enabled": true, "AttributeValues": {"color": {"StringValue": "green"}}}}]',
+                     query="Id")
+        exp += ["--experiment-definition-identifier", d]
+        run = json.loads(self.aws("start-experiment-run", *exp, "--exposure-percentage", "0",
+                                  "--treatment-overrides", '{"Inline": {"qa-alice": "t1"}}'))
+        self.assertEqual((run["Run"], run["Status"], run["ExposurePercentage"]), (1, "RUNNING", 0.0))
+        self.aws("update-experiment-run", *exp, "--run", "1", "--exposure-percentage", "20")
+        self.flags(tmp, True, "green")
+        self.deploy("2", tmp)
+        stopped = json.loads(self.aws("stop-experiment-run", *exp, "--run", "1",
+                                      "--result", '{"ExecutiveSummary": "t1 wins", "ReasonsToLaunch": "+4 % checkouts"}'))
+        self.assertEqual((stopped["Status"], stopped["Result"]["ExecutiveSummary"]), ("DONE", "t1 wins"))
+        events = [l.split("\t") for l in self.aws("list-experiment-run-events", *exp, "--run", "1",
+                                                   query="Items[].[EventType, TriggeredBy, AssociatedDeployment]").splitlines()]
+        self.assertEqual([(e[0], e[1], e[2].rsplit("/", 1)[-1]) for e in events],
+                         [("RUN_STOPPED", "USER", "5"), ("EXPOSURE_UPDATED", "USER", "3"), ("RUN_STARTED", "USER", "2")])
+        deployments = self.aws("list-deployments", "--application-id", "walk", "--environment-id", "prod",
+                               query="Items[].[DeploymentNumber, Type, State]")
+        self.assertEqual([l.split("\t") for l in deployments.splitlines()],
+                         [["5", "MANAGED", "COMPLETE"], ["4", "USER", "COMPLETE"], ["3", "MANAGED", "COMPLETE"],
+                          ["2", "MANAGED", "COMPLETE"], ["1", "USER", "COMPLETE"]])
+        # The promoted version is what the stop's managed deployment serves.
+        self.assertEqual(self.aws("get-deployment", "--application-id", "walk", "--environment-id", "prod",
+                                  "--deployment-number", "5", query="ConfigurationVersion"), "2")
+
+
 def phase_before(state):
     c = client("777777777777")
     app, _, _ = deployed_flags(c, "crash")
