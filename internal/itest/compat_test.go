@@ -1,7 +1,11 @@
 package itest
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 )
 
@@ -46,17 +50,31 @@ func TestCompatExperimentsBoto3(t *testing.T) {
 }
 
 // A kill -9 during an experiment run: after the restart the run, its
-// events and its definition read back unchanged, and it still stops.
+// events and its definition read back unchanged, and it still stops; a
+// second run, whose environment's monitor goes to ALARM only after the
+// restart, is stopped by the restarted process's alarm watcher.
 func TestCompatExperimentRunSurvivesKill(t *testing.T) {
 	NeedPython(t)
+	var alarm atomic.Bool
+	probe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if alarm.Load() {
+			fmt.Fprint(w, `{"state":"ALARM"}`)
+			return
+		}
+		fmt.Fprint(w, `{"state":"OK"}`)
+	}))
+	defer probe.Close()
 	dir := t.TempDir()
 	state := filepath.Join(t.TempDir(), "seen.json")
-	p := StartBinary(t, "--data-dir", dir)
-	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv(), "APPCONFIGD_PHASE=before", "APPCONFIGD_STATE="+state)
+	flags := []string{"--data-dir", dir, "--extension-allow-hosts", "127.0.0.1", "--monitor-interval", "1s"}
+	p := StartBinary(t, flags...)
+	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv(), "APPCONFIGD_PHASE=before", "APPCONFIGD_STATE="+state, "APPCONFIGD_PROBE="+probe.URL)
 	if err := p.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	p.Cmd.Wait()
-	p2 := StartBinary(t, "--data-dir", dir)
+	p2 := StartBinary(t, flags...)
 	RunPython(t, "test/compat/experiments_test.py", p2.URL, modelsEnv(), "APPCONFIGD_PHASE=after", "APPCONFIGD_STATE="+state)
+	alarm.Store(true)
+	RunPython(t, "test/compat/experiments_test.py", p2.URL, modelsEnv(), "APPCONFIGD_PHASE=alarm", "APPCONFIGD_STATE="+state)
 }

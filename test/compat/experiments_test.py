@@ -534,7 +534,13 @@ def phase_before(state):
     ident = dict(ApplicationIdentifier=app, ExperimentDefinitionIdentifier=d["Id"])
     c.start_experiment_run(ExposurePercentage=20.0, TreatmentOverrides={"Inline": {"alice": "t2"}}, **ident)
     c.update_experiment_run(Run=1, ExposurePercentage=30.0, **ident)
+    # A second run, on another flag, watched through a monitor that says OK
+    # until the test raises it after the restart.
+    c.update_environment(ApplicationId=app, EnvironmentId="prod", Monitors=[{"AlarmArn": os.environ["APPCONFIGD_PROBE"]}])
+    watched = dict(ApplicationIdentifier=app, ExperimentDefinitionIdentifier=definition(c, app, name="watched", flag="banner")["Id"])
+    c.start_experiment_run(ExposurePercentage=50.0, **watched)
     seen = {
+        "watched": watched,
         "ident": ident,
         "run": c.get_experiment_run(Run=1, **ident),
         "events": c.list_experiment_run_events(Run=1, **ident)["Items"],
@@ -555,6 +561,7 @@ def phase_after(state):
         "events": c.list_experiment_run_events(Run=1, **ident)["Items"],
         "definition": c.get_experiment_definition(**ident),
     }, default=str))
+    assert c.get_experiment_run(Run=1, **before["watched"])["Status"] == "RUNNING"
     for k in ("run", "events", "definition"):
         for doc in (before[k], now[k]):
             if isinstance(doc, dict):
@@ -572,11 +579,27 @@ def phase_after(state):
     print("run, events and definition unchanged across kill -9")
 
 
+def phase_alarm(state):
+    with open(state) as f:
+        watched = json.load(f)["watched"]
+    c = client("777777777777")
+    # A restart within the dead process's lease on the run (2 min) waits
+    # for the lease to end.
+    wait_for("the alarm stop after the restart",
+             lambda: c.get_experiment_run(Run=1, **watched)["Status"] == "DONE", timeout=180)
+    ev = c.list_experiment_run_events(Run=1, **watched)["Items"][0]
+    assert (ev["EventType"], ev["TriggeredBy"]) == ("RUN_STOPPED", "CLOUDWATCH_ALARM"), ev
+    assert "/deployment/" in ev["AssociatedDeployment"], ev
+    print("the restarted server stopped the watched run on its alarm")
+
+
 if __name__ == "__main__":
     phase = os.environ.get("APPCONFIGD_PHASE")
     if phase == "before":
         phase_before(os.environ["APPCONFIGD_STATE"])
     elif phase == "after":
         phase_after(os.environ["APPCONFIGD_STATE"])
+    elif phase == "alarm":
+        phase_alarm(os.environ["APPCONFIGD_STATE"])
     else:
         unittest.main(verbosity=2, argv=sys.argv[:1])
