@@ -80,6 +80,9 @@ func (w *RunWatcher) Run(ctx context.Context) { w.work.Run(ctx, w.round) }
 // it after advancing time.
 func (w *RunWatcher) RunDue(ctx context.Context) (int, error) { return w.work.Round(ctx, w.round) }
 
+// watchWorkers bounds concurrent monitor readings (as the runner's do).
+const watchWorkers = 32
+
 // watchJob is a claimed run whose monitors are read outside the claim.
 type watchJob struct {
 	sc       appconfig.Scope
@@ -105,10 +108,15 @@ func (w *RunWatcher) round(ctx context.Context) (int, error) {
 			return total, err
 		}
 		var wg sync.WaitGroup
+		sem := make(chan struct{}, watchWorkers)
 		for _, j := range jobs {
 			wg.Add(1)
+			sem <- struct{}{}
 			go func(j watchJob) {
-				defer wg.Done()
+				defer func() {
+					<-sem
+					wg.Done()
+				}()
 				if err := w.evaluate(ctx, j); err != nil && ctx.Err() == nil {
 					w.cfg.Logger.Warn("watching an experiment run's alarms failed", "run", j.key, "err", err)
 				}
