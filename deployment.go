@@ -56,6 +56,14 @@ const (
 	DeploymentTypeManaged DeploymentType = "MANAGED"
 )
 
+// TypeOf is d's type, USER when unset.
+func (d *Deployment) TypeOf() DeploymentType {
+	if d.Type == "" {
+		return DeploymentTypeUser
+	}
+	return d.Type
+}
+
 // Deployment event types.
 const (
 	EventDeploymentStarted   = "DEPLOYMENT_STARTED"
@@ -135,6 +143,9 @@ type Deployment struct {
 	AppliedExtensions           []AppliedExtension `json:"appliedExtensions,omitempty"`
 	KmsKeyArn                   string             `json:"kmsKeyArn,omitempty"`
 	KmsKeyIdentifier            string             `json:"kmsKeyIdentifier,omitempty"`
+	// Type says who started it: USER (also "", as in records written
+	// before managed deployments existed) or MANAGED (an experiment run's).
+	Type DeploymentType `json:"type,omitempty"`
 
 	// PreviousVersion is the configuration version this environment and
 	// profile served before the deployment ("" when none); clients outside

@@ -12,18 +12,19 @@ import (
 func TestProgressPlainPrintsEachEventOnce(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	ev := func(typ, desc string, min int) event {
-		return event{at: t0.Add(time.Duration(min) * time.Minute), typ: typ, by: "APPCONFIG", description: desc}
+		return event{at: t0.Add(time.Duration(min) * time.Minute), typ: typ, by: "USER", description: desc}
 	}
 	var b bytes.Buffer
 	p := progress{w: &b}
-	d := snapshot{state: "DEPLOYING", bake: 10 * time.Minute, events: []event{ev("DEPLOYMENT_STARTED", "Deployment started", 0)}}
-	p.show(d)
-	p.show(d)
+	d := snapshot{state: "DEPLOYING", profile: "cfg", version: "3", bake: 10 * time.Minute, events: []event{ev("DEPLOYMENT_STARTED", "Deployment started", 0)}}
+	p.show(1, d)
+	p.show(1, d)
 	d.events = append(d.events, ev("PERCENTAGE_UPDATED", "Configuration available to 50.00% of clients", 1), ev("BAKE_TIME_STARTED", "Deployment bake time started", 2))
 	d.state, d.percent = "BAKING", 100
-	p.show(d)
+	p.show(1, d)
 	p.done()
-	want := "03:04:05  DEPLOYMENT_STARTED   Deployment started\n" +
+	want := "deployment 1 (USER) of cfg, version 3\n" +
+		"03:04:05  DEPLOYMENT_STARTED   Deployment started\n" +
 		"03:05:05  PERCENTAGE_UPDATED   Configuration available to 50.00% of clients\n" +
 		"03:06:05  BAKE_TIME_STARTED    Deployment bake time started (bakes 10m0s)\n"
 	if b.String() != want {
@@ -53,14 +54,39 @@ func TestProgressTerminalBarFitsWidthAndCountsDown(t *testing.T) {
 		t.Fatalf("half bar: %q", line)
 	}
 	var b bytes.Buffer
-	p := progress{w: &b, tty: true, width: 41}
-	p.show(d)
+	p := progress{w: &b, tty: true, width: 41, head: true}
+	p.show(1, d)
 	d.events = []event{{at: t0, typ: "PERCENTAGE_UPDATED", description: "Configuration available to 50.00% of clients"}}
-	p.show(d)
+	p.show(1, d)
 	p.done()
 	want := line + "\r\033[K03:04:05  PERCENTAGE_UPDATED   Configuration available to 50.00% of clients\n" + line + "\n"
 	if b.String() != want {
 		t.Fatalf("terminal output %q, want %q", b.String(), want)
+	}
+}
+
+// A managed deployment (DEPLOYMENT_STARTED by APPCONFIG) says so in its
+// first line.
+func TestProgressShowsManagedDeployments(t *testing.T) {
+	var b bytes.Buffer
+	p := progress{w: &b}
+	d := snapshot{state: "COMPLETE", profile: "flags", version: "1", events: []event{{typ: "DEPLOYMENT_STARTED", by: "APPCONFIG", description: "Deployment started"}}}
+	p.show(4, d)
+	if first := strings.SplitN(b.String(), "\n", 2)[0]; first != "deployment 4 (MANAGED) of flags, version 1: started by AppConfig for an experiment run" || !d.managed() {
+		t.Fatalf("first line %q", first)
+	}
+}
+
+func TestParseDeploymentARN(t *testing.T) {
+	app, env, n, err := parseDeploymentARN("arn:aws:appconfig:us-east-1:123456789012:application/abc1234/environment/def5678/deployment/12")
+	if err != nil || app != "abc1234" || env != "def5678" || n != 12 {
+		t.Fatalf("%s %s %d %v", app, env, n, err)
+	}
+	for _, bad := range []string{"", "arn:aws:appconfig:us-east-1:1:application/a/environment/e", "arn:aws:s3:::b/deployment/1",
+		"arn:aws:appconfig:us-east-1:1:application/a/environment/e/deployment/0", "arn:aws:appconfig:us-east-1:1:application/a/environment/e/deployment/1x"} {
+		if _, _, _, err := parseDeploymentARN(bad); err == nil || !strings.Contains(err.Error(), "not a deployment ARN") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }
 

@@ -18,12 +18,21 @@ type progress struct {
 	width int
 	seen  int  // events already printed
 	drew  bool // the bar is on the current line
+	head  bool // the first line, saying what is deployed, is printed
 }
 
-func (p *progress) show(d snapshot) {
+func (p *progress) show(number int, d snapshot) {
 	if p.tty && p.drew {
 		fmt.Fprint(p.w, "\r\033[K") // clear the bar; events go above it
 		p.drew = false
+	}
+	if !p.head {
+		p.head = true
+		line := fmt.Sprintf("deployment %d (%s) of %s, version %s", number, d.kind(), d.profile, d.version)
+		if d.managed() {
+			line += ": started by AppConfig for an experiment run"
+		}
+		fmt.Fprintln(p.w, line)
 	}
 	if p.seen > len(d.events) {
 		p.seen = 0 // another deployment's log; should not happen

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -84,6 +85,7 @@ func isTerminal(w io.Writer) bool {
 
 type waitOptions struct {
 	app, env, endpoint, region string
+	arn                        string
 	number                     int
 	interval, timeout          time.Duration
 }
@@ -94,15 +96,19 @@ func waitCmd(args []string, stdout, stderr io.Writer, tty bool, width int) int {
 	fs.StringVar(&o.app, "application", "", "application `ID or name` (required)")
 	fs.StringVar(&o.env, "environment", "", "environment `ID or name` (required)")
 	fs.IntVar(&o.number, "deployment", 0, "deployment `number` (required)")
+	fs.StringVar(&o.arn, "deployment-arn", "", "the deployment's `ARN`, instead of --application, --environment and --deployment\n(e.g. an experiment run event's AssociatedDeployment)")
 	fs.StringVar(&o.endpoint, "endpoint-url", "", "`URL` of appconfigd (default: the SDK's, e.g. AWS_ENDPOINT_URL, or real AWS)")
 	fs.StringVar(&o.region, "region", "", "`region` (default: the SDK's configuration, else us-east-1)")
 	fs.DurationVar(&o.interval, "interval", 2*time.Second, "how often to look (wall time)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this `duration` of wall time (0: never)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: appconfigd deployment wait --application A --environment E --deployment N [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: appconfigd deployment wait --application A --environment E --deployment N [flags]\n"+
+			"       appconfigd deployment wait --deployment-arn ARN [flags]\n\n"+
 			"Follows a deployment through the public AppConfig API (so it works against AWS too)\n"+
 			"until it ends. On a terminal it draws a progress bar with the percentage and the bake\n"+
-			"countdown; otherwise it prints one line per event.\n\n%s\nFlags:\n", waitExitCodes)
+			"countdown; otherwise it prints one line per event. The first line says whether a user\n"+
+			"started it (USER) or AppConfig did, for an experiment run (MANAGED); a run event's\n"+
+			"AssociatedDeployment is the ARN to give --deployment-arn.\n\n%s\nFlags:\n", waitExitCodes)
 		printFlags(fs)
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
@@ -111,8 +117,15 @@ func waitCmd(args []string, stdout, stderr io.Writer, tty bool, width int) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageError(stderr, fs, "unexpected argument %q", fs.Arg(0))
+	case o.arn != "" && (o.app != "" || o.env != "" || o.number != 0):
+		return usageError(stderr, fs, "--deployment-arn names the deployment: leave out --application, --environment and --deployment")
+	case o.arn != "":
+		var err error
+		if o.app, o.env, o.number, err = parseDeploymentARN(o.arn); err != nil {
+			return usageError(stderr, fs, "%v", err)
+		}
 	case o.app == "" || o.env == "" || o.number <= 0:
-		return usageError(stderr, fs, "--application, --environment and --deployment are required")
+		return usageError(stderr, fs, "--application, --environment and --deployment (or --deployment-arn) are required")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -152,10 +165,14 @@ func follow(parent context.Context, o waitOptions, p *progress, stderr io.Writer
 			return code
 		}
 		d := snapshotOf(out)
-		p.show(d)
+		p.show(o.number, d)
 		switch d.state {
 		case "COMPLETE":
 			p.done()
+			if d.managed() {
+				fmt.Fprintf(p.w, "deployment %d COMPLETE: version %s of %s is served to every client; while the experiment run is RUNNING, it decides what its exposed entities see\n", o.number, d.version, d.profile)
+				return waitComplete
+			}
 			fmt.Fprintf(p.w, "deployment %d COMPLETE: version %s of %s is served to every client\n", o.number, d.version, d.profile)
 			return waitComplete
 		case "ROLLED_BACK", "REVERTED":
@@ -270,4 +287,36 @@ func (d snapshot) reason() string {
 		}
 	}
 	return "no reason recorded"
+}
+
+// managed reports whether AppConfig started the deployment on its own
+// behalf (an experiment run's managed deployment): its DEPLOYMENT_STARTED
+// event is triggered by APPCONFIG. GetDeployment has no Type member (only
+// ListDeployments' summaries do), and the event says the same.
+func (d snapshot) managed() bool {
+	return len(d.events) > 0 && d.events[0].typ == "DEPLOYMENT_STARTED" && d.events[0].by == "APPCONFIG"
+}
+
+// kind is the deployment's Type as ListDeployments shows it.
+func (d snapshot) kind() string {
+	if d.managed() {
+		return "MANAGED"
+	}
+	return "USER"
+}
+
+// parseDeploymentARN reads
+// arn:PARTITION:appconfig:REGION:ACCOUNT:application/A/environment/E/deployment/N.
+func parseDeploymentARN(arn string) (app, env string, number int, err error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && parts[2] == "appconfig" {
+		var n int
+		f := strings.Split(parts[5], "/")
+		if len(f) == 6 && f[0] == "application" && f[2] == "environment" && f[4] == "deployment" && f[1] != "" && f[3] != "" {
+			if _, scanErr := fmt.Sscanf(f[5], "%d", &n); scanErr == nil && n > 0 && fmt.Sprint(n) == f[5] {
+				return f[1], f[3], n, nil
+			}
+		}
+	}
+	return "", "", 0, fmt.Errorf("--deployment-arn %q is not a deployment ARN (arn:aws:appconfig:REGION:ACCOUNT:application/APP/environment/ENV/deployment/N)", arn)
 }

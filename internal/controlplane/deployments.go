@@ -81,7 +81,7 @@ func (h *Handler) ListDeployments(ctx context.Context, in *acapi.ListDeployments
 			ConfigurationProfileId: str(d.ConfigurationProfileID), ConfigurationVersion: str(d.ConfigurationVersion),
 			DeploymentDurationInMinutes: i64(d.DeploymentDurationInMinutes), GrowthType: str(d.GrowthType), GrowthFactor: f64(d.GrowthFactor),
 			FinalBakeTimeInMinutes: i64(d.FinalBakeTimeInMinutes), State: str(string(d.State)), PercentageComplete: f64(d.PercentageComplete),
-			StartedAt: ts(d.StartedAt), CompletedAt: ts(d.CompletedAt), VersionLabel: str(d.VersionLabel), Type: str("USER"),
+			StartedAt: ts(d.StartedAt), CompletedAt: ts(d.CompletedAt), VersionLabel: str(d.VersionLabel), Type: str(string(d.TypeOf())),
 		})
 	}
 	return out, nil

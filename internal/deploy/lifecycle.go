@@ -77,8 +77,9 @@ func (l *Lifecycle) Start(ctx context.Context, tx appconfig.Tx, now time.Time, p
 		d.NextTick = now
 	}
 	by := appconfig.TriggeredByUser
+	d.Type = ""
 	if p.Type == appconfig.DeploymentTypeManaged {
-		by = appconfig.TriggeredByAppConfig
+		by, d.Type = appconfig.TriggeredByAppConfig, appconfig.DeploymentTypeManaged
 	}
 	d.EventLog = []appconfig.DeploymentEvent{{EventType: appconfig.EventDeploymentStarted, TriggeredBy: by,
 		Description: "Deployment started", OccurredAt: now, ActionInvocations: p.PreInvocations}}

@@ -106,6 +106,10 @@ func NewRunner(cfg Config) *Runner {
 // service starts and stops deployments through the same one.
 func (r *Runner) Lifecycle() *Lifecycle { return r.life }
 
+// Alarms is the runner's monitor reader (nil: monitors never alarm); the
+// experiment runs' alarm watcher shares it.
+func (r *Runner) Alarms() AlarmChecker { return r.cfg.Alarms }
+
 // Kick asks the runner to look at the store now (e.g. after a start).
 func (r *Runner) Kick() { r.work.Kick() }
 
@@ -247,15 +251,23 @@ func (r *Runner) evaluate(ctx context.Context, j ioJob) error {
 }
 
 func (r *Runner) checkMonitors(ctx context.Context, sc appconfig.Scope, d appconfig.Deployment) *AlarmReport {
-	if r.cfg.Alarms == nil {
+	return CheckMonitors(ctx, r.cfg.Alarms, sc, d.Monitors)
+}
+
+// CheckMonitors reads monitors in order with alarms (nil: never in alarm)
+// and reports the first in ALARM or INSUFFICIENT_DATA, or that could not
+// be read after one retry. A deployment rolls back on any of these; the
+// experiment runs' alarm watcher reads monitors through it too.
+func CheckMonitors(ctx context.Context, alarms AlarmChecker, sc appconfig.Scope, monitors []appconfig.Monitor) *AlarmReport {
+	if alarms == nil {
 		return &AlarmReport{}
 	}
-	for _, m := range d.Monitors {
-		state, err := r.cfg.Alarms.Check(ctx, sc, m)
+	for _, m := range monitors {
+		state, err := alarms.Check(ctx, sc, m)
 		if err != nil {
 			// One retry: a monitor that cannot be read is an error, and
 			// AppConfig rolls back on errors (INTERNAL_ERROR).
-			state, err = r.cfg.Alarms.Check(ctx, sc, m)
+			state, err = alarms.Check(ctx, sc, m)
 		}
 		switch {
 		case err != nil:

@@ -1,7 +1,11 @@
 package itest
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 )
 
@@ -20,7 +24,7 @@ func TestCompatDataPlaneBoto3AndCLI(t *testing.T) {
 // The AWS SDK for JavaScript v3, control and data plane.
 func TestCompatJavaScriptSDK(t *testing.T) {
 	NeedNode(t)
-	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
+	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600", "--extension-allow-hosts", "127.0.0.1")
 	RunNode(t, "test/compat/js", p.URL, "APPCONFIGD_TIME_SCALE=600")
 }
 
@@ -40,22 +44,37 @@ func modelsEnv() string { return "AWS_DATA_PATH=" + filepath.Join(repoRoot(), "m
 // the state machines, the event log, the snapshot and the quota.
 func TestCompatExperimentsBoto3(t *testing.T) {
 	NeedPython(t)
-	p := StartBinary(t, "--store", "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"), "--quotas", "experiment-definitions-per-application=3")
+	p := StartBinary(t, "--store", "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"), "--quotas", "experiment-definitions-per-application=3",
+		"--extension-allow-hosts", "127.0.0.1", "--monitor-interval", "1s")
 	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv())
 }
 
 // A kill -9 during an experiment run: after the restart the run, its
-// events and its definition read back unchanged, and it still stops.
+// events and its definition read back unchanged, and it still stops; a
+// second run, whose environment's monitor goes to ALARM only after the
+// restart, is stopped by the restarted process's alarm watcher.
 func TestCompatExperimentRunSurvivesKill(t *testing.T) {
 	NeedPython(t)
+	var alarm atomic.Bool
+	probe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if alarm.Load() {
+			fmt.Fprint(w, `{"state":"ALARM"}`)
+			return
+		}
+		fmt.Fprint(w, `{"state":"OK"}`)
+	}))
+	defer probe.Close()
 	dir := t.TempDir()
 	state := filepath.Join(t.TempDir(), "seen.json")
-	p := StartBinary(t, "--data-dir", dir)
-	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv(), "APPCONFIGD_PHASE=before", "APPCONFIGD_STATE="+state)
+	flags := []string{"--data-dir", dir, "--extension-allow-hosts", "127.0.0.1", "--monitor-interval", "1s"}
+	p := StartBinary(t, flags...)
+	RunPython(t, "test/compat/experiments_test.py", p.URL, modelsEnv(), "APPCONFIGD_PHASE=before", "APPCONFIGD_STATE="+state, "APPCONFIGD_PROBE="+probe.URL)
 	if err := p.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	p.Cmd.Wait()
-	p2 := StartBinary(t, "--data-dir", dir)
+	p2 := StartBinary(t, flags...)
 	RunPython(t, "test/compat/experiments_test.py", p2.URL, modelsEnv(), "APPCONFIGD_PHASE=after", "APPCONFIGD_STATE="+state)
+	alarm.Store(true)
+	RunPython(t, "test/compat/experiments_test.py", p2.URL, modelsEnv(), "APPCONFIGD_PHASE=alarm", "APPCONFIGD_STATE="+state)
 }

@@ -265,7 +265,7 @@ func TestCompatOnPostgres(t *testing.T) {
 	RunPython(t, "test/compat/controlplane_test.py", p.URL)
 	q := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600")
 	RunPython(t, "test/compat/dataplane_test.py", q.URL, "APPCONFIGD_TIME_SCALE=600")
-	r := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600")
+	r := replica(t, pgtest.FreshDatabase(t), "--time-scale", "600", "--extension-allow-hosts", "127.0.0.1")
 	RunNode(t, "test/compat/js", r.URL, "APPCONFIGD_TIME_SCALE=600")
 	resp, err := http.Get(q.URL + "/readyz")
 	if err != nil || resp.StatusCode != 200 {

@@ -121,20 +121,22 @@ func Defaults() Config {
 
 // Server is a running appconfigd.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   appconfig.Store
-	clock   clock.Clock
-	svc     *service.Service
-	runner  *deploy.Runner
-	ext     *extension.Extensions
-	outbox  *extension.Outbox
-	data    *dataplane.Server
-	metrics *metrics.Metrics
-	handler http.Handler
-	push    *push.Broker
-	ofrep   *ofrep.Handler
-	tokens  *apitoken.Authenticator
+	cfg    Config
+	log    *slog.Logger
+	store  appconfig.Store
+	clock  clock.Clock
+	svc    *service.Service
+	runner *deploy.Runner
+	// runWatch stops experiment runs whose environment's monitors alarm.
+	runWatch *service.RunWatcher
+	ext      *extension.Extensions
+	outbox   *extension.Outbox
+	data     *dataplane.Server
+	metrics  *metrics.Metrics
+	handler  http.Handler
+	push     *push.Broker
+	ofrep    *ofrep.Handler
+	tokens   *apitoken.Authenticator
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -239,6 +241,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.svc = service.New(service.Config{Store: st, Clock: s.clock, Quotas: cfg.Quotas, Logger: s.log, UsageFlushInterval: wall(10 * time.Second),
 		Catalog: catalog, Lifecycle: s.runner.Lifecycle(), Hooks: s.ext.ServiceHooks(), Lambda: s.ext, Sources: sources})
+	s.runWatch = s.svc.NewRunWatcher(service.RunWatchConfig{Alarms: s.runner.Alarms(), Logger: s.log, Interval: cfg.MonitorInterval,
+		Poll: wall(time.Second), Lease: lease(2 * time.Minute)})
 	tokenKey, err := dataplane.TokenKey(ctx, st)
 	if err != nil {
 		st.Close()
@@ -332,6 +336,9 @@ func (s *Server) Runner() *deploy.Runner { return s.runner }
 // Outbox is the extension outbox (queued ON_* deliveries).
 func (s *Server) Outbox() *extension.Outbox { return s.outbox }
 
+// RunWatcher is the alarm watcher of experiment runs.
+func (s *Server) RunWatcher() *service.RunWatcher { return s.runWatch }
+
 // DataPlane is the data-plane server.
 func (s *Server) DataPlane() *dataplane.Server { return s.data }
 
@@ -358,7 +365,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	s.bgDone.Add(5)
+	s.bgDone.Add(6)
+	go func() {
+		defer s.bgDone.Done()
+		s.runWatch.Run(bg)
+	}()
 	go func() {
 		defer s.bgDone.Done()
 		s.runPush(bg)

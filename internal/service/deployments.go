@@ -118,6 +118,21 @@ type startSources struct {
 	// versionRef is the ConfigurationVersion recorded: the hosted version
 	// number, or the source's version of a configuration kept elsewhere.
 	versionRef string
+	// number is the deployment's predicted number.
+	number int
+}
+
+// nextDeploymentNumber is the number the environment's next deployment
+// will get; a deployment in progress there is a Conflict.
+func nextDeploymentNumber(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID, envID string) (int, error) {
+	newest, err := newestDeployment(ctx, tx, sc, appID, envID)
+	if err != nil || newest == nil {
+		return 1, err
+	}
+	if newest.State.Active() {
+		return 0, appconfig.Conflict("Deployment number %d is in progress in environment %s. Wait for it to finish or stop it before starting another.", newest.DeploymentNumber, envID)
+	}
+	return newest.DeploymentNumber + 1, nil
 }
 
 // StartDeployment validates the configuration, runs PRE_START_DEPLOYMENT
@@ -180,6 +195,12 @@ func (s *Service) resolveStart(ctx context.Context, sc appconfig.Scope, appIdent
 		if src.strategy, _, err = s.getStrategy(ctx, tx, sc, in.DeploymentStrategyID, false); err != nil {
 			return err
 		}
+		// A deployment in progress refuses this one before any
+		// PRE_START_DEPLOYMENT action runs (completePlan checks again);
+		// the actions see the number it will most likely get.
+		if src.number, err = nextDeploymentNumber(ctx, tx, sc, src.app.ID, src.env.ID); err != nil {
+			return err
+		}
 		if src.prof.LocationURI != appconfig.LocationHosted {
 			return nil // read from its source below, outside the transaction
 		}
@@ -205,7 +226,7 @@ func (s *Service) resolveStart(ctx context.Context, sc appconfig.Scope, appIdent
 // and predecessor are known (PRE_START_DEPLOYMENT actions see it).
 func (s *Service) draftDeployment(sc appconfig.Scope, src startSources, in StartDeploymentInput) appconfig.Deployment {
 	d := appconfig.Deployment{
-		ApplicationID: src.app.ID, EnvironmentID: src.env.ID,
+		ApplicationID: src.app.ID, EnvironmentID: src.env.ID, DeploymentNumber: src.number,
 		ConfigurationProfileID: src.prof.ID, ConfigurationName: src.prof.Name, ConfigurationLocationURI: src.prof.LocationURI,
 		ConfigurationVersion: src.versionRef, VersionLabel: src.version.VersionLabel, ContentType: src.version.ContentType,
 		DeploymentStrategyID: src.strategy.ID, DeploymentDurationInMinutes: src.strategy.DeploymentDurationInMinutes,

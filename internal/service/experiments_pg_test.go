@@ -100,9 +100,11 @@ func TestExperimentsAcrossPostgresReplicas(t *testing.T) {
 		t.Fatalf("%d ACTIVE definitions", len(all.Items))
 	}
 	running = all.Items[0]
+	a.settle()
 	if _, err := b.svc.UpdateExperimentRun(ctx, sc, b.app, running.ID, 1, service.UpdateExperimentRunInput{ExposurePercentage: ptr(20.0)}); err != nil {
 		t.Fatal(err)
 	}
+	b.settle()
 	run, err := a.svc.StopExperimentRun(ctx, sc, a.app, running.ID, 1, service.StopExperimentRunInput{})
 	if err != nil || run.Status != "DONE" || len(run.EventLog) != 3 {
 		t.Fatalf("stop on the other replica: %+v %v", run, err)
@@ -125,5 +127,48 @@ func setupFlags(t *testing.T, w *world) {
 	w.mustStart("AppConfig.AllAtOnce", "1")
 	if d := w.until(1, time.Hour); d.State != appconfig.DeploymentComplete {
 		t.Fatalf("deployment %s", d.State)
+	}
+}
+
+// An alarm during a run, watched by two replicas on PostgreSQL at once:
+// the run is stopped once, with one managed deployment, whichever replica
+// claims it.
+func TestExperimentAlarmStopAcrossPostgresReplicas(t *testing.T) {
+	dsn := pgtest.FreshDatabase(t)
+	clk := clock.NewFake(t0)
+	a, b := replicaOn(t, dsn, clk, service.Quotas{}), replicaOn(t, dsn, clk, service.Quotas{})
+	setupFlags(t, a)
+	b.app, b.env, b.prof = a.app, a.env, a.prof
+	const alarm = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:errors"
+	if _, err := a.svc.UpdateEnvironment(ctx, sc, a.app, a.env, service.UpdateEnvironmentInput{Monitors: []appconfig.Monitor{{AlarmArn: alarm}}}); err != nil {
+		t.Fatal(err)
+	}
+	d := a.mustDefine(defInput("exp"))
+	if _, err := b.svc.StartExperimentRun(ctx, sc, b.app, d.ID, service.StartExperimentRunInput{ExposurePercentage: 50}); err != nil {
+		t.Fatal(err)
+	}
+	b.settle()
+	watchers := []*service.RunWatcher{a.svc.NewRunWatcher(service.RunWatchConfig{Alarms: a.alarms}), b.svc.NewRunWatcher(service.RunWatchConfig{Alarms: b.alarms})}
+	for round := 0; round < 3; round++ {
+		a.alarms.set(alarm, "ALARM")
+		b.alarms.set(alarm, "ALARM")
+		var wg sync.WaitGroup
+		for i, w := range []*world{a, b} {
+			wg.Add(1)
+			go func(w *world, rw *service.RunWatcher) {
+				defer wg.Done()
+				if _, err := rw.RunDue(ctx); err != nil {
+					t.Error(err)
+				}
+			}(w, watchers[i])
+		}
+		wg.Wait()
+		clk.Advance(time.Minute)
+	}
+	wantAlarmStop(t, a, d.ID, 3)
+	a.settle()
+	page, err := b.svc.ListDeployments(ctx, sc, b.app, b.env, appconfig.PageRequest{})
+	if err != nil || len(page.Items) != 3 {
+		t.Fatalf("%d deployments (want the user's and two managed), %v", len(page.Items), err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 )
@@ -82,30 +83,45 @@ func appendRunEvent(run *appconfig.ExperimentRun, typ, desc, by string) {
 	})
 }
 
-// runChanged is where a run's transition reaches what clients see. Today
-// it announces the environment's topic (the data plane's caches drop
-// what they hold for it); managed deployments will start here, inside the
-// same transaction, and set AssociatedDeployment on the new events.
-func (s *Service) runChanged(tx appconfig.Tx, sc appconfig.Scope, run *appconfig.ExperimentRun) {
-	tx.Notify(appconfig.EnvironmentTopic(sc, run.ApplicationID, run.Snapshot.EnvironmentID))
-}
-
-// StartExperimentRun starts the next run of a definition.
+// StartExperimentRun starts the next run of a definition, and its managed
+// deployment.
 func (s *Service) StartExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, in StartExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
 	if err := checkTagKeys(in.Tags); err != nil {
 		return run, err
 	}
-	now := s.clock.Now()
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
+	var pre appconfig.ExperimentDefinition
+	var target runTarget
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
 		app, _, err := s.resolveApp(ctx, tx, sc, appIdent, false)
 		if err != nil {
 			return err
 		}
-		if err := lockExperiments(ctx, tx, sc, app.ID); err != nil {
+		if pre, _, err = s.resolveDefinition(ctx, tx, sc, app.ID, defIdent, false); err != nil {
 			return err
 		}
-		def, r, err := s.resolveDefinition(ctx, tx, sc, app.ID, defIdent, true)
+		if err := s.checkStartable(ctx, tx, sc, pre); err != nil {
+			return err
+		}
+		if err := checkOverrides(&pre, in.Overrides); err != nil {
+			return err
+		}
+		target, err = s.loadRunTarget(ctx, tx, sc, pre)
+		return err
+	})
+	if err != nil {
+		return run, err
+	}
+	draft, err := s.prepareManaged(ctx, sc, target, managedDescription(pre, pre.LatestRun+1, "started"), in.DeploymentParameters)
+	if err != nil {
+		return run, err
+	}
+	now := s.clock.Now()
+	err = s.store.Update(ctx, func(tx appconfig.Tx) error {
+		if err := lockExperiments(ctx, tx, sc, pre.ApplicationID); err != nil {
+			return err
+		}
+		def, r, err := s.resolveDefinition(ctx, tx, sc, pre.ApplicationID, pre.ID, true)
 		if err != nil {
 			return err
 		}
@@ -120,12 +136,17 @@ func (s *Service) StartExperimentRun(ctx context.Context, sc appconfig.Scope, ap
 		snapshot := def
 		snapshot.Status, snapshot.LatestRun = "", 0
 		run = appconfig.ExperimentRun{
-			ApplicationID: app.ID, DefinitionID: def.ID, Run: def.LatestRun, Description: in.Description,
+			ApplicationID: def.ApplicationID, DefinitionID: def.ID, Run: def.LatestRun, Description: in.Description,
 			Status: appconfig.RunRunning, ExposurePercentage: in.ExposurePercentage, Overrides: cloneOverrides(in.Overrides),
 			StartedAt: now, UpdatedAt: now, Snapshot: snapshot, DeploymentParameters: in.DeploymentParameters,
 		}
 		appendRunEvent(&run, appconfig.RunStarted, "Experiment run started", appconfig.TriggeredByUser)
-		rec := appconfig.Record{Key: experimentRunKey(sc, app.ID, def.ID, run.Run), Body: encodeExperimentRun(run)}
+		if err := s.runChanged(ctx, tx, sc, &run, draft, 0); err != nil {
+			return err
+		}
+		// Due at once: the alarm watcher looks at the environment's
+		// monitors from the start of the run.
+		rec := appconfig.Record{Key: experimentRunKey(sc, def.ApplicationID, def.ID, run.Run), Body: encodeExperimentRun(run), DueAt: now}
 		if err := tx.Insert(ctx, &rec); err != nil {
 			return err
 		}
@@ -133,9 +154,11 @@ func (s *Service) StartExperimentRun(ctx context.Context, sc appconfig.Scope, ap
 		if err := tx.Put(ctx, r); err != nil {
 			return err
 		}
-		s.runChanged(tx, sc, &run)
-		return s.putTags(ctx, tx, sc, experimentRunParent(app.ID, def.ID), ExperimentRunARN(sc, app.ID, def.ID, run.Run), in.Tags)
+		return s.putTags(ctx, tx, sc, experimentRunParent(def.ApplicationID, def.ID), ExperimentRunARN(sc, def.ApplicationID, def.ID, run.Run), in.Tags)
 	})
+	if err == nil {
+		s.life.Kick()
+	}
 	return run, err
 }
 
@@ -205,69 +228,152 @@ func (s *Service) GetExperimentRun(ctx context.Context, sc appconfig.Scope, appI
 
 // UpdateExperimentRun raises the exposure (never lowers it), replaces the
 // overrides, or changes the description of a RUNNING run. Each change of
-// exposure or overrides is an event.
+// exposure or overrides is an event, and the change is deployed.
 func (s *Service) UpdateExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in UpdateExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		_, _, r, rr, err := s.loadRun(ctx, tx, sc, appIdent, defIdent, number, true)
+	var draft *managedDraft
+	var pre appconfig.ExperimentRun
+	err := s.inRun(ctx, sc, appIdent, defIdent, number, func(r appconfig.ExperimentRun, t runTarget) error {
+		if err := checkRunUpdate(r, in); err != nil {
+			return err
+		}
+		pre = r
+		if !runUpdateChanges(r, in) {
+			return nil
+		}
+		var err error
+		draft, err = s.prepareManaged(ctx, sc, t, managedDescription(r.Snapshot, r.Run, "updated"), paramsOr(in.DeploymentParameters, r.DeploymentParameters))
+		return err
+	})
+	if err != nil {
+		return run, err
+	}
+	err = s.store.Update(ctx, func(tx appconfig.Tx) error {
+		_, _, r, rr, err := s.loadRun(ctx, tx, sc, pre.ApplicationID, pre.DefinitionID, number, true)
 		if err != nil {
 			return err
 		}
 		run = r
-		if run.Status != appconfig.RunRunning {
-			return appconfig.Conflict("Experiment run %d of experiment definition %s is %s and cannot be updated.", run.Run, run.DefinitionID, run.Status)
+		if err := checkRunUpdate(run, in); err != nil {
+			return err
 		}
-		if in.ExposurePercentage != nil && *in.ExposurePercentage < run.ExposurePercentage {
-			return appconfig.BadRequest("Audience exposure can only be increased (it is %v %%, %v %% asked); to reduce it, stop this run and start a new one.", run.ExposurePercentage, *in.ExposurePercentage)
-		}
-		if in.Overrides != nil {
-			if err := checkOverrides(&run.Snapshot, in.Overrides); err != nil {
-				return err
-			}
+		if runUpdateChanges(run, in) && draft == nil {
+			return appconfig.Conflict("Experiment run %d of experiment definition %s changed meanwhile; try again.", run.Run, run.DefinitionID)
 		}
 		run.UpdatedAt = s.clock.Now()
 		setIf(&run.Description, in.Description)
 		if in.DeploymentParameters != nil {
 			run.DeploymentParameters = *in.DeploymentParameters
 		}
-		changed := false
+		first := len(run.EventLog)
 		if in.ExposurePercentage != nil && *in.ExposurePercentage != run.ExposurePercentage {
 			run.ExposurePercentage = *in.ExposurePercentage
 			appendRunEvent(&run, appconfig.ExposureUpdated, "Experiment run exposure updated", appconfig.TriggeredByUser)
-			changed = true
 		}
 		if in.Overrides != nil && !maps.Equal(in.Overrides, run.Overrides) {
 			run.Overrides = cloneOverrides(in.Overrides)
 			appendRunEvent(&run, appconfig.OverridesUpdated, "Experiment run treatment overrides updated", appconfig.TriggeredByUser)
-			changed = true
 		}
-		if changed {
-			s.runChanged(tx, sc, &run)
+		if len(run.EventLog) > first {
+			if err := s.runChanged(ctx, tx, sc, &run, draft, first); err != nil {
+				return err
+			}
 		}
 		rr.Body = encodeExperimentRun(run)
 		return tx.Put(ctx, rr)
 	})
+	if err == nil && draft != nil {
+		s.life.Kick()
+	}
 	return run, err
 }
 
-// StopExperimentRun stops a RUNNING run at the user's request.
+// checkRunUpdate refuses an update of a run that is not RUNNING, a lower
+// exposure and overrides naming no treatment.
+func checkRunUpdate(run appconfig.ExperimentRun, in UpdateExperimentRunInput) error {
+	if run.Status != appconfig.RunRunning {
+		return appconfig.Conflict("Experiment run %d of experiment definition %s is %s and cannot be updated.", run.Run, run.DefinitionID, run.Status)
+	}
+	if in.ExposurePercentage != nil && *in.ExposurePercentage < run.ExposurePercentage {
+		return appconfig.BadRequest("Audience exposure can only be increased (it is %v %%, %v %% asked); to reduce it, stop this run and start a new one.", run.ExposurePercentage, *in.ExposurePercentage)
+	}
+	if in.Overrides != nil {
+		return checkOverrides(&run.Snapshot, in.Overrides)
+	}
+	return nil
+}
+
+// runUpdateChanges reports whether an update changes what clients see:
+// the exposure or the overrides.
+func runUpdateChanges(run appconfig.ExperimentRun, in UpdateExperimentRunInput) bool {
+	return (in.ExposurePercentage != nil && *in.ExposurePercentage != run.ExposurePercentage) ||
+		(in.Overrides != nil && !maps.Equal(in.Overrides, run.Overrides))
+}
+
+func paramsOr(given *appconfig.RunDeploymentParameters, stored appconfig.RunDeploymentParameters) appconfig.RunDeploymentParameters {
+	if given != nil {
+		return *given
+	}
+	return stored
+}
+
+// inRun reads a run and what it deploys to in a read transaction, for the
+// work done before its write transaction (a managed deployment's
+// PRE_START_DEPLOYMENT actions run outside any transaction).
+func (s *Service) inRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, fn func(appconfig.ExperimentRun, runTarget) error) error {
+	var run appconfig.ExperimentRun
+	var t runTarget
+	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		if _, _, run, _, err = s.loadRun(ctx, tx, sc, appIdent, defIdent, number, false); err != nil {
+			return err
+		}
+		t, err = s.loadRunTarget(ctx, tx, sc, run.Snapshot)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return fn(run, t)
+}
+
+// StopExperimentRun stops a RUNNING run at the user's request, with its
+// managed deployment.
 func (s *Service) StopExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in StopExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		def, dr, r, rr, err := s.loadRun(ctx, tx, sc, appIdent, defIdent, number, true)
+	var draft *managedDraft
+	var pre appconfig.ExperimentRun
+	err := s.inRun(ctx, sc, appIdent, defIdent, number, func(r appconfig.ExperimentRun, t runTarget) error {
+		if r.Status != appconfig.RunRunning {
+			return appconfig.Conflict("Experiment run %d of experiment definition %s is already %s.", r.Run, r.DefinitionID, r.Status)
+		}
+		pre = r
+		var err error
+		draft, err = s.prepareManaged(ctx, sc, t, managedDescription(r.Snapshot, r.Run, "stopped"), paramsOr(in.DeploymentParameters, r.DeploymentParameters))
+		return err
+	})
+	if err != nil {
+		return run, err
+	}
+	err = s.store.Update(ctx, func(tx appconfig.Tx) error {
+		def, dr, r, rr, err := s.loadRun(ctx, tx, sc, pre.ApplicationID, pre.DefinitionID, number, true)
 		if err != nil {
 			return err
 		}
 		run = r
-		return s.stopRun(ctx, tx, sc, def, dr, &run, rr, appconfig.TriggeredByUser, in)
+		return s.stopRun(ctx, tx, sc, def, dr, &run, rr, appconfig.TriggeredByUser, in, draft)
 	})
+	if err == nil && draft != nil {
+		s.life.Kick()
+	}
 	return run, err
 }
 
-// stopRun ends a RUNNING run (DONE, EndedAt, the result) and puts its
-// definition back to IDLE. The alarm watcher will call it with
-// TriggeredByCloudWatchAlarm.
-func (s *Service) stopRun(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, def appconfig.ExperimentDefinition, dr appconfig.Record, run *appconfig.ExperimentRun, rr appconfig.Record, by string, in StopExperimentRunInput) error {
+// stopRun ends a RUNNING run (DONE, EndedAt, the result), starts its
+// managed deployment (draft; nil: none) and puts its definition back to
+// IDLE. by is USER for StopExperimentRun, CLOUDWATCH_ALARM for the alarm
+// watcher.
+func (s *Service) stopRun(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, def appconfig.ExperimentDefinition, dr appconfig.Record, run *appconfig.ExperimentRun, rr appconfig.Record, by string, in StopExperimentRunInput, draft *managedDraft) error {
 	if run.Status != appconfig.RunRunning {
 		return appconfig.Conflict("Experiment run %d of experiment definition %s is already %s.", run.Run, run.DefinitionID, run.Status)
 	}
@@ -281,7 +387,11 @@ func (s *Service) stopRun(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 		run.DeploymentParameters = *in.DeploymentParameters
 	}
 	appendRunEvent(run, appconfig.RunStopped, "Experiment run stopped", by)
+	if err := s.runChanged(ctx, tx, sc, run, draft, len(run.EventLog)-1); err != nil {
+		return err
+	}
 	rr.Body = encodeExperimentRun(*run)
+	rr.DueAt = time.Time{} // nothing left for the alarm watcher
 	if err := tx.Put(ctx, rr); err != nil {
 		return err
 	}
@@ -292,7 +402,6 @@ func (s *Service) stopRun(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 			return err
 		}
 	}
-	s.runChanged(tx, sc, run)
 	return nil
 }
 

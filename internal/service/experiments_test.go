@@ -54,6 +54,22 @@ func defInput(name string) service.CreateExperimentDefinitionInput {
 	}
 }
 
+// settle lets the runner finish the managed deployments due now (they
+// are immediate) and the alarm watcher read what is due.
+func (w *world) settle() {
+	w.t.Helper()
+	for i := 0; i < 10; i++ {
+		n, err := w.runner.RunDue(ctx)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	w.t.Fatal("the runner never settled")
+}
+
 func (w *world) mustDefine(in service.CreateExperimentDefinitionInput) appconfig.ExperimentDefinition {
 	w.t.Helper()
 	d, err := w.svc.CreateExperimentDefinition(ctx, sc, w.app, in)
@@ -183,6 +199,7 @@ func TestExperimentQuotaArchiveDestroy(t *testing.T) {
 	if _, err := w.svc.StartExperimentRun(ctx, sc, w.app, b.ID, service.StartExperimentRunInput{Tags: map[string]string{"r": "1"}}); err != nil {
 		t.Fatal(err)
 	}
+	w.settle()
 	if _, err := w.svc.StopExperimentRun(ctx, sc, w.app, b.ID, 1, service.StopExperimentRunInput{}); err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +240,7 @@ func TestExperimentRunStateMachine(t *testing.T) {
 		len(run.Snapshot.Treatments) != 2 || len(run.EventLog) != 1 || run.EventLog[0].Type != "RUN_STARTED" {
 		t.Fatalf("start %+v %v", run, err)
 	}
+	w.settle()
 	if got, _ := w.svc.GetExperimentDefinition(ctx, sc, w.app, d.ID); got.Status != "ACTIVE" {
 		t.Fatalf("definition %s while running", got.Status)
 	}
@@ -237,6 +255,7 @@ func TestExperimentRunStateMachine(t *testing.T) {
 	if _, err := w.svc.StartExperimentRun(ctx, sc, w.app, banner.ID, service.StartExperimentRunInput{}); err != nil {
 		t.Fatal(err)
 	}
+	w.settle()
 	_, err = w.svc.UpdateExperimentDefinition(ctx, sc, w.app, d.ID, service.UpdateExperimentDefinitionInput{Hypothesis: ptr("x")})
 	wantKind(t, err, appconfig.KindConflict, "RUNNING")
 	for _, typ := range []string{"ARCHIVE", "DESTROY"} {
@@ -261,6 +280,7 @@ func TestExperimentRunStateMachine(t *testing.T) {
 	if err != nil || run.ExposurePercentage != 40 || run.Overrides["bob"] != "t2" || len(run.EventLog) != 3 {
 		t.Fatalf("update %+v %v", run, err)
 	}
+	w.settle()
 	// An update that changes nothing adds no event.
 	run, _ = w.svc.UpdateExperimentRun(ctx, sc, w.app, d.ID, 1, service.UpdateExperimentRunInput{ExposurePercentage: ptr(40.0), Description: ptr("renamed")})
 	if len(run.EventLog) != 3 || run.Description != "renamed" {
@@ -272,6 +292,7 @@ func TestExperimentRunStateMachine(t *testing.T) {
 	if err != nil || run.Status != "DONE" || !run.EndedAt.Equal(w.clock.Now()) || run.Result.ExecutiveSummary != "t2 wins" {
 		t.Fatalf("stop %+v %v", run, err)
 	}
+	w.settle()
 	if got, _ := w.svc.GetExperimentDefinition(ctx, sc, w.app, d.ID); got.Status != "IDLE" {
 		t.Fatalf("definition %s after stop", got.Status)
 	}
@@ -295,6 +316,7 @@ func TestExperimentRunStateMachine(t *testing.T) {
 	if _, err := w.svc.StopExperimentRun(ctx, sc, w.app, banner.ID, 1, service.StopExperimentRunInput{}); err != nil {
 		t.Fatal(err)
 	}
+	w.settle()
 	r2, err := w.svc.StartExperimentRun(ctx, sc, w.app, d.ID, service.StartExperimentRunInput{})
 	if err != nil || r2.Run != 2 || r2.Snapshot.AudienceRule != "true" {
 		t.Fatalf("second run %+v %v", r2, err)
@@ -353,6 +375,7 @@ func TestExperimentRunSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.settle()
 	w.store.Close()
 	w2 := newWorld(t, path, t0.Add(time.Hour))
 	run, err := w2.svc.GetExperimentRun(ctx, sc, w.app, "exp", 1)

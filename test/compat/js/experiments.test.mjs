@@ -2,9 +2,12 @@
 // the operations): definitions, runs, events, the snapshot, the quota.
 //
 // Run by internal/itest/compat_test.go with `node --test`; the server's
-// URL is in APPCONFIGD_URL; it runs with the default quotas.
+// URL is in APPCONFIGD_URL; it runs with the default quotas, --time-scale
+// 600 and --extension-allow-hosts 127.0.0.1 (extension targets and
+// monitor probes on this process's loopback server).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 
 import {
   AppConfigClient,
@@ -14,6 +17,8 @@ import {
   CreateConfigurationProfileCommand,
   CreateDeploymentStrategyCommand,
   CreateEnvironmentCommand,
+  CreateExtensionAssociationCommand,
+  CreateExtensionCommand,
   CreateExperimentDefinitionCommand,
   CreateHostedConfigurationVersionCommand,
   DeleteExperimentDefinitionCommand,
@@ -22,13 +27,16 @@ import {
   GetExperimentRunCommand,
   ListExperimentDefinitionsCommand,
   ListExperimentRunEventsCommand,
+  ListDeploymentsCommand,
   ListExperimentRunsCommand,
   ListTagsForResourceCommand,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   StartDeploymentCommand,
   StartExperimentRunCommand,
+  StopDeploymentCommand,
   StopExperimentRunCommand,
+  UpdateEnvironmentCommand,
   UpdateExperimentDefinitionCommand,
   UpdateExperimentRunCommand,
   paginateListExperimentDefinitions,
@@ -168,12 +176,19 @@ test("experiment definition: create, get, update, list, archive, destroy", async
 test("experiment runs: start, update, stop, events, snapshot", async () => {
   const d = await ac.send(new CreateExperimentDefinitionCommand(defInput(w.app, "js-run")));
   const id = { ApplicationIdentifier: w.app, ExperimentDefinitionIdentifier: d.Id };
+  // The run's managed deployment refuses a dynamic parameter no extension
+  // declares, as StartDeployment does.
+  await rejects(
+    ac.send(new StartExperimentRunCommand({ ...id, DeploymentParameters: { DynamicExtensionParameters: { "ext#param": "v" } } })),
+    BadRequestException,
+    400,
+  );
   const run = await ac.send(
     new StartExperimentRunCommand({
       ...id,
       ExposurePercentage: 0,
       TreatmentOverrides: { Inline: { tester: "t1" } },
-      DeploymentParameters: { DynamicExtensionParameters: { "ext#param": "v" }, Tags: { k: "v" } },
+      DeploymentParameters: { Tags: { k: "v" } },
     }),
   );
   assert.equal(run.$metadata.httpStatusCode, 201);
@@ -234,4 +249,126 @@ test("50 experiment definitions per application, archived ones not counted", asy
   await qc.send(new DeleteExperimentDefinitionCommand({ ApplicationIdentifier: q.app, ExperimentDefinitionIdentifier: "q7", DeleteType: "ARCHIVE" }));
   const d = await qc.send(new CreateExperimentDefinitionCommand(defInput(q.app, "q50")));
   assert.equal(d.Status, "IDLE");
+});
+
+// A loopback server that is an extension target (it records payloads;
+// AT_DEPLOYMENT_TICK answers wait while held) and a monitor probe.
+async function hooksServer() {
+  const h = { events: [], state: "OK", reads: 0, held: null };
+  h.server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", async () => {
+      if (req.method === "GET") {
+        h.reads++;
+        res.setHeader("Content-Type", "application/json");
+        res.end(JSON.stringify({ state: h.state }));
+        return;
+      }
+      const ev = JSON.parse(body || "{}");
+      h.events.push(ev);
+      if (ev.Type === "AtDeploymentTick" && h.held) await h.held;
+      res.setHeader("Content-Type", "application/json");
+      res.end(ev.Type === "AtDeploymentTick" ? JSON.stringify({ Directive: "CONTINUE" }) : "");
+    });
+  });
+  await new Promise((r) => h.server.listen(0, "127.0.0.1", r));
+  h.url = `http://127.0.0.1:${h.server.address().port}/`;
+  h.of = (type) => h.events.filter((e) => e.Type === type);
+  return h;
+}
+
+async function waitFor(what, fn) {
+  const end = Date.now() + 30000;
+  for (;;) {
+    const got = await fn();
+    if (got) return got;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+test("managed deployments: Type, AssociatedDeployment, extensions, conflicts both ways, alarm stop", async () => {
+  const mc = client("444444444444");
+  const m = await deployedFlags(mc);
+  const h = await hooksServer();
+  try {
+    const envArn = `arn:aws:appconfig:us-east-1:444444444444:application/${m.app}/environment/${m.env}`;
+    const dep = (n) => mc.send(new GetDeploymentCommand({ ApplicationId: m.app, EnvironmentId: m.env, DeploymentNumber: n }));
+    const ext = await mc.send(
+      new CreateExtensionCommand({
+        Name: "audit",
+        Actions: {
+          PRE_START_DEPLOYMENT: [{ Name: "pre", Uri: h.url }],
+          AT_DEPLOYMENT_TICK: [{ Name: "tick", Uri: h.url }],
+        },
+        Parameters: { ticket: { Dynamic: true } },
+      }),
+    );
+    await mc.send(new CreateExtensionAssociationCommand({ ExtensionIdentifier: ext.Id, ResourceIdentifier: envArn }));
+    const d = await mc.send(new CreateExperimentDefinitionCommand(defInput(m.app, "managed")));
+    const id = { ApplicationIdentifier: m.app, ExperimentDefinitionIdentifier: d.Id };
+
+    // Start: managed deployment 2, held in DEPLOYING by its tick, refuses a user's.
+    let release;
+    h.held = new Promise((r) => (release = r));
+    await mc.send(
+      new StartExperimentRunCommand({ ...id, DeploymentParameters: { DynamicExtensionParameters: { "audit#ticket": "EXP-7" }, Tags: { exp: "managed" } } }),
+    );
+    assert.equal((await dep(2)).State, "DEPLOYING");
+    await rejects(
+      mc.send(new StartDeploymentCommand({ ApplicationId: m.app, EnvironmentId: m.env, DeploymentStrategyId: "AppConfig.AllAtOnce", ConfigurationProfileId: m.prof, ConfigurationVersion: "1" })),
+      ConflictException,
+      409,
+    );
+    release();
+    h.held = null;
+    await waitFor("managed deployment 2", async () => (await dep(2)).State === "COMPLETE");
+    const pre = h.of("PreStartDeployment");
+    assert.deepEqual(pre.map((e) => [e.Parameters?.ticket, e.DeploymentNumber]), [["EXP-7", 2]]);
+    assert.deepEqual((await mc.send(new ListTagsForResourceCommand({ ResourceArn: `${envArn}/deployment/2` }))).Tags, { exp: "managed" });
+
+    // A user deployment in progress refuses the run's update.
+    const slow = (await mc.send(new CreateDeploymentStrategyCommand({ Name: "slow", DeploymentDurationInMinutes: 600, GrowthFactor: 50, FinalBakeTimeInMinutes: 0 }))).Id;
+    await mc.send(new StartDeploymentCommand({ ApplicationId: m.app, EnvironmentId: m.env, DeploymentStrategyId: slow, ConfigurationProfileId: m.prof, ConfigurationVersion: "1" }));
+    await rejects(mc.send(new UpdateExperimentRunCommand({ ...id, Run: 1, ExposurePercentage: 20 })), ConflictException, 409);
+    await mc.send(new StopDeploymentCommand({ ApplicationId: m.app, EnvironmentId: m.env, DeploymentNumber: 3 }));
+    await waitFor("the rollback", async () => (await dep(3)).State === "ROLLED_BACK");
+    await mc.send(new UpdateExperimentRunCommand({ ...id, Run: 1, ExposurePercentage: 20 }));
+    await waitFor("managed deployment 4", async () => (await dep(4)).State === "COMPLETE");
+
+    // An environment monitor in ALARM stops the run.
+    await mc.send(new UpdateEnvironmentCommand({ ApplicationId: m.app, EnvironmentId: m.env, Monitors: [{ AlarmArn: h.url + "alarm" }] }));
+    await waitFor("two monitor reads", () => h.reads >= 2);
+    assert.equal((await mc.send(new GetExperimentRunCommand({ ...id, Run: 1 }))).Status, "RUNNING");
+    h.state = "ALARM";
+    const run = await waitFor("the alarm stop", async () => {
+      const r = await mc.send(new GetExperimentRunCommand({ ...id, Run: 1 }));
+      return r.Status === "DONE" && r;
+    });
+    assert.equal(run.Result, undefined);
+    await waitFor("managed deployment 5", async () => (await dep(5)).State === "COMPLETE");
+
+    const events = (await mc.send(new ListExperimentRunEventsCommand({ ...id, Run: 1 }))).Items;
+    assert.deepEqual(
+      events.map((e) => [e.EventType, e.TriggeredBy, e.AssociatedDeployment]),
+      [
+        ["RUN_STOPPED", "CLOUDWATCH_ALARM", `${envArn}/deployment/5`],
+        ["EXPOSURE_UPDATED", "USER", `${envArn}/deployment/4`],
+        ["RUN_STARTED", "USER", `${envArn}/deployment/2`],
+      ],
+    );
+    const items = (await mc.send(new ListDeploymentsCommand({ ApplicationId: m.app, EnvironmentId: m.env }))).Items;
+    assert.deepEqual(
+      items.map((i) => [i.DeploymentNumber, i.Type]),
+      [[5, "MANAGED"], [4, "MANAGED"], [3, "USER"], [2, "MANAGED"], [1, "USER"]],
+    );
+    // The alarm stop's deployment ran the extensions with the run's parameters too.
+    assert.deepEqual(
+      h.of("PreStartDeployment").map((e) => [e.DeploymentNumber, e.Parameters?.ticket]),
+      [[2, "EXP-7"], [3, undefined], [4, "EXP-7"], [5, "EXP-7"]],
+    );
+  } finally {
+    h.server.close();
+  }
 });
