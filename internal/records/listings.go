@@ -80,6 +80,16 @@ func TagsUnder(sc appconfig.Scope, parent string) Listing[Tags] {
 	return listing(TagSets, sc, parent)
 }
 
+// ExperimentDefinitionsOf lists an application's experiment definitions.
+func ExperimentDefinitionsOf(sc appconfig.Scope, app string) Listing[appconfig.ExperimentDefinition] {
+	return listing(ExperimentDefinitions, sc, app)
+}
+
+// ExperimentRunsOf lists the runs of an experiment definition.
+func ExperimentRunsOf(sc appconfig.Scope, app, def string) Listing[appconfig.ExperimentRun] {
+	return listing(ExperimentRuns, sc, ExperimentRunParent(app, def))
+}
+
 // A hosted version's content is not in its body but in the record's
 // data, which only reads that ask for it (WithData) load.
 

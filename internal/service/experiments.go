@@ -10,6 +10,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Experiment definitions (AWS 2026): the rules the model does not state
@@ -146,7 +147,7 @@ func (s *Service) resolveDefinition(ctx context.Context, tx appconfig.Tx, sc app
 	notFound := appconfig.NotFound("ExperimentDefinition", "Experiment definition %s not found", ident)
 	r, err := tx.Get(ctx, experimentDefinitionKey(sc, appID, ident), forUpdate, false)
 	if appconfig.IsNotFound(err) {
-		q := query(sc, appconfig.RecordExperimentDefinition, appID)
+		q := records.ExperimentDefinitionsOf(sc, appID).Query
 		q.Name = ident
 		recs, lerr := tx.List(ctx, q)
 		if lerr != nil {
@@ -175,7 +176,7 @@ func (s *Service) resolveDefinition(ctx context.Context, tx appconfig.Tx, sc app
 
 // definitionsOf lists every definition of an application.
 func definitionsOf(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, appID string) ([]appconfig.ExperimentDefinition, error) {
-	recs, err := tx.List(ctx, query(sc, appconfig.RecordExperimentDefinition, appID))
+	recs, err := tx.List(ctx, records.ExperimentDefinitionsOf(sc, appID).Query)
 	if err != nil {
 		return nil, err
 	}
@@ -380,10 +381,10 @@ func (s *Service) DeleteExperimentDefinition(ctx context.Context, sc appconfig.S
 			return tx.Put(ctx, r)
 		}
 		parent := experimentRunParent(app.ID, d.ID)
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordExperimentRun, parent)); err != nil {
+		if _, err := records.ExperimentRunsOf(sc, app.ID, d.ID).DeleteAll(ctx, tx); err != nil {
 			return err
 		}
-		if _, err := tx.DeleteAll(ctx, query(sc, appconfig.RecordTags, parent)); err != nil {
+		if _, err := records.TagsUnder(sc, parent).DeleteAll(ctx, tx); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, r.Key)
@@ -431,7 +432,7 @@ func (s *Service) ListExperimentDefinitions(ctx context.Context, sc appconfig.Sc
 		}
 		if f.Application == "" {
 			var err error
-			page, err = listAcrossApps(ctx, tx, sc, appconfig.RecordExperimentDefinition, p, conv)
+			page, err = listAcrossApps(ctx, tx, sc, func(app string) appconfig.Query { return records.ExperimentDefinitionsOf(sc, app).Query }, p, conv)
 			return err
 		}
 		app, _, err := s.resolveApp(ctx, tx, sc, f.Application, false)
@@ -452,17 +453,19 @@ func (s *Service) ListExperimentDefinitions(ctx context.Context, sc appconfig.Sc
 			}
 			f.Environment = env.ID
 		}
-		page, err = listPage(ctx, tx, query(sc, appconfig.RecordExperimentDefinition, app.ID), p, conv)
+		page, err = listPage(ctx, tx, records.ExperimentDefinitionsOf(sc, app.ID).Query, p, conv)
 		return err
 	})
 	return page, err
 }
 
-// listAcrossApps pages through records of kind under every application,
+// listAcrossApps pages through the records under(app) lists in every
+// application,
 // applications in creation order. The token's phase is the sequence
 // number of the application the page stopped in.
-func listAcrossApps[T any](ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, kind string, p appconfig.PageRequest, conv func(appconfig.Record) (T, bool, error)) (appconfig.Page[T], error) {
+func listAcrossApps[T any](ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, under func(app string) appconfig.Query, p appconfig.PageRequest, conv func(appconfig.Record) (T, bool, error)) (appconfig.Page[T], error) {
 	var page appconfig.Page[T]
+	kind := under("").Kind
 	phase, after, err := parseToken(p.NextToken, kind)
 	if err != nil {
 		return page, err
@@ -473,7 +476,7 @@ func listAcrossApps[T any](ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 			return page, appconfig.BadRequest("The NextToken is not valid for this request.")
 		}
 	}
-	aq := query(sc, appconfig.RecordApplication, "")
+	aq := records.ApplicationsIn(sc).Query
 	aq.AfterSeq = appSeq - 1
 	apps, err := tx.List(ctx, aq)
 	if err != nil {
@@ -489,7 +492,7 @@ func listAcrossApps[T any](ctx context.Context, tx appconfig.Tx, sc appconfig.Sc
 		if full {
 			sub.MaxResults = 1 // only to learn whether a next page exists
 		}
-		got, err := listPage(ctx, tx, query(sc, kind, a.ID), sub, conv)
+		got, err := listPage(ctx, tx, under(a.ID), sub, conv)
 		if err != nil {
 			return page, err
 		}

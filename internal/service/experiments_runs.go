@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/records"
 )
 
 // Experiment runs: one RUNNING run per definition and per environment,
@@ -418,7 +419,7 @@ func (s *Service) ListExperimentRuns(ctx context.Context, sc appconfig.Scope, ap
 		if err != nil {
 			return err
 		}
-		q := query(sc, appconfig.RecordExperimentRun, experimentRunParent(app.ID, def.ID))
+		q := records.ExperimentRunsOf(sc, app.ID, def.ID).Query
 		q.Desc = true
 		page, err = listPage(ctx, tx, q, p, func(r appconfig.Record) (appconfig.ExperimentRun, bool, error) {
 			run, err := decodeExperimentRun(r)

@@ -220,13 +220,6 @@ func NewID() string {
 	return string(b[:])
 }
 
-// query is the listing of kind under parent. Only the experiments code
-// (experiments*.go) still builds its listings here; every other listing
-// is a typed accessor of internal/records.
-func query(sc appconfig.Scope, kind, parent string) appconfig.Query {
-	return appconfig.Query{Account: sc.Account, Region: sc.Region, Kind: kind, Parent: parent}
-}
-
 // insertNew inserts a record of kind k under a fresh random id (the ID
 // of key), built by build from that id.
 func insertNew[T any](ctx context.Context, tx appconfig.Tx, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
