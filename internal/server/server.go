@@ -25,6 +25,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/controlplane"
 	"github.com/appconfigd/appconfigd/internal/dataplane"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/experiment"
 	"github.com/appconfigd/appconfigd/internal/extension"
 	"github.com/appconfigd/appconfigd/internal/metrics"
 	"github.com/appconfigd/appconfigd/internal/ofrep"
@@ -87,8 +88,11 @@ type Config struct {
 	IdleTimeout     time.Duration // keep-alive idle bound (default 120s)
 	ShutdownTimeout time.Duration // drain bound on shutdown (default 15s)
 	StreamHeartbeat time.Duration // longest silence on a change stream (default 10s)
-	RateLimit       float64       // requests/s per account (0: off)
-	RateBurst       int           // burst of RateLimit (default: RateLimit)
+	// AssignmentLog is where experiment treatment assignments are logged:
+	// "" (nowhere), "stderr", or "file:DIR".
+	AssignmentLog string
+	RateLimit     float64 // requests/s per account (0: off)
+	RateBurst     int     // burst of RateLimit (default: RateLimit)
 	// AccessLog receives one line per request (nil: none).
 	AccessLog *slog.Logger
 
@@ -121,19 +125,21 @@ func Defaults() Config {
 
 // Server is a running appconfigd.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   appconfig.Store
-	clock   clock.Clock
-	svc     *service.Service
-	runner  *deploy.Runner
-	ext     *extension.Extensions
-	data    *dataplane.Server
-	metrics *metrics.Metrics
-	handler http.Handler
-	push    *push.Broker
-	ofrep   *ofrep.Handler
-	tokens  *apitoken.Authenticator
+	cfg    Config
+	log    *slog.Logger
+	store  appconfig.Store
+	clock  clock.Clock
+	svc    *service.Service
+	runner *deploy.Runner
+	ext    *extension.Extensions
+	data   *dataplane.Server
+	// assignLog is the experiment assignment log (nil: off).
+	assignLog *experiment.AssignmentLog
+	metrics   *metrics.Metrics
+	handler   http.Handler
+	push      *push.Broker
+	ofrep     *ofrep.Handler
+	tokens    *apitoken.Authenticator
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -242,8 +248,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	exp, err := s.experiments()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey, OnPoll: s.metrics.Poll,
-		CacheMaxAge: wall(30 * time.Second)})
+		CacheMaxAge: wall(30 * time.Second), Experiments: exp})
 	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
 	s.metrics.Deployments(raw)
 	authFlags := s.withTokens(authn)
@@ -413,6 +424,9 @@ func (s *Server) stop() error {
 
 // Close releases the store.
 func (s *Server) Close() error {
+	if s.assignLog != nil {
+		_ = s.assignLog.Close()
+	}
 	return s.store.Close()
 }
 
