@@ -165,8 +165,9 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 	e.served = served
 	flags := served.Profile.IsFeatureFlags()
 	var ex *experiment.Served
+	var exTag string
 	if flags && served.Deployment != nil {
-		if ex, e.err = c.loadExperiments(ctx, k); e.err != nil {
+		if ex, exTag, e.err = c.loadExperiments(ctx, k); e.err != nil {
 			return e
 		}
 	}
@@ -193,7 +194,7 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 		}
 		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
 		c.view = newView(k, served, sc, c, compiled)
-		c.view.Experiments = ex
+		c.view.Experiments, c.view.ExperimentTag = ex, exTag
 		if ion != nil {
 			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
 				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}

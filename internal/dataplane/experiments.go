@@ -2,6 +2,8 @@ package dataplane
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -44,16 +46,22 @@ func (e *entry) entityBucket(b float64, entity string) float64 {
 	return b
 }
 
-// loadExperiments reads the RUNNING runs of an environment's profile.
-func (c *cache) loadExperiments(ctx context.Context, k servedKey) (*experiment.Served, error) {
-	runs, err := c.svc.RunningRuns(ctx, k.sc, k.app, k.env, k.profile)
-	if err != nil || len(runs) == 0 {
-		return nil, err
+// loadExperiments reads the RUNNING runs of an environment's profile,
+// and the tag of the experiment state there ("" when no run ever
+// started): it changes with each start, update and stop.
+func (c *cache) loadExperiments(ctx context.Context, k servedKey) (*experiment.Served, string, error) {
+	runs, history, err := c.svc.RunningRuns(ctx, k.sc, k.app, k.env, k.profile)
+	if err != nil || history == "" {
+		return nil, "", err
 	}
 	ex := experiment.NewServed(runs)
-	if ex.Count, err = c.svc.VendedMetrics(ctx, k.sc); err != nil {
-		return nil, err
+	if ex == nil {
+		return nil, experimentTag(history, ""), nil
 	}
+	if ex.Count, err = c.svc.VendedMetrics(ctx, k.sc); err != nil {
+		return nil, "", err
+	}
+	tag := experimentTag(history, ex.Tag)
 	if ex.Count && c.counter != nil {
 		for _, r := range ex.Runs() {
 			for _, t := range r.Assigner.Treatments() {
@@ -61,7 +69,13 @@ func (c *cache) loadExperiments(ctx context.Context, k servedKey) (*experiment.S
 			}
 		}
 	}
-	return ex, nil
+	return ex, tag, nil
+}
+
+// experimentTag condenses the experiment state of a profile.
+func experimentTag(history, runs string) string {
+	sum := sha256.Sum256([]byte(history + "|" + runs))
+	return "x" + hex.EncodeToString(sum[:6])
 }
 
 // dropExperiments drops the entries of a scope that serve runs (its

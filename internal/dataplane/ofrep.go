@@ -32,10 +32,8 @@ func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, 
 		return f, err
 	}
 	f.Compiled, f.Version, f.Tag = c.view.Flags, c.version, servedTag(c)
-	if ex := c.view.Experiments; ex != nil {
-		if entity != "" {
-			f.Treat = treater{s: s, sc: sc, v: c.view}
-		}
+	if c.view.Experiments != nil && entity != "" {
+		f.Treat = treater{s: s, sc: sc, v: c.view}
 	}
 	return f, nil
 }
@@ -45,8 +43,8 @@ func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, 
 // start, update and stop of a run).
 func servedTag(c *content) string {
 	tag := c.version + "-" + strconv.FormatUint(c.fingerprint, 36)
-	if ex := c.view.Experiments; ex != nil {
-		tag += "-" + ex.Tag
+	if c.view.ExperimentTag != "" {
+		tag += "-" + c.view.ExperimentTag
 	}
 	return tag
 }

@@ -40,6 +40,10 @@ type View struct {
 	// Experiments are the RUNNING experiment runs on this environment's
 	// profile (nil: none, the usual case).
 	Experiments *experiment.Served
+	// ExperimentTag identifies the state of the experiments on this
+	// environment's profile: it changes with each start, update and stop
+	// of a run ("" when no run ever started there).
+	ExperimentTag string
 }
 
 // Lookup returns what the Agent route serves for an application,

@@ -337,5 +337,148 @@ func TestExperimentVendedMetricsAndAssignmentLog(t *testing.T) {
 	}
 }
 
-var _ = time.Second
-var _ = types.GrowthTypeLinear
+// Entity-based gradual deployment: during a linear rollout the share of
+// entities (Entity-Id) on the new version follows the deployment's
+// percentage at each step, and no entity ever goes back. Time is the
+// fake clock; each step is one advance.
+func TestEntityBasedGradualDeployment(t *testing.T) {
+	s, fake := fakeServer(t)
+	f := newFixture(t, s.Client())
+	if _, err := f.start(f.strategy(t, 0, types.GrowthTypeLinear, 100, 0), "1"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, s, fake, 0)
+	if _, err := f.start(f.strategy(t, 10, types.GrowthTypeLinear, 10, 0), "2"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, s, fake, 0)
+	onNew := map[string]bool{}
+	steps, anon := 0, ""
+	for {
+		d := f.get(t, 2)
+		pct := float64(aws.ToFloat32(d.PercentageComplete))
+		n := 0
+		for i := 0; i < entities; i++ {
+			id := fmt.Sprintf("entity-%d", i)
+			st, version, body := agentGet(t, s.URL, "app", "prod", "cfg", "Entity-Id", id)
+			if st != 200 {
+				t.Fatalf("%s: %d %s", id, st, body)
+			}
+			isNew := version == "2"
+			if onNew[id] && !isNew {
+				t.Fatalf("%s went back to version 1 at %.0f %%", id, pct)
+			}
+			onNew[id] = isNew
+			if isNew {
+				n++
+			}
+		}
+		// Without Entity-Id the caller is one Agent, as before: one bucket,
+		// the same answer on every request.
+		_, v1, _ := agentGet(t, s.URL, "app", "prod", "cfg")
+		_, v2, _ := agentGet(t, s.URL, "app", "prod", "cfg")
+		if v1 != v2 || (anon == "2" && v1 != "2") {
+			t.Fatalf("without Entity-Id: versions %s then %s (before: %s)", v1, v2, anon)
+		}
+		anon = v1
+		share := float64(n) * 100 / entities
+		t.Logf("%s at %.0f %%: %.1f %% of entities on version 2", d.State, pct, share)
+		// n = 1000: 3 standard deviations are ≤ 4.8 points.
+		if math.Abs(share-pct) > 5 {
+			t.Errorf("%.1f %% of entities on version 2 at %.0f %%", share, pct)
+		}
+		if d.State == types.DeploymentStateComplete {
+			break
+		}
+		steps++
+		if steps > 20 {
+			t.Fatal("the deployment did not complete")
+		}
+		advance(t, s, fake, time.Minute)
+	}
+	if steps < 9 {
+		t.Fatalf("only %d steps were observed", steps)
+	}
+}
+
+// OFREP during a run: targetingKey is the entity, the other context keys
+// the Context; an assignment is reason SPLIT, an override
+// TARGETING_MATCH; the bulk ETag changes with each start, update and stop
+// and stays per context.
+func TestOFREPExperiment(t *testing.T) {
+	s, fake := fakeServer(t)
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func() { advance(t, s, fake, 0) })
+	base := s.URL + "/applications/xapp/environments/prod/configurations/flags/ofrep/v1/evaluate/flags"
+	const user0 = `{"context":{"targetingKey":"user-0","plan":"pro"}}`
+	etags := map[string]bool{}
+	bulkTag := func(what, body string) string {
+		t.Helper()
+		a := ofrepPost(t, base, body)
+		tag := a.header.Get("ETag")
+		if a.status != 200 || tag == "" {
+			t.Fatalf("%s: %d %s", what, a.status, a.raw)
+		}
+		if b := ofrepPost(t, base, body, "If-None-Match", tag); b.status != 304 {
+			t.Fatalf("%s: the same context with its ETag: %d", what, b.status)
+		}
+		return tag
+	}
+	newTag := func(what string) string {
+		t.Helper()
+		tag := bulkTag(what, user0)
+		if etags[tag] {
+			t.Fatalf("%s: the bulk ETag %s was seen before", what, tag)
+		}
+		etags[tag] = true
+		return tag
+	}
+	single := func(body string) map[string]any {
+		t.Helper()
+		a := ofrepPost(t, base+"/checkout", body)
+		if a.status != 200 {
+			t.Fatalf("single: %d %s", a.status, a.raw)
+		}
+		return a.body
+	}
+	newTag("before the run")
+	if b := single(user0); b["variant"] != "off" || b["reason"] != "DEFAULT" || b["value"] != false {
+		t.Fatalf("before the run: %v", b)
+	}
+	run := w.startRun(t, 0, map[string]string{"vip-1": "t1"})
+	newTag("run started at 0 %")
+	if b := single(user0); b["variant"] != "off" {
+		t.Fatalf("at 0 %% exposure: %v", b)
+	}
+	vip := single(`{"context":{"targetingKey":"vip-1"}}`)
+	if vip["variant"] != "__t1__" || vip["reason"] != "TARGETING_MATCH" || vip["value"] != true || vip["metadata"].(map[string]any)["color"] != "blue" {
+		t.Fatalf("override: %v", vip)
+	}
+	exposure := 100.0
+	if _, err := s.Service().UpdateExperimentRun(ctx, scope(), w.app, w.defID, run.Run, service.UpdateExperimentRunInput{ExposurePercentage: &exposure}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance()
+	tag := newTag("exposure raised")
+	b := single(user0)
+	variant, _ := b["variant"].(string)
+	if !strings.HasPrefix(variant, "__") || b["reason"] != "SPLIT" || b["value"] != true {
+		t.Fatalf("assigned: %v", b)
+	}
+	attr := ofrepPost(t, base+"/checkout.color", user0)
+	if want := map[string]string{"__c__": "grey", "__t1__": "blue", "__t2__": "red"}[variant]; attr.body["value"] != want {
+		t.Fatalf("checkout.color for %s: %s", variant, attr.raw)
+	}
+	if other := bulkTag("another context (outside the audience)", `{"context":{"targetingKey":"user-1","plan":"free"}}`); other == tag {
+		t.Fatal("two contexts share one bulk ETag")
+	}
+	if _, err := s.Service().UpdateExperimentRun(ctx, scope(), w.app, w.defID, run.Run, service.UpdateExperimentRunInput{Overrides: map[string]string{"vip-1": "t2"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance()
+	newTag("overrides updated")
+	w.stopRun(t, run.Run)
+	newTag("run stopped")
+	if b := single(user0); b["variant"] != "off" || b["reason"] != "DEFAULT" {
+		t.Fatalf("after Stop: %v", b)
+	}
+}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/records"
@@ -12,9 +13,12 @@ import (
 // is part of what clients of that environment see. Every run transition
 // announces the environment's topic (runChanged), so a view that loaded
 // them is dropped when they change.
-func (s *Service) RunningRuns(ctx context.Context, sc appconfig.Scope, appID, envID, profID string) ([]appconfig.ExperimentRun, error) {
-	var out []appconfig.ExperimentRun
-	err := s.store.View(ctx, func(tx appconfig.Tx) error {
+//
+// history names the runs ever started there (each definition's latest
+// run and its status; "" when none): it changes with every start and
+// stop, so a tag built on it never repeats an earlier state's.
+func (s *Service) RunningRuns(ctx context.Context, sc appconfig.Scope, appID, envID, profID string) (out []appconfig.ExperimentRun, history string, err error) {
+	err = s.store.View(ctx, func(tx appconfig.Tx) error {
 		recs, err := tx.List(ctx, query(sc, appconfig.RecordExperimentDefinition, appID))
 		if err != nil {
 			return err
@@ -24,7 +28,11 @@ func (s *Service) RunningRuns(ctx context.Context, sc appconfig.Scope, appID, en
 			if err != nil {
 				return err
 			}
-			if d.Status != appconfig.ExperimentActive || d.EnvironmentID != envID || d.ConfigurationProfileID != profID || d.LatestRun == 0 {
+			if d.EnvironmentID != envID || d.ConfigurationProfileID != profID || d.LatestRun == 0 {
+				continue
+			}
+			history += d.ID + ":" + strconv.Itoa(d.LatestRun) + ":" + d.Status + ";"
+			if d.Status != appconfig.ExperimentActive {
 				continue
 			}
 			rr, err := tx.Get(ctx, records.ExperimentRunKey(sc, appID, d.ID, d.LatestRun), false, false)
@@ -44,7 +52,7 @@ func (s *Service) RunningRuns(ctx context.Context, sc appconfig.Scope, appID, en
 		}
 		return nil
 	})
-	return out, err
+	return out, history, err
 }
 
 // VendedMetrics reports whether the scope's account settings turn the
