@@ -20,6 +20,7 @@ import (
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/server"
 	"github.com/appconfigd/appconfigd/internal/service"
+	"github.com/appconfigd/appconfigd/internal/store/postgres/pgtest"
 )
 
 // expWorld is an application "xapp" with environment "prod" and the
@@ -27,8 +28,8 @@ import (
 type expWorld struct {
 	c              *sdk.Client
 	app, env, prof string
-	now            string // a 0-minute, no-bake strategy
-	advance        func() // runs due engine work (fake clock: at once)
+	now            string            // a 0-minute, no-bake strategy
+	settle         func(w *expWorld) // runs due engine work (fake clock: at once)
 	svc            *service.Service
 	defID          string
 	versions       int
@@ -43,9 +44,9 @@ func flagDoc(euColor string) string {
 		`{"name":"off","enabled":false}]},"banner":{"enabled":true}}}`
 }
 
-func newExpWorld(t *testing.T, base string, c *sdk.Client, svc *service.Service, advance func()) *expWorld {
+func newExpWorld(t *testing.T, base string, c *sdk.Client, svc *service.Service, settle func(*expWorld)) *expWorld {
 	t.Helper()
-	w := &expWorld{c: c, svc: svc, advance: advance, base: base}
+	w := &expWorld{c: c, svc: svc, settle: settle, base: base}
 	w.app = aws.ToString(mustApp(t, c, "xapp").Id)
 	env, err := c.CreateEnvironment(ctx, &sdk.CreateEnvironmentInput{ApplicationId: aws.String(w.app), Name: aws.String("prod")})
 	if err != nil {
@@ -77,8 +78,10 @@ func (w *expWorld) deploy(t *testing.T, doc, strategy string) {
 		ConfigurationProfileId: aws.String(w.prof), DeploymentStrategyId: aws.String(strategy), ConfigurationVersion: aws.String(strconv.Itoa(w.versions))}); err != nil {
 		t.Fatal(err)
 	}
-	w.advance()
+	w.step()
 }
+
+func (w *expWorld) step() { w.settle(w) }
 
 func strp(s string) *string { return &s }
 
@@ -103,7 +106,7 @@ func (w *expWorld) startRun(t *testing.T, exposure float64, overrides map[string
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.advance()
+	w.step()
 	return run
 }
 
@@ -112,7 +115,7 @@ func (w *expWorld) stopRun(t *testing.T, run int) {
 	if _, err := w.svc.StopExperimentRun(ctx, scope(), w.app, w.defID, run, service.StopExperimentRunInput{}); err != nil {
 		t.Fatal(err)
 	}
-	w.advance()
+	w.step()
 }
 
 // flagAnswer is the Agent route's answer for one flag.
@@ -210,7 +213,7 @@ func checkRunning(t *testing.T, got map[string]flagAnswer) {
 // against a user deployment, Stop, and the vended counter.
 func TestExperimentAgentRoute(t *testing.T) {
 	s, fake := fakeServer(t)
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func() { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
 	before := assignments(t, s.URL)
 	for id, a := range before {
 		if a != deployedOff {
@@ -289,7 +292,7 @@ func metricValue(t *testing.T, base, sample string) string {
 func TestExperimentVendedMetricsAndAssignmentLog(t *testing.T) {
 	logDir := t.TempDir()
 	s, fake := fakeServer(t, func(c *server.Config) { c.AssignmentLog = "file:" + logDir })
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func() { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
 	run := w.startRun(t, 100, map[string]string{"vip-1": "t2"})
 	round := func() map[string]int {
 		counts := map[string]int{}
@@ -407,7 +410,7 @@ func TestEntityBasedGradualDeployment(t *testing.T) {
 // and stays per context.
 func TestOFREPExperiment(t *testing.T) {
 	s, fake := fakeServer(t)
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func() { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
 	base := s.URL + "/applications/xapp/environments/prod/configurations/flags/ofrep/v1/evaluate/flags"
 	const user0 = `{"context":{"targetingKey":"user-0","plan":"pro"}}`
 	etags := map[string]bool{}
@@ -457,7 +460,7 @@ func TestOFREPExperiment(t *testing.T) {
 	if _, err := s.Service().UpdateExperimentRun(ctx, scope(), w.app, w.defID, run.Run, service.UpdateExperimentRunInput{ExposurePercentage: &exposure}); err != nil {
 		t.Fatal(err)
 	}
-	w.advance()
+	w.step()
 	tag := newTag("exposure raised")
 	b := single(user0)
 	variant, _ := b["variant"].(string)
@@ -474,11 +477,56 @@ func TestOFREPExperiment(t *testing.T) {
 	if _, err := s.Service().UpdateExperimentRun(ctx, scope(), w.app, w.defID, run.Run, service.UpdateExperimentRunInput{Overrides: map[string]string{"vip-1": "t2"}}); err != nil {
 		t.Fatal(err)
 	}
-	w.advance()
+	w.step()
 	newTag("overrides updated")
 	w.stopRun(t, run.Run)
 	newTag("run stopped")
 	if b := single(user0); b["variant"] != "off" || b["reason"] != "DEFAULT" {
 		t.Fatalf("after Stop: %v", b)
+	}
+}
+
+// Two replicas on one PostgreSQL: a run started, updated and stopped on A
+// changes what B serves (the environment topic over LISTEN/NOTIFY), and
+// both give every one of 1,000 entities the same treatment.
+func TestReplicasServeTheSameTreatments(t *testing.T) {
+	dsn := pgtest.FreshDatabase(t)
+	onPG := func(c *server.Config) { c.Store = dsn }
+	a, b := Start(t, onPG), Start(t, onPG)
+	settled := func(w *expWorld) {
+		waitFor(t, "deployments to complete", 30*time.Second, func() bool {
+			out, err := w.c.ListDeployments(ctx, &sdk.ListDeploymentsInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range out.Items {
+				if d.State != types.DeploymentStateComplete && d.State != types.DeploymentStateRolledBack {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	w := newExpWorld(t, a.URL, a.Client(), a.Service(), settled)
+	waitFor(t, "B to serve the deployed flag", 10*time.Second, func() bool {
+		return agentFlag(t, b.URL, "checkout", "vip-1", "plan=free") == deployedOff
+	})
+	run := w.startRun(t, 100, map[string]string{"vip-1": "t2", "vip-2": "c"})
+	waitFor(t, "B to serve the run", 10*time.Second, func() bool {
+		return agentFlag(t, b.URL, "checkout", "vip-1", "plan=free").Variant == "__t2__"
+	})
+	onA, onB := assignments(t, a.URL), assignments(t, b.URL)
+	checkRunning(t, onA)
+	if !sameAnswers(onA, onB) {
+		t.Fatal("replicas A and B assign entities differently")
+	}
+	w.stopRun(t, run.Run)
+	waitFor(t, "B to stop serving the run", 10*time.Second, func() bool {
+		return agentFlag(t, b.URL, "checkout", "vip-1", "plan=free") == deployedOff
+	})
+	for id, ans := range assignments(t, b.URL) {
+		if ans != deployedOff {
+			t.Fatalf("after Stop, B gives %s %+v", id, ans)
+		}
 	}
 }
