@@ -530,3 +530,58 @@ func TestReplicasServeTheSameTreatments(t *testing.T) {
 		}
 	}
 }
+
+// restJSON sends an unsigned REST-JSON request (open mode: the default
+// account) and decodes the answer into out.
+func restJSON(t *testing.T, method, url, body string, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+	}
+}
+
+// kill -9 during a run: after the restart every entity sees what it saw.
+func TestExperimentAssignmentsSurviveKill(t *testing.T) {
+	dir := t.TempDir()
+	p := StartBinary(t, "--data-dir", dir)
+	w := newExpWorld(t, p.URL, binaryClientAs(p.URL, "123456789012"), nil, func(w *expWorld) {
+		waitFor(t, "deployments to complete", 30*time.Second, func() bool {
+			out, err := w.c.ListDeployments(ctx, &sdk.ListDeploymentsInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(out.Items) > 0 && out.Items[0].State == types.DeploymentStateComplete
+		})
+	})
+	var def struct{ Id string }
+	restJSON(t, http.MethodPost, p.URL+"/applications/"+w.app+"/experimentdefinitions", `{"Name":"colors","ConfigurationProfileIdentifier":"flags",
+		"EnvironmentIdentifier":"prod","FlagKey":"checkout","AudienceRule":"(eq $plan \"pro\")",
+		"Control":{"Weight":50,"FlagValue":{"Enabled":true,"AttributeValues":{"color":{"StringValue":"grey"}}}},
+		"Treatments":[{"Weight":30,"FlagValue":{"Enabled":true,"AttributeValues":{"color":{"StringValue":"blue"}}}},
+		{"Weight":20,"FlagValue":{"Enabled":true,"AttributeValues":{"color":{"StringValue":"red"}}}}]}`, &def)
+	restJSON(t, http.MethodPost, p.URL+"/applications/"+w.app+"/experimentdefinitions/"+def.Id+"/experimentruns",
+		`{"ExposurePercentage":100,"TreatmentOverrides":{"Inline":{"vip-1":"t2","vip-2":"c"}}}`, nil)
+	before := assignments(t, p.URL)
+	checkRunning(t, before)
+	if err := p.Cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.Cmd.Wait()
+	p2 := StartBinary(t, "--data-dir", dir)
+	if after := assignments(t, p2.URL); !sameAnswers(after, before) {
+		t.Fatal("what entities see changed across kill -9")
+	}
+}
