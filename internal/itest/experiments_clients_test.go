@@ -444,11 +444,23 @@ func TestOFREPExperiment(t *testing.T) {
 		return a.body
 	}
 	newTag("before the run")
+	stream := openStream(t, s.URL+"/applications/xapp/environments/prod/configurations/flags")
+	ids := map[string]bool{}
+	pushed := func(what string) {
+		t.Helper()
+		ev, _, ok := stream.next()
+		if !ok || ids[ev.id] || !strings.Contains(ev.data, `"type":"refetchEvaluation"`) {
+			t.Fatalf("%s: change stream event %+v (ok %v), seen %v", what, ev, ok, ids)
+		}
+		ids[ev.id] = true
+	}
+	pushed("the current state")
 	if b := single(user0); b["variant"] != "off" || b["reason"] != "DEFAULT" || b["value"] != false {
 		t.Fatalf("before the run: %v", b)
 	}
 	run := w.startRun(t, 0, map[string]string{"vip-1": "t1"})
 	newTag("run started at 0 %")
+	pushed("run started")
 	if b := single(user0); b["variant"] != "off" {
 		t.Fatalf("at 0 %% exposure: %v", b)
 	}
@@ -481,6 +493,9 @@ func TestOFREPExperiment(t *testing.T) {
 	newTag("overrides updated")
 	w.stopRun(t, run.Run)
 	newTag("run stopped")
+	pushed("exposure raised")
+	pushed("overrides updated")
+	pushed("run stopped")
 	if b := single(user0); b["variant"] != "off" || b["reason"] != "DEFAULT" {
 		t.Fatalf("after Stop: %v", b)
 	}
