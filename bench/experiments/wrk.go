@@ -15,7 +15,12 @@ import (
 // percentiles in milliseconds.
 type load struct {
 	RPS, P50, P99 float64
-	LoadAvg       string // /proc/loadavg when the run ended
+	Requests      float64
+	// CPUPerReq is the server process's CPU time (user+system) per
+	// request, in microseconds: what the request cost, whatever share of
+	// the core the server got on a busy machine.
+	CPUPerReq float64
+	LoadAvg   string // /proc/loadavg when the run ended
 }
 
 // runWrk runs wrk with one thread (pinned to CPU 0 when pin is set)
@@ -42,6 +47,8 @@ func parseWrk(out string) (load, error) {
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		switch {
+		case len(f) > 2 && f[1] == "requests" && f[2] == "in":
+			l.Requests, _ = strconv.ParseFloat(f[0], 64)
 		case len(f) == 2 && f[0] == "Requests/sec:":
 			l.RPS, _ = strconv.ParseFloat(f[1], 64)
 		case len(f) == 2 && f[0] == "50%":
