@@ -256,7 +256,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		h.writeError(w, rt, err)
 		return
 	}
-	if tag := r.URL.Query().Get("flagConfigEtag"); rt.op == "bulk" && tag != "" && tag != f.Tag {
+	if tag := r.URL.Query().Get("flagConfigEtag"); rt.op == "bulk" && tag != "" && tag != f.Tag && !h.streamTagIs(ctx, sc, rt, entity, tag) {
 		// A change stream announced a configuration this replica may not
 		// have loaded yet: drop its cache and read again.
 		h.cfg.Lookup.Refresh(f.Target)
@@ -279,6 +279,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	h.bulk(w, r, sc, f, evaluateAll(f, evalCtx), evalCtx)
+}
+
+// streamTagIs reports whether tag is what this replica's change stream
+// announces for the profile: with an entity in the middle of a gradual
+// deployment, the caller's own content may differ from it, and that is
+// no reason to reload.
+func (h *Handler) streamTagIs(ctx context.Context, sc appconfig.Scope, rt route, entity, tag string) bool {
+	if entity == "" {
+		return false
+	}
+	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile, "")
+	return err == nil && f.Tag == tag
 }
 
 // bulk answers every flag, with an ETag over the evaluated answer and the
