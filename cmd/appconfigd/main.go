@@ -245,9 +245,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		ConfigurationSources: *sources, S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
-		StreamHeartbeat: *streamHeartbeat, AssignmentLog: *assignLog,
-		RateLimit: *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
+		StreamHeartbeat: *streamHeartbeat,
+		RateLimit:       *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
 	}
+	cfg.AssignmentLog = *assignLog
 	if *accessLog {
 		cfg.AccessLog = logger
 	}

@@ -88,13 +88,13 @@ type Config struct {
 	IdleTimeout     time.Duration // keep-alive idle bound (default 120s)
 	ShutdownTimeout time.Duration // drain bound on shutdown (default 15s)
 	StreamHeartbeat time.Duration // longest silence on a change stream (default 10s)
+	RateLimit       float64       // requests/s per account (0: off)
+	RateBurst       int           // burst of RateLimit (default: RateLimit)
+	// AccessLog receives one line per request (nil: none).
+	AccessLog *slog.Logger
 	// AssignmentLog is where experiment treatment assignments are logged:
 	// "" (nowhere), "stderr", or "file:DIR".
 	AssignmentLog string
-	RateLimit     float64 // requests/s per account (0: off)
-	RateBurst     int     // burst of RateLimit (default: RateLimit)
-	// AccessLog receives one line per request (nil: none).
-	AccessLog *slog.Logger
 
 	// Clock overrides the service clock (tests use clock.Fake).
 	Clock clock.Clock
@@ -125,21 +125,21 @@ func Defaults() Config {
 
 // Server is a running appconfigd.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	store  appconfig.Store
-	clock  clock.Clock
-	svc    *service.Service
-	runner *deploy.Runner
-	ext    *extension.Extensions
-	data   *dataplane.Server
+	cfg     Config
+	log     *slog.Logger
+	store   appconfig.Store
+	clock   clock.Clock
+	svc     *service.Service
+	runner  *deploy.Runner
+	ext     *extension.Extensions
+	data    *dataplane.Server
+	metrics *metrics.Metrics
+	handler http.Handler
+	push    *push.Broker
+	ofrep   *ofrep.Handler
+	tokens  *apitoken.Authenticator
 	// assignLog is the experiment assignment log (nil: off).
 	assignLog *experiment.AssignmentLog
-	metrics   *metrics.Metrics
-	handler   http.Handler
-	push      *push.Broker
-	ofrep     *ofrep.Handler
-	tokens    *apitoken.Authenticator
 
 	mu      sync.Mutex
 	http    *http.Server
