@@ -595,8 +595,13 @@ func TestExperimentAssignmentsSurviveKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Cmd.Wait()
-	p2 := StartBinary(t, "--data-dir", dir)
+	// The restarted binary also logs each assignment to stderr.
+	p2 := StartBinary(t, "--data-dir", dir, "--experiment-assignment-log", "stderr")
 	if after := assignments(t, p2.URL); !sameAnswers(after, before) {
 		t.Fatal("what entities see changed across kill -9")
 	}
+	waitFor(t, "the assignment log line of vip-1", 10*time.Second, func() bool {
+		return strings.Contains(p2.Logs(), `"type":"AWS.AppConfig.TreatmentAssignment"`) &&
+			strings.Contains(p2.Logs(), `"experimentRunNumber":"1","treatmentKey":"t2","entityId":"vip-1"}`)
+	})
 }
