@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/appconfig/types"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/clock"
 	"github.com/appconfigd/appconfigd/internal/server"
 	"github.com/appconfigd/appconfigd/internal/service"
 	"github.com/appconfigd/appconfigd/internal/store/postgres/pgtest"
@@ -82,6 +83,17 @@ func (w *expWorld) deploy(t *testing.T, doc, strategy string) {
 }
 
 func (w *expWorld) step() { w.settle(w) }
+
+// settleFake runs due engine work on a fake-clock server, then moves past
+// any bake (AppConfig.AllAtOnce bakes 10 minutes), so the next user
+// deployment never meets one in progress. Assignments do not depend on
+// time.
+func settleFake(t *testing.T, s *Server, fake *clock.Fake) func(*expWorld) {
+	return func(*expWorld) {
+		advance(t, s, fake, 0)
+		advance(t, s, fake, 11*time.Minute)
+	}
+}
 
 func strp(s string) *string { return &s }
 
@@ -213,7 +225,7 @@ func checkRunning(t *testing.T, got map[string]flagAnswer) {
 // against a user deployment, Stop, and the vended counter.
 func TestExperimentAgentRoute(t *testing.T) {
 	s, fake := fakeServer(t)
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), settleFake(t, s, fake))
 	before := assignments(t, s.URL)
 	for id, a := range before {
 		if a != deployedOff {
@@ -292,7 +304,7 @@ func metricValue(t *testing.T, base, sample string) string {
 func TestExperimentVendedMetricsAndAssignmentLog(t *testing.T) {
 	logDir := t.TempDir()
 	s, fake := fakeServer(t, func(c *server.Config) { c.AssignmentLog = "file:" + logDir })
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), settleFake(t, s, fake))
 	run := w.startRun(t, 100, map[string]string{"vip-1": "t2"})
 	round := func() map[string]int {
 		counts := map[string]int{}
@@ -410,7 +422,7 @@ func TestEntityBasedGradualDeployment(t *testing.T) {
 // and stays per context.
 func TestOFREPExperiment(t *testing.T) {
 	s, fake := fakeServer(t)
-	w := newExpWorld(t, s.URL, s.Client(), s.Service(), func(*expWorld) { advance(t, s, fake, 0) })
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), settleFake(t, s, fake))
 	base := s.URL + "/applications/xapp/environments/prod/configurations/flags/ofrep/v1/evaluate/flags"
 	const user0 = `{"context":{"targetingKey":"user-0","plan":"pro"}}`
 	etags := map[string]bool{}
