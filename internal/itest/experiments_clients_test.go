@@ -617,3 +617,52 @@ func TestExperimentAssignmentsSurviveKill(t *testing.T) {
 			strings.Contains(p2.Logs(), `"experimentRunNumber":"1","treatmentKey":"t2","entityId":"vip-1"}`)
 	})
 }
+
+// OFREP's targetingKey places the caller in a gradual deployment exactly
+// as the Agent route's Entity-Id does.
+func TestEntityRolloutOnOFREP(t *testing.T) {
+	s, fake := fakeServer(t)
+	w := newExpWorld(t, s.URL, s.Client(), s.Service(), settleFake(t, s, fake))
+	mustVersion(t, w.c, w.app, w.prof, flagDoc("yellow"))
+	st, err := w.c.CreateDeploymentStrategy(ctx, &sdk.CreateDeploymentStrategyInput{Name: aws.String("half"), DeploymentDurationInMinutes: aws.Int32(10),
+		GrowthType: types.GrowthTypeLinear, GrowthFactor: aws.Float32(50), FinalBakeTimeInMinutes: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env),
+		ConfigurationProfileId: aws.String(w.prof), DeploymentStrategyId: st.Id, ConfigurationVersion: aws.String("2")}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, s, fake, 0)
+	for i := 0; ; i++ {
+		if i == 10 {
+			t.Fatal("the deployment never stood at 50 %")
+		}
+		d, err := w.c.GetDeployment(ctx, &sdk.GetDeploymentInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env), DeploymentNumber: aws.Int32(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToFloat32(d.PercentageComplete) == 50 && d.State == types.DeploymentStateDeploying {
+			break
+		}
+		advance(t, s, fake, time.Minute)
+	}
+	base := s.URL + "/applications/xapp/environments/prod/configurations/flags/ofrep/v1/evaluate/flags/checkout.color"
+	yellow := 0
+	for i := 0; i < 400; i++ {
+		id := fmt.Sprintf("entity-%d", i)
+		a := ofrepPost(t, base, `{"context":{"targetingKey":"`+id+`","region":"eu"}}`)
+		color, _ := a.body["value"].(string)
+		if agent := agentFlag(t, s.URL, "checkout", id, "region=eu"); a.status != 200 || agent.Color != color {
+			t.Fatalf("%s: OFREP %d %s, Agent route %+v", id, a.status, a.raw, agent)
+		}
+		if color == "yellow" {
+			yellow++
+		}
+	}
+	// n = 400 at 50 %: 3 standard deviations are 7.5 points.
+	if share := float64(yellow) * 100 / 400; math.Abs(share-50) > 8 {
+		t.Fatalf("%.1f %% of entities on the new version at 50 %%", share)
+	}
+	t.Logf("%d of 400 entities on the new version at 50 %%", yellow)
+}
