@@ -84,6 +84,26 @@ func (w *expWorld) deploy(t *testing.T, doc, strategy string) {
 
 func (w *expWorld) step() { w.settle(w) }
 
+// settleReal waits (real clock) until no deployment of the world's
+// environment is still rolling out: the newest content reaches every
+// client (a deployment that bakes already serves it to all).
+func settleReal(t *testing.T) func(*expWorld) {
+	return func(w *expWorld) {
+		waitFor(t, "deployments to reach every client", 30*time.Second, func() bool {
+			out, err := w.c.ListDeployments(ctx, &sdk.ListDeploymentsInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range out.Items {
+				if d.State == types.DeploymentStateDeploying || d.State == types.DeploymentStateRollingBack {
+					return false
+				}
+			}
+			return len(out.Items) > 0
+		})
+	}
+}
+
 // settleFake runs due engine work on a fake-clock server, then moves past
 // any bake (AppConfig.AllAtOnce bakes 10 minutes), so the next user
 // deployment never meets one in progress. Assignments do not depend on
@@ -520,21 +540,7 @@ func TestReplicasServeTheSameTreatments(t *testing.T) {
 	dsn := pgtest.FreshDatabase(t)
 	onPG := func(c *server.Config) { c.Store = dsn }
 	a, b := Start(t, onPG), Start(t, onPG)
-	settled := func(w *expWorld) {
-		waitFor(t, "deployments to complete", 30*time.Second, func() bool {
-			out, err := w.c.ListDeployments(ctx, &sdk.ListDeploymentsInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range out.Items {
-				if d.State != types.DeploymentStateComplete && d.State != types.DeploymentStateRolledBack {
-					return false
-				}
-			}
-			return true
-		})
-	}
-	w := newExpWorld(t, a.URL, a.Client(), a.Service(), settled)
+	w := newExpWorld(t, a.URL, a.Client(), a.Service(), settleReal(t))
 	waitFor(t, "B to serve the deployed flag", 10*time.Second, func() bool {
 		return agentFlag(t, b.URL, "checkout", "vip-1", "plan=free") == deployedOff
 	})
@@ -584,15 +590,7 @@ func restJSON(t *testing.T, method, url, body string, out any) {
 func TestExperimentAssignmentsSurviveKill(t *testing.T) {
 	dir := t.TempDir()
 	p := StartBinary(t, "--data-dir", dir)
-	w := newExpWorld(t, p.URL, binaryClientAs(p.URL, "123456789012"), nil, func(w *expWorld) {
-		waitFor(t, "deployments to complete", 30*time.Second, func() bool {
-			out, err := w.c.ListDeployments(ctx, &sdk.ListDeploymentsInput{ApplicationId: aws.String(w.app), EnvironmentId: aws.String(w.env)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(out.Items) > 0 && out.Items[0].State == types.DeploymentStateComplete
-		})
-	})
+	w := newExpWorld(t, p.URL, binaryClientAs(p.URL, "123456789012"), nil, settleReal(t))
 	var def struct{ Id string }
 	restJSON(t, http.MethodPost, p.URL+"/applications/"+w.app+"/experimentdefinitions", `{"Name":"colors","ConfigurationProfileIdentifier":"flags",
 		"EnvironmentIdentifier":"prod","FlagKey":"checkout","AudienceRule":"(eq $plan \"pro\")",
