@@ -30,6 +30,9 @@ const (
 	// created, renamed or deleted, or (App == "") an application was; what
 	// resolves names and IDs in memory (the data plane's view) drops them.
 	TopicKindNames TopicKind = "names"
+	// TopicKindSettings: a scope's account settings changed (what the
+	// data plane reads of them, e.g. VendedMetrics, is dropped).
+	TopicKindSettings TopicKind = "settings"
 )
 
 // TopicReset is the string form of the reset topic (its one name).
@@ -60,7 +63,7 @@ func (t Topic) String() string {
 		return s(t.App, t.Profile)
 	case TopicKindVersion:
 		return s(t.App, t.Profile, strconv.Itoa(t.Version))
-	case TopicKindAssociations:
+	case TopicKindAssociations, TopicKindSettings:
 		return s()
 	case TopicKindNames:
 		return s(t.App)
@@ -74,7 +77,7 @@ func (t Topic) String() string {
 func ParseTopic(s string) (Topic, error) {
 	p := strings.Split(s, "|")
 	t := Topic{Kind: TopicKind(p[0])}
-	want := map[TopicKind]int{TopicKindReset: 1, TopicKindOutbox: 1, TopicKindAssociations: 3, TopicKindNames: 4, TopicKindEnvironment: 5, TopicKindProfile: 5, TopicKindVersion: 6}[t.Kind]
+	want := map[TopicKind]int{TopicKindReset: 1, TopicKindOutbox: 1, TopicKindAssociations: 3, TopicKindSettings: 3, TopicKindNames: 4, TopicKindEnvironment: 5, TopicKindProfile: 5, TopicKindVersion: 6}[t.Kind]
 	if want == 0 || len(p) != want {
 		return Topic{}, fmt.Errorf("not a change topic: %q", s)
 	}
@@ -116,6 +119,11 @@ func VersionTopic(sc Scope, app, prof string, number int) string {
 // AssociationsTopic is the topic of a scope's extension associations.
 func AssociationsTopic(sc Scope) string {
 	return Topic{Kind: TopicKindAssociations, Scope: sc}.String()
+}
+
+// SettingsTopic is the topic of a scope's account settings.
+func SettingsTopic(sc Scope) string {
+	return Topic{Kind: TopicKindSettings, Scope: sc}.String()
 }
 
 // NamesTopic is the topic of the names under an application (app == "":

@@ -15,6 +15,7 @@ func TestTopicsRoundTrip(t *testing.T) {
 		"reset":                                 {Kind: appconfig.TopicKindReset},
 		"extension-outbox":                      {Kind: appconfig.TopicKindOutbox},
 		"assoc|123456789012|eu-west-1":          {Kind: appconfig.TopicKindAssociations, Scope: sc},
+		"settings|123456789012|eu-west-1":       {Kind: appconfig.TopicKindSettings, Scope: sc},
 		"env|123456789012|eu-west-1|app|env":    {Kind: appconfig.TopicKindEnvironment, Scope: sc, App: "app", Env: "env"},
 		"prof|123456789012|eu-west-1|app|prof":  {Kind: appconfig.TopicKindProfile, Scope: sc, App: "app", Profile: "prof"},
 		"hv|123456789012|eu-west-1|app|prof|12": {Kind: appconfig.TopicKindVersion, Scope: sc, App: "app", Profile: "prof", Version: 12},

@@ -175,6 +175,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	writeTimeout := fs.Duration("write-timeout", def.WriteTimeout, "longest `duration` to write a response")
 	idleTimeout := fs.Duration("idle-timeout", def.IdleTimeout, "how long an idle keep-alive connection stays open")
 	streamHeartbeat := fs.Duration("stream-heartbeat", 10*time.Second, "longest silence on a change stream (server-sent events) before a heartbeat comment")
+	assignLog := fs.String("experiment-assignment-log", "", "log each experiment treatment served as one JSON line to `dest`: stderr, or file:DIR (one .jsonl per run under DIR/region/account/app/definition); off when empty")
 	shutdownTimeout := fs.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for requests in flight")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per account (0: no limit); excess gets ThrottlingException")
 	rateBurst := fs.Int("rate-burst", 0, "burst allowed above --rate-limit (default: the rate)")
@@ -247,6 +248,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		StreamHeartbeat: *streamHeartbeat,
 		RateLimit:       *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
 	}
+	cfg.AssignmentLog = *assignLog
 	if *accessLog {
 		cfg.AccessLog = logger
 	}

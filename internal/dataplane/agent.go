@@ -33,7 +33,8 @@ import (
 // fixed per (application, environment, profile), so during a gradual
 // deployment it moves to the new content at one step and stays there.
 func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, flags, contextHeaders []string) (wire.AgentAnswer, error) {
-	v, err := s.Lookup(ctx, wire.ScopeFrom(ctx), app, env, prof)
+	sc, entity := wire.ScopeFrom(ctx), wire.HeaderFrom(ctx).Get("Entity-Id")
+	v, err := s.LookupEntity(ctx, sc, app, env, prof, entity)
 	if err != nil {
 		return wire.AgentAnswer{}, err
 	}
@@ -47,7 +48,7 @@ func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, 
 		}
 		return out, nil
 	}
-	ec := featureflag.EvalContext{TargetingKey: wire.HeaderFrom(ctx).Get("Entity-Id")}
+	ec := featureflag.EvalContext{TargetingKey: entity}
 	if len(contextHeaders) > 0 {
 		// The answer never refers to the context: its map is reused.
 		m := contextMaps.Get().(map[string]string)
@@ -58,6 +59,10 @@ func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, 
 		ec.Attributes = m
 	}
 	out.ContentType = "application/json"
+	if v.Experiments != nil && entity != "" {
+		out.Content, err = s.experimentFlags(sc, v, flags, ec)
+		return out, err
+	}
 	out.Content, err = agentFlags(v, flags, ec)
 	return out, err
 }
@@ -76,16 +81,49 @@ func agentFlags(v *View, flags []string, ec featureflag.EvalContext) ([]byte, er
 		r, _ := c.Evaluate(flags[0], ec)
 		return r.JSON, nil
 	}
+	keys, err := askedFlags(v, flags, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.AppendFlagsJSON(nil, keys, ec), nil
+}
+
+// askedFlags checks that every flag asked for is defined (or served by
+// subs) and returns them sorted like the client form, without duplicates.
+func askedFlags(v *View, flags []string, subs []featureflag.Substitution) ([]string, error) {
 	var missing []string
 	for _, k := range flags {
-		if !c.Has(k) && !slices.Contains(missing, k) {
+		if !v.Flags.Has(k) && !slices.Contains(missing, k) && !slices.ContainsFunc(subs, func(s featureflag.Substitution) bool { return s.Key == k }) {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, appconfig.NotFound("Configuration", "Flag(s) %s not found in configuration profile %s.", strings.Join(missing, ", "), v.ProfileName)
 	}
-	// Sorted like the client form.
-	keys := slices.Compact(slices.Sorted(slices.Values(flags)))
-	return c.AppendFlagsJSON(nil, keys, ec), nil
+	return slices.Compact(slices.Sorted(slices.Values(flags))), nil
+}
+
+// experimentFlags is agentFlags for an entity when runs are served: a
+// flag a run owns gives the entity's treatment (override, or audience
+// and exposure) in place of its deployed value, else the deployed flag.
+func (s *Server) experimentFlags(sc appconfig.Scope, v *View, flags []string, ec featureflag.EvalContext) ([]byte, error) {
+	if len(flags) == 1 {
+		if res, ok := s.treat(sc, v, flags[0], ec); ok {
+			return res.JSON, nil
+		}
+		return agentFlags(v, flags, ec)
+	}
+	if len(flags) == 0 {
+		subs := s.substitutions(sc, v, ec, nil)
+		if len(subs) == 0 {
+			return agentFlags(v, flags, ec)
+		}
+		return v.Flags.AppendJSONWith(make([]byte, 0, len(v.Content)+64), ec, subs), nil
+	}
+	subs := s.substitutions(sc, v, ec, flags)
+	keys, err := askedFlags(v, flags, subs)
+	if err != nil {
+		return nil, err
+	}
+	return v.Flags.AppendFlagsJSONWith(nil, keys, ec, subs), nil
 }

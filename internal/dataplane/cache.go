@@ -9,6 +9,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/cachegen"
+	"github.com/appconfigd/appconfigd/internal/experiment"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
@@ -45,6 +46,9 @@ type entry struct {
 	lastUsed atomic.Int64
 	loaded   time.Time
 	err      error
+	// rolloutSalt places entities in the deployment's rollout
+	// (entity-based gradual deployments).
+	rolloutSalt string
 }
 
 func (e *entry) pick(b float64) *content {
@@ -79,6 +83,9 @@ type cache struct {
 	// afterResolve, when set (tests), runs between resolving names and
 	// keeping them.
 	afterResolve func()
+	// counter, when set, gives the counter of treatments returned for
+	// (application, environment, profile, flag, variant).
+	counter func(app, env, profile, flag, variant string) experiment.Counter
 }
 
 // envKey names one environment of one scope.
@@ -157,6 +164,16 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 	}
 	e.served = served
 	flags := served.Profile.IsFeatureFlags()
+	var ex *experiment.Served
+	var exTag string
+	if flags && served.Deployment != nil {
+		if ex, exTag, e.err = c.loadExperiments(ctx, k); e.err != nil {
+			return e
+		}
+	}
+	if served.Deployment != nil {
+		e.rolloutSalt = rolloutSalt(k, served.Deployment)
+	}
 	conv := func(sc *service.ServedContent) *content {
 		if sc == nil {
 			return nil
@@ -177,6 +194,7 @@ func (c *cache) load(ctx context.Context, k servedKey, now time.Time) *entry {
 		}
 		c := &content{body: body, contentType: ctype, label: sc.Label, version: sc.Version, fingerprint: fingerprint(sc.Version, ctype, body)}
 		c.view = newView(k, served, sc, c, compiled)
+		c.view.Experiments, c.view.ExperimentTag = ex, exTag
 		if ion != nil {
 			c.ion = &content{body: ion, contentType: featureflag.IonContentType, label: sc.Label, version: sc.Version,
 				fingerprint: fingerprint(sc.Version, featureflag.IonContentType, ion)}
@@ -226,6 +244,8 @@ func (c *cache) invalidate(topic string) {
 		c.gen.Invalidate()
 		delete(c.entries, envKey{t.Scope, t.App, t.Env})
 		c.mu.Unlock()
+	case appconfig.TopicKindSettings:
+		c.dropExperiments(t.Scope)
 	case appconfig.TopicKindProfile:
 		c.mu.Lock()
 		c.gen.Invalidate()

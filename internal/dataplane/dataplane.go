@@ -13,6 +13,7 @@ import (
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/clock"
+	"github.com/appconfigd/appconfigd/internal/experiment"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/records"
 	"github.com/appconfigd/appconfigd/internal/service"
@@ -45,6 +46,8 @@ type Config struct {
 	CacheMaxAge time.Duration
 	// OnPoll, when set, learns each successful poll (changed: content sent).
 	OnPoll func(changed bool)
+	// Experiments wires experiment traffic data (counter, assignment log).
+	Experiments ExperimentsConfig
 }
 
 // Server answers the data plane.
@@ -56,6 +59,8 @@ type Server struct {
 	sessions *sessions
 	cache    *cache
 	onPoll   func(bool)
+	// assignLog, when set, records treatment assignments.
+	assignLog *experiment.AssignmentLog
 }
 
 var _ dataapi.Handler = (*Server)(nil)
@@ -68,13 +73,16 @@ func New(cfg Config) *Server {
 	if cfg.CacheMaxAge <= 0 {
 		cfg.CacheMaxAge = 30 * time.Second
 	}
-	return &Server{
+	s := &Server{
 		svc: cfg.Service, clock: cfg.Clock, log: cfg.Logger,
-		codec:    newTokenCodec(cfg.TokenKey),
-		sessions: newSessions(cfg.Clock.Now()),
-		cache:    newCache(cfg.Service, cfg.CacheMaxAge, cfg.Clock.Now),
-		onPoll:   cfg.OnPoll,
+		codec:     newTokenCodec(cfg.TokenKey),
+		sessions:  newSessions(cfg.Clock.Now()),
+		cache:     newCache(cfg.Service, cfg.CacheMaxAge, cfg.Clock.Now),
+		onPoll:    cfg.OnPoll,
+		assignLog: cfg.Experiments.Log,
 	}
+	s.cache.counter = cfg.Experiments.Counter
+	return s
 }
 
 // Run drops cached answers when the store announces changes, until ctx

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/ofrep"
 	"github.com/appconfigd/appconfigd/internal/push"
 )
@@ -16,7 +17,7 @@ import (
 // ServedFlags implements ofrep.Lookup: what a caller of the Agent route for
 // (app, env, profile) is served. When the names resolve but nothing is
 // deployed, the Target is set along with the NotFound error.
-func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, prof string) (ofrep.Flags, error) {
+func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, prof, entity string) (ofrep.Flags, error) {
 	r, err := s.cache.resolve(ctx, sc, app, env, prof)
 	if err != nil {
 		return ofrep.Flags{}, err
@@ -26,17 +27,46 @@ func (s *Server) ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, 
 		Target:  push.Target{Scope: sc, App: t.Application.ID, Env: t.Environment.ID, Profile: t.Profile.ID},
 		IsFlags: t.Profile.IsFeatureFlags(),
 	}
-	c, err := s.served(ctx, sc, r, r.agentBucket)
+	c, err := s.servedFor(ctx, sc, r, r.agentBucket, entity)
 	if err != nil {
 		return f, err
 	}
 	f.Compiled, f.Version, f.Tag = c.view.Flags, c.version, servedTag(c)
+	if c.view.Experiments != nil && entity != "" {
+		f.Treat = treater{s: s, sc: sc, v: c.view}
+	}
 	return f, nil
 }
 
-// servedTag identifies served content: its version and representation.
+// servedTag identifies served content: its version and representation,
+// and the state of the experiment runs on it (so it changes with each
+// start, update and stop of a run).
 func servedTag(c *content) string {
-	return c.version + "-" + strconv.FormatUint(c.fingerprint, 36)
+	tag := c.version + "-" + strconv.FormatUint(c.fingerprint, 36)
+	if c.view.ExperimentTag != "" {
+		tag += "-" + c.view.ExperimentTag
+	}
+	return tag
+}
+
+// treater serves a view's experiment treatments to OFREP.
+type treater struct {
+	s  *Server
+	sc appconfig.Scope
+	v  *View
+}
+
+func (t treater) Treat(flag string, ec featureflag.EvalContext) (*featureflag.Result, bool) {
+	return t.s.treat(t.sc, t.v, flag, ec)
+}
+
+func (t treater) Flags() []string {
+	runs := t.v.Experiments.Runs()
+	out := make([]string, len(runs))
+	for i, r := range runs {
+		out[i] = r.Assigner.FlagKey()
+	}
+	return out
 }
 
 // Refresh implements ofrep.Lookup: drop what is cached for a profile.
@@ -54,7 +84,7 @@ func (p pushSource) Refresh(topic string) { p.s.Invalidate(topic) }
 
 // State is what a caller of the Agent route for t is served now.
 func (p pushSource) State(ctx context.Context, t push.Target) (push.State, error) {
-	f, err := p.s.ServedFlags(ctx, t.Scope, t.App, t.Env, t.Profile)
+	f, err := p.s.ServedFlags(ctx, t.Scope, t.App, t.Env, t.Profile, "")
 	switch {
 	case err == nil:
 		return push.State{ID: f.Tag, ETag: f.Tag, Version: f.Version}, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/experiment"
 	"github.com/appconfigd/appconfigd/internal/featureflag"
 	"github.com/appconfigd/appconfigd/internal/service"
 )
@@ -36,6 +37,13 @@ type View struct {
 	ETag string
 	// Flags is the compiled flag document (feature flags only, else nil).
 	Flags *featureflag.Compiled
+	// Experiments are the RUNNING experiment runs on this environment's
+	// profile (nil: none, the usual case).
+	Experiments *experiment.Served
+	// ExperimentTag identifies the state of the experiments on this
+	// environment's profile: it changes with each start, update and stop
+	// of a run ("" when no run ever started there).
+	ExperimentTag string
 }
 
 // Lookup returns what the Agent route serves for an application,
@@ -51,11 +59,20 @@ type View struct {
 // or "Deployment" (nothing deployed yet); other errors are internal.
 // The View is shared: do not modify it.
 func (s *Server) Lookup(ctx context.Context, sc appconfig.Scope, app, env, profile string) (*View, error) {
+	return s.LookupEntity(ctx, sc, app, env, profile, "")
+}
+
+// LookupEntity is Lookup for a caller that names its entity (the Agent
+// route's Entity-Id, OFREP's targetingKey): during a gradual deployment
+// the entity's own position in that deployment's rollout decides which
+// content it gets, the same on every replica, so an entity keeps one
+// version for the whole rollout. entity "" is Lookup.
+func (s *Server) LookupEntity(ctx context.Context, sc appconfig.Scope, app, env, profile, entity string) (*View, error) {
 	r, err := s.cache.resolve(ctx, sc, app, env, profile)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.served(ctx, sc, r, r.agentBucket)
+	c, err := s.servedFor(ctx, sc, r, r.agentBucket, entity)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +148,19 @@ func clientBucket(t service.SessionTarget, clientKey string) float64 {
 // served picks the content a sessionless caller in bucket b gets, and
 // marks the environment and profile as used.
 func (s *Server) served(ctx context.Context, sc appconfig.Scope, r *resolution, b float64) (*content, error) {
+	return s.servedFor(ctx, sc, r, b, "")
+}
+
+// servedFor is served for a caller naming its entity (see LookupEntity).
+func (s *Server) servedFor(ctx context.Context, sc appconfig.Scope, r *resolution, b float64, entity string) (*content, error) {
 	t := r.t
 	key := servedKey{sc: sc, app: t.Application.ID, env: t.Environment.ID, profile: t.Profile.ID}
 	e, err := s.cache.get(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if entity != "" {
+		b = e.entityBucket(b, entity)
 	}
 	c := e.pick(b)
 	if c == nil {

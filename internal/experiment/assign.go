@@ -24,7 +24,10 @@ const bucketResolution = 1_000_000
 // exposure and treatment choice use it with the run's salts; entity-based
 // gradual deployments use it with a deployment's salt.
 func Bucket(salt, entityID string) float64 {
-	sum := sha256.Sum256([]byte(salt + "\x00" + entityID))
+	// Hash from a stack buffer: no allocation for the usual lengths.
+	var buf [192]byte
+	b := append(append(append(buf[:0], salt...), 0), entityID...)
+	sum := sha256.Sum256(b)
 	return float64(binary.BigEndian.Uint64(sum[:8])%bucketResolution) / (bucketResolution / 100)
 }
 
@@ -101,40 +104,56 @@ func Compile(run *appconfig.ExperimentRun) *Assigner {
 // satisfies the audience rule and the entity hashes inside the exposure —
 // a treatment chosen by weight, stable for the run's life.
 func (a *Assigner) Assign(entityID string, ctx map[string]string) (t appconfig.Treatment, why Reason, ok bool) {
+	i, why := a.AssignIndex(entityID, featureflag.EvalContext{TargetingKey: entityID, Attributes: ctx})
+	if i < 0 {
+		return t, why, false
+	}
+	return a.treatments[i], why, true
+}
+
+// AssignIndex is Assign for a caller's evaluation context (the audience
+// rule may read $targetingKey): the index of the treatment in
+// Treatments, or -1 when the entity falls through to the deployed flag.
+// It does not allocate.
+func (a *Assigner) AssignIndex(entityID string, ctx featureflag.EvalContext) (int, Reason) {
 	if entityID == "" {
-		return t, NoEntity, false
+		return -1, NoEntity
 	}
 	if key, found := a.overrides[entityID]; found {
-		for _, t := range a.treatments {
-			if t.Key == key {
-				return t, Override, true
+		for i := range a.treatments {
+			if a.treatments[i].Key == key {
+				return i, Override
 			}
 		}
 	}
-	if a.audience == nil {
-		return t, NotInAudience, false
-	}
-	if in, err := a.audience.Eval(ctx, a.flagKey); err != nil || !in {
-		return t, NotInAudience, false
+	if a.audience == nil || !featureflag.EvalRule(a.audience, ctx, a.flagKey) {
+		return -1, NotInAudience
 	}
 	if a.total <= 0 || Bucket(a.exposureSalt, entityID) >= a.exposure {
-		return t, NotExposed, false
+		return -1, NotExposed
 	}
 	point := Bucket(a.choiceSalt, entityID) / 100 * a.total
-	for _, t := range a.treatments {
-		if point < t.Weight {
-			return t, Assigned, true
+	for i := range a.treatments {
+		if point < a.treatments[i].Weight {
+			return i, Assigned
 		}
-		point -= t.Weight
+		point -= a.treatments[i].Weight
 	}
 	// Rounding left the point at the very end: the last weighted one.
 	for i := len(a.treatments) - 1; i >= 0; i-- {
 		if a.treatments[i].Weight > 0 {
-			return a.treatments[i], Assigned, true
+			return i, Assigned
 		}
 	}
-	return t, NotExposed, false
+	return -1, NotExposed
 }
+
+// Treatments are the run's treatments, the control first (shared: do
+// not modify).
+func (a *Assigner) Treatments() []appconfig.Treatment { return a.treatments }
+
+// FlagKey is the flag the run experiments on.
+func (a *Assigner) FlagKey() string { return a.flagKey }
 
 // Variant is the `_variant` value AWS serves for a treatment key:
 // `__c__` for the control, `__t1__` … for the treatments.

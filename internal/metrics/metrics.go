@@ -28,6 +28,7 @@ type Metrics struct {
 	lateness    prometheus.Histogram
 	invocations *prometheus.CounterVec
 	polls       *prometheus.CounterVec
+	treatments  *prometheus.CounterVec
 	log         *slog.Logger
 	failLog     *slog.Logger // failed requests when there is no access log
 }
@@ -51,8 +52,11 @@ func New(logger *slog.Logger) *Metrics {
 			Help: "Extension action invocations by action point and outcome (ok, error)."}, []string{"action_point", "outcome"}),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "appconfigd_dataplane_polls_total",
 			Help: "Successful GetLatestConfiguration polls by result (changed: content sent; unchanged: empty body)."}, []string{"result"}),
+		treatments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "appconfigd_experiment_treatments_returned_total",
+			Help: "Experiment treatments returned to entities (AWS's vended ReturnedCount), by application, environment and configuration profile ID, flag key and variant; counted only in accounts whose settings enable VendedMetrics."},
+			[]string{"application", "environment", "configuration_profile", "flag", "variant"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.storeTx, m.lateness, m.invocations, m.polls)
+	reg.MustRegister(m.requests, m.duration, m.storeTx, m.lateness, m.invocations, m.polls, m.treatments)
 	return m
 }
 
@@ -146,6 +150,12 @@ func (m *Metrics) Poll(changed bool) {
 	} else {
 		m.polls.WithLabelValues("unchanged").Inc()
 	}
+}
+
+// Treatment is the counter of one treatment returned (variant __c__,
+// __t1__ ...) of a flag of an environment's profile.
+func (m *Metrics) Treatment(app, env, profile, flag, variant string) prometheus.Counter {
+	return m.treatments.WithLabelValues(app, env, profile, flag, variant)
 }
 
 // Deployments registers the gauge of deployments in progress by state,

@@ -12,12 +12,45 @@ import (
 // evaluateOne evaluates alone the flag a single evaluation's key names
 // (F, or F.attr for one of F's attributes; flag keys have no dot), none
 // when the document lacks it.
-func evaluateOne(c *featureflag.Compiled, key string, ctx map[string]string) []featureflag.Evaluation {
+func evaluateOne(f Flags, key string, ctx map[string]string) []featureflag.Evaluation {
 	flag, _, _ := strings.Cut(key, ".")
-	if ev, ok := c.EvaluationOf(flag, ctx); ok {
+	if f.Treat != nil {
+		if res, ok := f.Treat.Treat(flag, evalContext(ctx)); ok {
+			return []featureflag.Evaluation{f.Compiled.EvaluationOfResult(res)}
+		}
+	}
+	if ev, ok := f.Compiled.EvaluationOf(flag, ctx); ok {
 		return []featureflag.Evaluation{ev}
 	}
 	return nil
+}
+
+// evaluateAll evaluates every flag, in key order; a flag an experiment
+// run owns gives the caller's treatment when it has one (reason SPLIT
+// for an assignment, TARGETING_MATCH for an override).
+func evaluateAll(f Flags, ctx map[string]string) []featureflag.Evaluation {
+	evs := f.Compiled.Evaluations(ctx)
+	if f.Treat == nil {
+		return evs
+	}
+	ec := evalContext(ctx)
+	for _, flag := range f.Treat.Flags() {
+		res, ok := f.Treat.Treat(flag, ec)
+		if !ok {
+			continue
+		}
+		for i := range evs {
+			if evs[i].Key == flag {
+				evs[i] = f.Compiled.EvaluationOfResult(res)
+			}
+		}
+	}
+	return evs
+}
+
+// evalContext is an OpenFeature context as the evaluator reads it.
+func evalContext(ctx map[string]string) featureflag.EvalContext {
+	return featureflag.EvalContext{TargetingKey: ctx[featureflag.TargetingKey], Attributes: ctx}
 }
 
 // OpenFeature error codes.

@@ -47,13 +47,28 @@ type Flags struct {
 	// document).
 	Compiled *featureflag.Compiled
 	Version  string
-	// Tag identifies the served configuration (push.State.ETag).
+	// Tag identifies the served configuration and the state of any
+	// experiment run on it (push.State.ETag).
 	Tag string
+	// Treat, when set (an experiment run is served for an entity), gives
+	// what a run's flag serves a caller in place of the deployed flag;
+	// ok is false when the caller falls through to the deployed flag.
+	Treat Treater
+}
+
+// Treater serves experiment treatments.
+type Treater interface {
+	// Treat is the treatment flag gives a caller (targetingKey: entity).
+	Treat(flag string, ctx featureflag.EvalContext) (*featureflag.Result, bool)
+	// Flags are the flags runs own.
+	Flags() []string
 }
 
 // Lookup resolves a profile as the Agent route does.
 type Lookup interface {
-	ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, profile string) (Flags, error)
+	// entity is the caller's targetingKey ("" none): it places the caller
+	// in a gradual deployment and in experiment runs.
+	ServedFlags(ctx context.Context, sc appconfig.Scope, app, env, profile, entity string) (Flags, error)
 	// Refresh drops what is cached for t (a client saw a newer tag).
 	Refresh(t push.Target)
 }
@@ -232,7 +247,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		h.writeError(w, rt, err)
 		return
 	}
-	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile)
+	entity := evalCtx[featureflag.TargetingKey]
+	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile, entity)
 	if err == nil && !f.IsFlags {
 		err = appconfig.BadRequest("configuration profile %s is not of type AWS.AppConfig.FeatureFlags; OFREP evaluates feature flags only", rt.profile)
 	}
@@ -240,11 +256,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		h.writeError(w, rt, err)
 		return
 	}
-	if tag := r.URL.Query().Get("flagConfigEtag"); rt.op == "bulk" && tag != "" && tag != f.Tag {
+	if tag := r.URL.Query().Get("flagConfigEtag"); rt.op == "bulk" && tag != "" && tag != f.Tag && !h.streamTagIs(ctx, sc, rt, entity, tag) {
 		// A change stream announced a configuration this replica may not
 		// have loaded yet: drop its cache and read again.
 		h.cfg.Lookup.Refresh(f.Target)
-		if again, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile); err == nil && again.IsFlags {
+		if again, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile, entity); err == nil && again.IsFlags {
 			f = again
 		}
 	}
@@ -253,7 +269,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if rt.op == "single" {
-		evs := evaluateOne(f.Compiled, rt.key, evalCtx)
+		evs := evaluateOne(f, rt.key, evalCtx)
 		res, fail := single(evs, rt.key, evalCtx)
 		if fail != nil {
 			h.writeError(w, rt, fail)
@@ -262,7 +278,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		writeJSON(w, http.StatusOK, res)
 		return
 	}
-	h.bulk(w, r, sc, f, f.Compiled.Evaluations(evalCtx), evalCtx)
+	h.bulk(w, r, sc, f, evaluateAll(f, evalCtx), evalCtx)
+}
+
+// streamTagIs reports whether tag is what this replica's change stream
+// announces for the profile: with an entity in the middle of a gradual
+// deployment, the caller's own content may differ from it, and that is
+// no reason to reload.
+func (h *Handler) streamTagIs(ctx context.Context, sc appconfig.Scope, rt route, entity, tag string) bool {
+	if entity == "" {
+		return false
+	}
+	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile, "")
+	return err == nil && f.Tag == tag
 }
 
 // bulk answers every flag, with an ETag over the evaluated answer and the

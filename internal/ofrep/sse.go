@@ -18,7 +18,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, sc appconfig.Sc
 		return
 	}
 	ctx := r.Context()
-	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile)
+	f, err := h.cfg.Lookup.ServedFlags(ctx, sc, rt.app, rt.env, rt.profile, "")
 	if err != nil && appconfig.KindOf(err) == appconfig.KindNotFound && f.Target.Profile != "" {
 		err = nil // resolved, but nothing deployed yet: the stream waits for it
 	}

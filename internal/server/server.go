@@ -25,6 +25,7 @@ import (
 	"github.com/appconfigd/appconfigd/internal/controlplane"
 	"github.com/appconfigd/appconfigd/internal/dataplane"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/experiment"
 	"github.com/appconfigd/appconfigd/internal/extension"
 	"github.com/appconfigd/appconfigd/internal/metrics"
 	"github.com/appconfigd/appconfigd/internal/ofrep"
@@ -91,6 +92,9 @@ type Config struct {
 	RateBurst       int           // burst of RateLimit (default: RateLimit)
 	// AccessLog receives one line per request (nil: none).
 	AccessLog *slog.Logger
+	// AssignmentLog is where experiment treatment assignments are logged:
+	// "" (nowhere), "stderr", or "file:DIR".
+	AssignmentLog string
 
 	// Clock overrides the service clock (tests use clock.Fake).
 	Clock clock.Clock
@@ -137,6 +141,8 @@ type Server struct {
 	push     *push.Broker
 	ofrep    *ofrep.Handler
 	tokens   *apitoken.Authenticator
+	// assignLog is the experiment assignment log (nil: off).
+	assignLog *experiment.AssignmentLog
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -248,8 +254,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	exp, err := s.experiments()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.data = dataplane.New(dataplane.Config{Service: s.svc, Clock: s.clock, Logger: s.log, TokenKey: tokenKey, OnPoll: s.metrics.Poll,
-		CacheMaxAge: wall(30 * time.Second)})
+		CacheMaxAge: wall(30 * time.Second), Experiments: exp})
 	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
 	s.metrics.Deployments(raw)
 	authFlags := s.withTokens(authn)
@@ -426,6 +437,9 @@ func (s *Server) stop() error {
 
 // Close releases the store.
 func (s *Server) Close() error {
+	if s.assignLog != nil {
+		_ = s.assignLog.Close()
+	}
 	return s.store.Close()
 }
 

@@ -55,6 +55,7 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, sc appconfig.Scope,
 			cur.VendedMetrics = *in.VendedMetricsEnabled
 		}
 		st = cur
+		tx.Notify(appconfig.SettingsTopic(sc))
 		if exists {
 			return records.AccountSettings.Put(ctx, tx, r, cur)
 		}
