@@ -32,6 +32,7 @@ type options struct {
 	connections int
 	keep        bool
 	out         string
+	only        string
 }
 
 func main() {
@@ -44,6 +45,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 16, "wrk connections (one thread)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	flag.StringVar(&o.out, "out", "", "also write the Markdown report to this file")
+	flag.StringVar(&o.only, "only", "", "measure only the rows whose name contains one of these comma-separated words (and their baselines), e.g. '4 KB' or 'OFREP'")
 	flag.Parse()
 	if *bare != "" {
 		fmt.Fprintln(os.Stderr, serveBare(*bare))
