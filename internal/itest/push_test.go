@@ -35,6 +35,17 @@ func pushOnce(t *testing.T, deployURL string, listenURLs []string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := func(version int32) {
+		d, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof.Id,
+			DeploymentStrategyId: st.Id, ConfigurationVersion: aws.String(fmt.Sprint(version))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the deployment to complete", 30*time.Second, func() bool {
+			g, err := c.GetDeployment(ctx, &sdk.GetDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, DeploymentNumber: aws.Int32(d.DeploymentNumber)})
+			return err == nil && g.State == "COMPLETE"
+		})
+	}
 	deploy := func(i int) time.Time {
 		doc := fmt.Sprintf(`{"version":"1","flags":{"f":{"name":"F"}},"values":{"f":{"enabled":%v}}}`, i%2 == 0)
 		v, err := c.CreateHostedConfigurationVersion(ctx, &sdk.CreateHostedConfigurationVersionInput{ApplicationId: aws.String(app), ConfigurationProfileId: prof.Id,
@@ -43,10 +54,7 @@ func pushOnce(t *testing.T, deployURL string, listenURLs []string, n int) {
 			t.Fatal(err)
 		}
 		t0 := time.Now()
-		if _, err := c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(app), EnvironmentId: env.Id, ConfigurationProfileId: prof.Id,
-			DeploymentStrategyId: st.Id, ConfigurationVersion: aws.String(fmt.Sprint(v.VersionNumber))}); err != nil {
-			t.Fatal(err)
-		}
+		start(v.VersionNumber)
 		return t0
 	}
 	deploy(1)
@@ -107,6 +115,9 @@ func pushOnce(t *testing.T, deployURL string, listenURLs []string, n int) {
 			}
 		}
 	}
+	// Deploying the served version again changes nothing clients see: no
+	// event (one event per new deployed version; README, Change streams).
+	start(int32(n + 1))
 	select {
 	case g := <-events:
 		t.Fatalf("extra event: stream %d version %d", g.stream, g.version)
