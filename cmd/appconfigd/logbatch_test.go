@@ -26,7 +26,7 @@ func TestBatchWriterHoldsWholeLinesUntilFlushOrFull(t *testing.T) {
 	line := strings.Repeat("x", 1000)
 	for out.Len() == 0 {
 		log.Info("request", "pad", line)
-		if b.buf != nil && len(b.buf) > accessLogBatch {
+		if len(b.buf) > accessLogBatch {
 			t.Fatalf("batch grew past %d bytes without a write", accessLogBatch)
 		}
 	}
