@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -105,6 +106,21 @@ func pinned(pin bool, cpu int, argv ...string) []string {
 	return append([]string{"taskset", "-c", strconv.Itoa(cpu)}, argv...)
 }
 
+// serverPids are the servers' process ids by name (appconfigd, bare,
+// flagd), for their CPU time per request.
+var serverPids = map[string]int{}
+
+// serverOf names the server a target's requests go to.
+func serverOf(t *target) string {
+	switch {
+	case strings.HasPrefix(t.Name, "bare"):
+		return "bare"
+	case strings.HasPrefix(t.Name, "flagd"):
+		return "flagd"
+	}
+	return "appconfigd"
+}
+
 // startServer starts argv (pinned to CPU 1) and waits until GET url
 // answers with ready's approval.
 func startServer(ctx context.Context, ws *benchutil.Workspace, pin bool, name, url string, ready func(*http.Response) bool, argv ...string) error {
@@ -113,6 +129,7 @@ func startServer(ctx context.Context, ws *benchutil.Workspace, pin bool, name, u
 		return err
 	}
 	ws.Defer(p.Stop)
+	serverPids[name] = p.Pid()
 	return benchutil.WaitReady(ctx, p, name, func() *http.Request {
 		r, _ := http.NewRequest("GET", url, nil)
 		return r
