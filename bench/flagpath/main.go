@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ type options struct {
 	connections int
 	keep        bool
 	out         string
+	only        string
 }
 
 func main() {
@@ -44,6 +46,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 16, "wrk connections (one thread)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	flag.StringVar(&o.out, "out", "", "also write the Markdown report to this file")
+	flag.StringVar(&o.only, "only", "", "measure only the rows whose name contains one of these comma-separated words (and their baselines), e.g. '4 KB' or 'OFREP'")
 	flag.Parse()
 	if *bare != "" {
 		fmt.Fprintln(os.Stderr, serveBare(*bare))
@@ -103,6 +106,21 @@ func pinned(pin bool, cpu int, argv ...string) []string {
 	return append([]string{"taskset", "-c", strconv.Itoa(cpu)}, argv...)
 }
 
+// serverPids are the servers' process ids by name (appconfigd, bare,
+// flagd), for their CPU time per request.
+var serverPids = map[string]int{}
+
+// serverOf names the server a target's requests go to.
+func serverOf(t *target) string {
+	switch {
+	case strings.HasPrefix(t.Name, "bare"):
+		return "bare"
+	case strings.HasPrefix(t.Name, "flagd"):
+		return "flagd"
+	}
+	return "appconfigd"
+}
+
 // startServer starts argv (pinned to CPU 1) and waits until GET url
 // answers with ready's approval.
 func startServer(ctx context.Context, ws *benchutil.Workspace, pin bool, name, url string, ready func(*http.Response) bool, argv ...string) error {
@@ -111,6 +129,7 @@ func startServer(ctx context.Context, ws *benchutil.Workspace, pin bool, name, u
 		return err
 	}
 	ws.Defer(p.Stop)
+	serverPids[name] = p.Pid()
 	return benchutil.WaitReady(ctx, p, name, func() *http.Request {
 		r, _ := http.NewRequest("GET", url, nil)
 		return r

@@ -26,11 +26,18 @@ func measure(ctx context.Context, dir string, ts []*target, o options, pin bool)
 	res := map[string][]load{}
 	for r := 1; r <= o.rounds; r++ {
 		for _, t := range ts {
+			pid := serverPids[serverOf(t)]
+			cpu0, _ := benchutil.ProcCPU(pid)
 			l, err := runWrk(ctx, pin, scripts[t.Name], t.Base+t.Req.Path, o.connections, o.duration)
 			if err != nil {
 				return nil, err
 			}
-			benchutil.Logf("round %d %-45s %9.0f req/s  p50 %.3f ms  p99 %.3f ms  load %s", r, t.Name, l.RPS, l.P50, l.P99, l.LoadAvg)
+			if cpu1, ok := benchutil.ProcCPU(pid); ok && l.RPS > 0 {
+				// CPU per request says less about the neighbours than
+				// requests per second on a busy machine.
+				l.CPUus = float64((cpu1 - cpu0).Microseconds()) / (l.RPS * o.duration.Seconds())
+			}
+			benchutil.Logf("round %d %-45s %9.0f req/s  p50 %.3f ms  p99 %.3f ms  cpu %.1f µs/req  load %s", r, t.Name, l.RPS, l.P50, l.P99, l.CPUus, l.LoadAvg)
 			res[t.Name] = append(res[t.Name], l)
 		}
 	}
@@ -64,16 +71,20 @@ func report(res map[string][]load, ts []*target, o options, pin bool, m benchuti
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n\n", m)
 	fmt.Fprintf(&b, "wrk: 1 thread, %d connections, %v per run, %d rounds (median); pinned: %v (servers CPU 1, wrk CPU 0)\n\n", o.connections, o.duration, o.rounds, pin)
-	b.WriteString("| Target | req/s | ratio of medians | median of per-round ratios | p50 ms | p99 ms | p99/p50 | answer |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Target | req/s | ratio of medians | median of per-round ratios | server CPU µs/req | CPU/req baseline ÷ this | p50 ms | p99 ms | p99/p50 | answer |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range ts {
 		rps, p50, p99 := medians(res[t.Name])
-		ratio, paired := "—", "—"
+		cpu := medianCPU(res[t.Name])
+		ratio, paired, cpuRatio := "—", "—", "—"
 		if base, ok := res[t.Baseline]; ok {
 			brps, _, _ := medians(base)
 			ratio = fmt.Sprintf("%.2f× %s", rps/brps, t.Baseline)
 			paired = fmt.Sprintf("%.2f×", median(roundRatios(res[t.Name], base)))
+			if cpu > 0 {
+				cpuRatio = fmt.Sprintf("%.2f×", medianCPU(base)/cpu)
+			}
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.3f | %.3f | %.1f | `%s` |\n", t.Name, rps, ratio, paired, p50, p99, p99/p50, t.Answer)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.1f | %s | %.3f | %.3f | %.1f | `%s` |\n", t.Name, rps, ratio, paired, cpu, cpuRatio, p50, p99, p99/p50, t.Answer)
 	}
 	b.WriteString("\nLoad average after each run (1/5/15 min), in run order:\n\n")
 	for r := 0; r < o.rounds; r++ {
@@ -96,4 +107,13 @@ func roundRatios(ls, base []load) []float64 {
 		}
 	}
 	return out
+}
+
+// medianCPU is the median server CPU per request of a target's runs.
+func medianCPU(ls []load) float64 {
+	var v []float64
+	for _, l := range ls {
+		v = append(v, l.CPUus)
+	}
+	return median(v)
 }

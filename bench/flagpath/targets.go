@@ -47,10 +47,16 @@ func startTargets(ctx context.Context, ws *benchutil.Workspace, o options, pin b
 		}
 		body := `{"context":{"country":"` + callerCountry + `"}}`
 		json := map[string]string{"Content-Type": "application/json"}
+		ofrep := agentFlagsPath + "/ofrep/v1/evaluate/flags"
 		ts = append(ts,
 			&target{Name: "flagd OFREP, boolean flag", Base: fd, Req: request{Method: "POST", Path: "/ofrep/v1/evaluate/flags/simple", Headers: json, Body: body}},
-			&target{Name: "flagd OFREP, multi-variant flag (1 rule)", Base: fd, Req: request{Method: "POST", Path: "/ofrep/v1/evaluate/flags/button", Headers: json, Body: body}})
+			&target{Name: "flagd OFREP, multi-variant flag (1 rule)", Base: fd, Req: request{Method: "POST", Path: "/ofrep/v1/evaluate/flags/button", Headers: json, Body: body}},
+			&target{Name: "flagd OFREP, bulk (2 flags)", Base: fd, Req: request{Method: "POST", Path: "/ofrep/v1/evaluate/flags", Headers: json, Body: body}},
+			&target{Name: "appconfigd OFREP, boolean flag", Baseline: "flagd OFREP, boolean flag", Base: app, Req: request{Method: "POST", Path: ofrep + "/simple", Headers: json, Body: body}},
+			&target{Name: "appconfigd OFREP, multi-variant flag (1 rule)", Baseline: "flagd OFREP, multi-variant flag (1 rule)", Base: app, Req: request{Method: "POST", Path: ofrep + "/button", Headers: json, Body: body}},
+			&target{Name: "appconfigd OFREP, bulk (2 flags)", Baseline: "flagd OFREP, bulk (2 flags)", Base: app, Req: request{Method: "POST", Path: ofrep, Headers: json, Body: body}})
 	}
+	ts = selectTargets(ts, o.only)
 	for _, t := range ts {
 		if err := check(ctx, t); err != nil {
 			return nil, err
@@ -135,4 +141,28 @@ func check(ctx context.Context, t *target) error {
 		t.Answer = fmt.Sprintf("%d bytes", len(b))
 	}
 	return nil
+}
+
+// selectTargets keeps the targets whose name contains one of the
+// comma-separated words of only (all when only is empty), and their
+// baselines.
+func selectTargets(ts []*target, only string) []*target {
+	if only == "" {
+		return ts
+	}
+	keep := map[string]bool{}
+	for _, t := range ts {
+		for _, w := range strings.Split(only, ",") {
+			if w != "" && strings.Contains(t.Name, w) {
+				keep[t.Name], keep[t.Baseline] = true, true
+			}
+		}
+	}
+	var out []*target
+	for _, t := range ts {
+		if keep[t.Name] {
+			out = append(out, t)
+		}
+	}
+	return out
 }

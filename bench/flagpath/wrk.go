@@ -16,7 +16,8 @@ import (
 // percentiles in milliseconds.
 type load struct {
 	RPS, P50, P99 float64
-	LoadAvg       string // /proc/loadavg when the run ended
+	LoadAvg       string  // /proc/loadavg when the run ended
+	CPUus         float64 // the server's CPU time per request (µs)
 }
 
 // request is what a target sends: method, path, headers and body.

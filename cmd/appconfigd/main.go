@@ -215,13 +215,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "appconfigd: --log-level:", err)
 		return 2
 	}
-	var handler slog.Handler
-	switch *logFormat {
-	case "text":
-		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	case "json":
-		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	default:
+	handler := logHandler(stderr, *logFormat, level)
+	if handler == nil {
 		fmt.Fprintf(stderr, "appconfigd: --log-format %q: want text or json\n", *logFormat)
 		return 2
 	}
@@ -250,7 +245,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.AssignmentLog = *assignLog
 	if *accessLog {
-		cfg.AccessLog = logger
+		// Successful requests' lines are written in batches (failed ones
+		// go to logger at once, see metrics.LogFailures).
+		batch := newBatchWriter(stderr, accessLogFlush)
+		defer batch.Flush()
+		cfg.AccessLog = slog.New(logHandler(batch, *logFormat, level))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

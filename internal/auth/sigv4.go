@@ -363,6 +363,54 @@ func authorizationFields(h string) (alg string, fields map[string]string, err *E
 	return alg, fields, nil
 }
 
+// credentialField is authorizationFields(h)["Credential"] of a SigV4
+// header, and false where authorizationFields fails or the algorithm is
+// another, without building the map (open mode reads it on every
+// request).
+func credentialField(h string) (string, bool) {
+	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if alg != algorithm {
+		return "", false
+	}
+	var seen [8]string
+	n := 0
+	cred := ""
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return "", false
+		}
+		k = strings.TrimSpace(k)
+		if n == len(seen) {
+			_, fields, err := authorizationFields(h) // unusual: many elements
+			return fields["Credential"], err == nil
+		}
+		for _, s := range seen[:n] {
+			if s == k {
+				return "", false // a duplicate element
+			}
+		}
+		seen[n] = k
+		n++
+		if k == "Credential" {
+			cred = strings.TrimSpace(val)
+		}
+	}
+	return cred, true
+}
+
+// mayHoldCredential is false when a raw query cannot carry an
+// X-Amz-Credential parameter (its name neither spelled out nor escaped).
+func mayHoldCredential(raw string) bool {
+	return strings.Contains(raw, "Credential") || strings.Contains(raw, "%")
+}
+
 func parseHeaderAuth(r *http.Request, h string, query []queryParam) (*authInfo, *Error) {
 	alg, fields, err := authorizationFields(h)
 	if err != nil {
@@ -598,12 +646,11 @@ func contains(list []string, s string) bool {
 func Scope(r *http.Request) (Identity, bool) {
 	var cred string
 	if h := r.Header.Get(hdrAuthorization); h != "" {
-		alg, fields, err := authorizationFields(h)
-		if err != nil || alg != algorithm {
+		var ok bool
+		if cred, ok = credentialField(h); !ok {
 			return Identity{}, false
 		}
-		cred = fields["Credential"]
-	} else if r.URL != nil {
+	} else if r.URL != nil && mayHoldCredential(r.URL.RawQuery) {
 		for _, p := range parseQuery(r.URL.RawQuery) {
 			if p.key == qCredential {
 				cred = p.value

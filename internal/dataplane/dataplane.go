@@ -146,7 +146,9 @@ func (s *Server) StartConfigurationSession(ctx context.Context, in *dataapi.Star
 func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLatestConfigurationRequest) (*dataapi.GetLatestConfigurationResponse, error) {
 	sc := wire.ScopeFrom(ctx)
 	now := s.clock.Now()
-	tok, err := s.codec.open(*in.ConfigurationToken)
+	var opened token // on the stack: a poll allocates no token
+	tok := &opened
+	err := s.codec.openInto(*in.ConfigurationToken, tok)
 	if err != nil || tok.Account != sc.Account || tok.Region != sc.Region {
 		return nil, badToken("Corrupted", "Token not valid")
 	}

@@ -3,6 +3,7 @@ package itest
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/appconfig"
@@ -49,11 +50,17 @@ func (f flagTarget) version(t *testing.T, doc string) int32 {
 	return v.VersionNumber
 }
 
-// start starts the deployment of version v with the "now" strategy.
+// start starts the deployment of version v with the "now" strategy and
+// waits until it is COMPLETE.
 func (f flagTarget) start(t *testing.T, v int32) {
 	t.Helper()
-	if _, err := f.c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: f.env, ConfigurationProfileId: f.prof,
-		DeploymentStrategyId: f.strategy, ConfigurationVersion: aws.String(fmt.Sprint(v))}); err != nil {
+	d, err := f.c.StartDeployment(ctx, &sdk.StartDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: f.env, ConfigurationProfileId: f.prof,
+		DeploymentStrategyId: f.strategy, ConfigurationVersion: aws.String(fmt.Sprint(v))})
+	if err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "the deployment to complete", 30*time.Second, func() bool {
+		g, err := f.c.GetDeployment(ctx, &sdk.GetDeploymentInput{ApplicationId: aws.String(f.app), EnvironmentId: f.env, DeploymentNumber: aws.Int32(d.DeploymentNumber)})
+		return err == nil && g.State == "COMPLETE"
+	})
 }

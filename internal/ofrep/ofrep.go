@@ -138,7 +138,15 @@ type route struct {
 
 // match tells whether r is OFREP or a change stream.
 func match(r *http.Request) (route, bool) {
-	p := strings.Split(r.URL.EscapedPath(), "/")
+	path := r.URL.EscapedPath()
+	// Every request of the server passes here: refuse the others (the
+	// Agent route above all) before splitting the path. OFREP paths hold
+	// "/ofrep/"; a stream is a GET asking for text/event-stream.
+	if !strings.HasPrefix(path, "/applications/") ||
+		!strings.Contains(path, "/ofrep/") && (r.Method != http.MethodGet || !acceptsEventStream(r)) {
+		return route{}, false
+	}
+	p := strings.Split(path, "/")
 	if len(p) < 7 || p[0] != "" || p[1] != "applications" || p[3] != "environments" || p[5] != "configurations" {
 		return route{}, false
 	}
@@ -399,10 +407,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// streamTicket signs a stream URL for one scope and target.
-func (h *Handler) streamTicket(sc appconfig.Scope, t push.Target) string {
+// StreamTicketPeriod bounds a stream ticket's life: a ticket issued in
+// one period of this length expires at the end of the next, so it lives
+// between one and two periods, and every bulk answer of a period hands
+// out the same stream URL (the web provider reconnects when the URL
+// changes). The ticket is checked when a stream opens; an open stream is
+// not cut when its ticket expires.
+const StreamTicketPeriod = time.Hour
+
+// streamTicket signs a stream URL for one scope, target and expiry (Unix
+// seconds).
+func (h *Handler) streamTicket(sc appconfig.Scope, t push.Target, expires string) string {
 	m := hmac.New(sha256.New, h.cfg.StreamKey)
-	for _, s := range []string{"ofrep-stream", sc.Account, sc.Region, t.App, t.Env, t.Profile} {
+	for _, s := range []string{"ofrep-stream", sc.Account, sc.Region, t.App, t.Env, t.Profile, expires} {
 		m.Write([]byte(s))
 		m.Write([]byte{0})
 	}
@@ -411,22 +428,28 @@ func (h *Handler) streamTicket(sc appconfig.Scope, t push.Target) string {
 
 // streamURI is the path (and ticket) of a target's change stream.
 func (h *Handler) streamURI(sc appconfig.Scope, t push.Target) string {
-	q := url.Values{"region": {sc.Region}, "account": {sc.Account}, "ticket": {h.streamTicket(sc, t)}}
+	period := int64(StreamTicketPeriod / time.Second)
+	expires := strconv.FormatInt((h.cfg.Now().Unix()/period+2)*period, 10)
+	q := url.Values{"region": {sc.Region}, "account": {sc.Account}, "expires": {expires}, "ticket": {h.streamTicket(sc, t, expires)}}
 	return "/applications/" + url.PathEscape(t.App) + "/environments/" + url.PathEscape(t.Env) +
 		"/configurations/" + url.PathEscape(t.Profile) + "?" + q.Encode()
 }
 
-// authenticate accepts a valid stream ticket for streams, and otherwise
-// asks the Authenticator.
+// authenticate accepts a valid, unexpired stream ticket for streams, and
+// otherwise asks the Authenticator.
 func (h *Handler) authenticate(r *http.Request, rt route, body []byte) (appconfig.Scope, error) {
 	q := r.URL.Query()
 	if rt.op == "stream" && q.Get("ticket") != "" && len(h.cfg.StreamKey) > 0 {
 		sc := appconfig.Scope{Account: q.Get("account"), Region: q.Get("region")}
-		want := h.streamTicket(sc, push.Target{App: rt.app, Env: rt.env, Profile: rt.profile})
-		if hmac.Equal([]byte(want), []byte(q.Get("ticket"))) {
-			return sc, nil
+		expires := q.Get("expires")
+		want := h.streamTicket(sc, push.Target{App: rt.app, Env: rt.env, Profile: rt.profile}, expires)
+		if !hmac.Equal([]byte(want), []byte(q.Get("ticket"))) {
+			return sc, &auth.Error{Code: "InvalidTicket", Status: http.StatusUnauthorized, Message: "the stream ticket is not valid for this URL"}
 		}
-		return sc, &auth.Error{Code: "InvalidTicket", Status: http.StatusUnauthorized, Message: "the stream ticket is not valid for this URL"}
+		if exp, err := strconv.ParseInt(expires, 10, 64); err != nil || h.cfg.Now().Unix() >= exp {
+			return sc, &auth.Error{Code: "ExpiredTicket", Status: http.StatusUnauthorized, Message: "the stream ticket has expired; a new bulk evaluation hands out a new stream URL"}
+		}
+		return sc, nil
 	}
 	return h.cfg.Auth.Authenticate(r, body)
 }

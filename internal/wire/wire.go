@@ -7,7 +7,7 @@ package wire
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -112,15 +113,14 @@ func New(cfg Config) *Handler {
 
 type ctxKey int
 
-const (
-	scopeKey ctxKey = iota
-	requestIDKey
-)
+const scopeKey ctxKey = 0
 
-// requestMeta is what a request's context carries for the handlers: the
-// authenticated scope and the request's headers (for those that are not
-// modeled, such as Accept).
+// requestMeta is what a request's context carries for the handlers: its
+// request id, the authenticated scope (set once authentication passed)
+// and the request's headers (for those that are not modeled, such as
+// Accept). One context value per request, not one per field.
 type requestMeta struct {
+	id     string
 	sc     appconfig.Scope
 	header http.Header
 }
@@ -149,24 +149,62 @@ func WithScope(ctx context.Context, sc appconfig.Scope) context.Context {
 
 // RequestIDFrom returns the request id of a request's context.
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if m, _ := ctx.Value(scopeKey).(*requestMeta); m != nil {
+		return m.id
+	}
+	return ""
 }
 
+// Request ids are unique without reading the system's randomness per
+// request: the first half is random per process, the second a counter
+// through a bijection (splitmix64's finalizer), so two requests of one
+// process never share an id and the ids of two processes differ with
+// overwhelming probability.
+var (
+	reqIDPrefix, reqIDSalt = func() (uint64, uint64) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	}()
+	reqIDSeq atomic.Uint64
+)
+
 func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	x := reqIDSeq.Add(1) + reqIDSalt
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return formatRequestID(reqIDPrefix, x)
 }
+
+// formatRequestID spells 16 bytes as a UUID (8-4-4-4-12 hex digits).
+func formatRequestID(hi, lo uint64) string {
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], hi)
+	binary.BigEndian.PutUint64(raw[8:], lo)
+	var b [36]byte
+	j := 0
+	for i, c := range raw {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&15]
+		j += 2
+	}
+	return string(b[:])
+}
+
+const hexDigits = "0123456789abcdef"
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	reqID := newRequestID()
-	w.Header().Set("X-Amzn-Requestid", reqID)
+	w.Header()["X-Amzn-Requestid"] = []string{reqID} // canonical key
 	info := RequestInfo{RequestID: reqID}
-	ctx := context.WithValue(r.Context(), requestIDKey, reqID)
+	meta := &requestMeta{id: reqID, header: r.Header}
+	ctx := context.WithValue(r.Context(), scopeKey, meta)
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is a bug; the client still gets a well-formed 500.
@@ -219,11 +257,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &appconfig.Error{Kind: appconfig.KindThrottled, Message: "Rate exceeded"})
 		return
 	}
-	ctx = context.WithValue(ctx, scopeKey, &requestMeta{sc: sc, header: r.Header})
+	meta.sc = sc
 
 	// url.URL.Query drops a pair it cannot unescape; a bad escape such as
 	// next_token=%ZZ is the client's error, not an absent parameter.
-	query, qerr := url.ParseQuery(r.URL.RawQuery)
+	var query url.Values
+	var qerr error
+	if r.URL.RawQuery != "" {
+		query, qerr = url.ParseQuery(r.URL.RawQuery)
+	}
 	if qerr != nil {
 		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
 		return

@@ -167,6 +167,25 @@ func (v *Violations) Union(set int, path string) {
 // Matcher is a compiled model pattern.
 type Matcher interface{ MatchString(string) bool }
 
+// NonSpace is the model pattern `\S{1,N}` (an unanchored search, so: the
+// value holds at least one character outside RE2's \s, [\t\n\f\r ]),
+// without a regular expression: tokens are checked against it on every
+// poll. Any byte outside that set belongs to a non-space rune (invalid
+// UTF-8 reads as U+FFFD, also \S).
+type NonSpace struct{}
+
+// MatchString implements Matcher.
+func (NonSpace) MatchString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t', '\n', '\f', '\r', ' ':
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // Lookahead emulates a pattern of the form `(?!Not)Then` (optionally
 // anchored with ^), which RE2 cannot express: the value must not match Not
 // at its start and must match Then at its start.
@@ -284,27 +303,16 @@ func ParseBool(s, what string) (*bool, error) {
 func Match(ops []Operation, method, escapedPath string) (index int, labels []string, pathExists bool) {
 	p := strings.TrimPrefix(escapedPath, "/")
 	p = strings.TrimSuffix(p, "/")
-	var segs []string
+	n := 0 // segments of p, walked in place: routing allocates only the labels
 	if p != "" {
-		segs = strings.Split(p, "/")
+		n = strings.Count(p, "/") + 1
 	}
 	for i := range ops {
 		op := &ops[i]
-		if len(op.Segments) != len(segs) {
+		if len(op.Segments) != n {
 			continue
 		}
-		ok := true
-		nlabels := 0
-		for j, s := range op.Segments {
-			if isLabel(s) {
-				nlabels++
-				continue
-			}
-			if s != segs[j] {
-				ok = false
-				break
-			}
-		}
+		nlabels, ok := matchSegments(op.Segments, p)
 		if !ok {
 			continue
 		}
@@ -313,11 +321,14 @@ func Match(ops []Operation, method, escapedPath string) (index int, labels []str
 			continue
 		}
 		labels = make([]string, 0, nlabels)
-		for j, s := range op.Segments {
+		rest := p
+		for _, s := range op.Segments {
+			var seg string
+			seg, rest, _ = strings.Cut(rest, "/")
 			if isLabel(s) {
-				v, err := url.PathUnescape(segs[j])
+				v, err := url.PathUnescape(seg)
 				if err != nil {
-					v = segs[j]
+					v = seg
 				}
 				labels = append(labels, v)
 			}
@@ -325,6 +336,23 @@ func Match(ops []Operation, method, escapedPath string) (index int, labels []str
 		return i, labels, true
 	}
 	return -1, nil, pathExists
+}
+
+// matchSegments reports whether path (as many segments as want) matches
+// the operation's segments, and counts its labels.
+func matchSegments(want []string, path string) (nlabels int, ok bool) {
+	for _, s := range want {
+		var seg string
+		seg, path, _ = strings.Cut(path, "/")
+		if isLabel(s) {
+			nlabels++
+			continue
+		}
+		if s != seg {
+			return 0, false
+		}
+	}
+	return nlabels, true
 }
 
 func isLabel(s string) bool { return len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' }

@@ -287,9 +287,26 @@ func (g *gen) emitPatterns() {
 		if _, err := regexp.Compile(re); err != nil {
 			log.Fatalf("pattern %q: %v", src, err)
 		}
+		if re == `\S{1,}` {
+			// Configuration tokens: checked on every poll, so without a
+			// regular expression (shape.NonSpace is tested against it).
+			g.p("\t%s shape.Matcher = shape.NonSpace{}", v)
+			continue
+		}
 		g.p("\t%s shape.Matcher = regexp.MustCompile(%q)", v, re)
 	}
 	g.p(")")
+}
+
+// needsRegexp reports whether some pattern is compiled as a regular
+// expression (not every one is: see emitPatterns).
+func (g *gen) needsRegexp() bool {
+	for src := range g.patterns {
+		if widenRepeats(src) != `\S{1,}` {
+			return true
+		}
+	}
+	return false
 }
 
 var bigRepeat = regexp.MustCompile(`\{(\d+),(\d{4,})\}`)
@@ -354,7 +371,7 @@ func (g *gen) genValidate() {
 	inner := g.buf
 	g.buf = saved
 	g.p("import (")
-	if len(g.patterns) > 0 {
+	if g.needsRegexp() {
 		g.p(`"regexp"`)
 		g.p("")
 	}

@@ -3,13 +3,11 @@
 package dataapi
 
 import (
-	"regexp"
-
 	"github.com/appconfigd/appconfigd/internal/wire/shape"
 )
 
 var (
-	pattern0 shape.Matcher = regexp.MustCompile("\\S{1,}")
+	pattern0 shape.Matcher = shape.NonSpace{}
 )
 
 func (s *BadRequestDetails) validate(path string, v *shape.Violations) {
