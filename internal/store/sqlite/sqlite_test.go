@@ -92,3 +92,15 @@ func TestListenIsSynchronous(t *testing.T) {
 		t.Fatalf("heard %q, want [a b]", heard)
 	}
 }
+
+// BenchmarkCreate is the store's share of CreateApplication on a file
+// database (WAL, group commit), from parallel goroutines.
+func BenchmarkCreate(b *testing.B) {
+	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "appconfigd.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
