@@ -191,9 +191,9 @@ var errStoreClosed = errors.New("store closed")
 
 func (db *DB) committer() {
 	defer close(db.committed)
-	// The group's savepoint statements, parsed once (a failure leaves them
+	// The savepoint statements of groups and of ClaimDue, parsed once (a failure leaves them
 	// unprepared: they are then parsed per use, as any other text).
-	for _, q := range []string{sqlSavepoint, sqlRelease, sqlRollbackTo} {
+	for _, q := range []string{sqlSavepoint, sqlRelease, sqlRollbackTo, sqlClaimSavepoint, sqlClaimRelease, sqlClaimRollbackTo} {
 		if st, err := db.writer.PrepareContext(context.Background(), q); err == nil {
 			db.stmts.Store(stmtKey{db.writer, q}, st)
 		}
@@ -343,11 +343,15 @@ func (db *DB) runGroup(batch []*writeReq) {
 	finish()
 }
 
-// The savepoint of each member of a group.
+// The savepoint of each member of a group, and of each record ClaimDue
+// hands out.
 const (
-	sqlSavepoint  = "SAVEPOINT w"
-	sqlRelease    = "RELEASE SAVEPOINT w"
-	sqlRollbackTo = "ROLLBACK TO SAVEPOINT w"
+	sqlSavepoint       = "SAVEPOINT w"
+	sqlRelease         = "RELEASE SAVEPOINT w"
+	sqlRollbackTo      = "ROLLBACK TO SAVEPOINT w"
+	sqlClaimSavepoint  = "SAVEPOINT claim"
+	sqlClaimRelease    = "RELEASE SAVEPOINT claim"
+	sqlClaimRollbackTo = "ROLLBACK TO SAVEPOINT claim"
 )
 
 // execIn runs one of the writer's fixed statements without arguments in
@@ -492,12 +496,12 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 				return db.wrap(err, "claim")
 			}
 			for _, r := range recs {
-				if _, err := tt.exec(ctx, "SAVEPOINT claim"); err != nil {
+				if _, err := tt.exec(ctx, sqlClaimSavepoint); err != nil {
 					return db.wrap(err, "savepoint")
 				}
 				mark := len(tt.topics)
 				if err := fn(t, r); err != nil {
-					if _, rerr := tt.exec(ctx, "ROLLBACK TO SAVEPOINT claim"); rerr != nil {
+					if _, rerr := tt.exec(ctx, sqlClaimRollbackTo); rerr != nil {
 						return db.wrap(rerr, "rollback to savepoint")
 					}
 					tt.topics = tt.topics[:mark]
@@ -508,7 +512,7 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 						return db.wrap(perr, "postpone")
 					}
 				}
-				if _, err := tt.exec(ctx, "RELEASE SAVEPOINT claim"); err != nil {
+				if _, err := tt.exec(ctx, sqlClaimRelease); err != nil {
 					return db.wrap(err, "release savepoint")
 				}
 				got++
