@@ -77,6 +77,7 @@ if [ -z "${APPCONFIGD_TEST_POSTGRES:-}" ] && ! { command -v initdb >/dev/null 2>
   store=sqlite
 fi
 
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
 mkdir -p bench/results "$tmp/json"
 out="bench/results/$(date -u +%F)-bench.md"
 raw="$tmp/raw.md"
@@ -89,6 +90,10 @@ for r in $(seq "$rounds"); do
     flags=(${!flags_var:-})
     case $h in
       controlplane) flags=(-servers "$cp_servers" -store "$store" "${flags[@]}") ;;
+      # the table's row is the steady variant (and the memory phase); the
+      # full variant's pool of fresh sessions can outlive its tokens on a
+      # loaded machine (BENCH_FLAGS_dataplane="-variants steady,full" adds it)
+      dataplane) flags=(-variants steady "${flags[@]}") ;;
       deployments) flags=(-n 10000 "${flags[@]}") ;;
     esac
     echo "== round $r/$rounds: $h ${flags[*]} (loadavg $(cut -d' ' -f1-3 /proc/loadavg))" >&2
@@ -115,7 +120,7 @@ fi
 {
   echo "# Benchmarks, $(date -u +%F) ($rounds rounds)"
   echo
-  echo "\`scripts/bench.sh $rounds\` at commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'); $pin; nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); control plane on $store; moto: $cp_servers."
+  echo "\`scripts/bench.sh $rounds\` at commit $commit; $pin; nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); control plane on $store; moto: $cp_servers."
   echo
   echo "## Every row: median of $rounds rounds, each a ratio to its baseline of the same round"
   echo
