@@ -444,7 +444,8 @@ func (db *DB) runOwn(ctx context.Context, r TxRunner, fn func(appconfig.Tx) erro
 		return fnErr
 	}
 	if err != nil {
-		return db.wrap(err, "commit")
+		// A connection, BEGIN, notification or COMMIT failure.
+		return db.wrap(err, "transaction")
 	}
 	db.publish(topics)
 	return nil
