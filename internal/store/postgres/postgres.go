@@ -83,7 +83,8 @@ CREATE INDEX records_due ON records (kind, due_at) WHERE due_at IS NOT NULL;
 }
 
 type dialect struct {
-	origin string // this Store's notification prefix: originLen hex digits
+	origin string  // this Store's notification prefix: originLen hex digits
+	pool   *sql.DB // the connections of read-write transactions (RunTx)
 }
 
 const originLen = 16
@@ -118,12 +119,12 @@ func (dialect) Rebind(q string) string {
 // Lock takes a transaction-scoped advisory lock on a 64-bit hash of name:
 // no row to create first, released at commit or rollback.
 func (dialect) Lock(ctx context.Context, tx *sql.Tx, name string) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+	_, err := tx.ExecContext(ctx, lockSQL, name)
 	return err
 }
 
 func (d dialect) Notify(ctx context.Context, tx *sql.Tx, topic string) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+Channel+"', $1)", d.origin+":"+topic)
+	_, err := tx.ExecContext(ctx, notifySQL, d.origin+":"+topic)
 	return err
 }
 
@@ -210,6 +211,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: listen: %w", err)
 	}
 	// The reader is the writer: PostgreSQL runs concurrent transactions.
+	d.pool = pool
 	db := sqlstore.Open(d, pool, pool)
 	if err := db.Prepare(ctx); err != nil {
 		conn.Close(ctx)

@@ -462,3 +462,15 @@ func TestTranslate(t *testing.T) {
 		t.Error("Translate(nil) is not nil")
 	}
 }
+
+// BenchmarkCreate is the store's share of CreateApplication, from
+// parallel goroutines (needs APPCONFIGD_TEST_POSTGRES).
+func BenchmarkCreate(b *testing.B) {
+	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(ctx, pgtest.FreshDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

@@ -82,7 +82,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	pragmas := []string{"busy_timeout(10000)", "foreign_keys(on)", "synchronous(NORMAL)"}
+	// temp_store(MEMORY): the sub-journal of savepoints (one per member
+	// of a group commit, one per record ClaimDue hands out) stays in
+	// memory instead of a temporary file written with pwrite for every
+	// page changed; it only serves ROLLBACK TO inside a live transaction,
+	// so durability does not depend on it (the WAL does).
+	pragmas := []string{"busy_timeout(10000)", "foreign_keys(on)", "synchronous(NORMAL)", "temp_store(MEMORY)"}
 	var base string
 	if memory {
 		// A named shared-cache memory database, so reader and writer see

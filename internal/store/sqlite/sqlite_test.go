@@ -92,3 +92,32 @@ func TestListenIsSynchronous(t *testing.T) {
 		t.Fatalf("heard %q, want [a b]", heard)
 	}
 }
+
+// BenchmarkCreate is the store's share of CreateApplication on a file
+// database (WAL, group commit), from parallel goroutines.
+func BenchmarkCreate(b *testing.B) {
+	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "appconfigd.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// The savepoints' sub-journal is kept in memory (temp_store=MEMORY, 2) on
+// the writer, where the savepoints are.
+func TestTempStoreInMemory(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	if err := s.Writer().QueryRowContext(context.Background(), "PRAGMA temp_store").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != 2 {
+		t.Fatalf("temp_store = %d, want 2 (MEMORY)", v)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -190,26 +191,58 @@ var errStoreClosed = errors.New("store closed")
 
 func (db *DB) committer() {
 	defer close(db.committed)
-	for first := range db.writes {
-		batch := []*writeReq{first}
-	gather:
-		for len(batch) < maxGroup {
-			select {
-			case r, ok := <-db.writes:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, r)
-			default:
-				break gather
-			}
+	// The savepoint statements of groups and of ClaimDue, parsed once (a failure leaves them
+	// unprepared: they are then parsed per use, as any other text).
+	for _, q := range []string{sqlSavepoint, sqlRelease, sqlRollbackTo, sqlClaimSavepoint, sqlClaimRelease, sqlClaimRollbackTo} {
+		if st, err := db.writer.PrepareContext(context.Background(), q); err == nil {
+			db.stmts.Store(stmtKey{db.writer, q}, st)
 		}
+	}
+	batch := make([]*writeReq, 0, maxGroup)
+	for first := range db.writes {
+		batch = db.gather(append(batch[:0], first))
 		if len(batch) == 1 {
 			first.done <- db.runGuarded(first)
 			continue
 		}
 		db.runGroup(batch)
+		clear(batch)
 	}
+}
+
+// gatherRounds bounds how often the committer yields to let more Updates
+// arrive before it commits what it has.
+const gatherRounds = 4
+
+// gather adds the Updates already queued to batch. Between rounds the
+// committer yields the processor: on a server with one core (GOMAXPROCS
+// 1) the requests that are about to call Update are runnable but cannot
+// run while the committer does, so without yielding it would always find
+// the queue empty and commit every Update alone, paying a whole commit
+// (WAL append and locks) per request. It stops at the first round that
+// brings nothing new; when nobody else is runnable a yield costs well
+// under a microsecond.
+func (db *DB) gather(batch []*writeReq) []*writeReq {
+	for round := 0; round < gatherRounds && len(batch) < maxGroup; round++ {
+		runtime.Gosched()
+		before := len(batch)
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-db.writes:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		if len(batch) == before {
+			break
+		}
+	}
+	return batch
 }
 
 // runGuarded runs one Update alone; a panic becomes its error rather
@@ -247,7 +280,7 @@ func (db *DB) runGroup(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+		if _, err := db.execIn(sqlTx, sqlSavepoint); err != nil {
 			broken = db.wrap(err, "savepoint")
 			break
 		}
@@ -266,17 +299,17 @@ func (db *DB) runGroup(batch []*writeReq) {
 		}
 		if err != nil {
 			results[i] = err
-			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT w"); rerr != nil {
+			if _, rerr := db.execIn(sqlTx, sqlRollbackTo); rerr != nil {
 				broken = db.wrap(rerr, "rollback to savepoint")
 				break
 			}
-			if _, rerr := sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w"); rerr != nil {
+			if _, rerr := db.execIn(sqlTx, sqlRelease); rerr != nil {
 				broken = db.wrap(rerr, "release savepoint")
 				break
 			}
 			continue
 		}
-		if _, err := sqlTx.ExecContext(context.Background(), "RELEASE SAVEPOINT w"); err != nil {
+		if _, err := db.execIn(sqlTx, sqlRelease); err != nil {
 			results[i] = db.wrap(err, "release savepoint")
 			broken = results[i]
 			break
@@ -310,6 +343,27 @@ func (db *DB) runGroup(batch []*writeReq) {
 	finish()
 }
 
+// The savepoint of each member of a group, and of each record ClaimDue
+// hands out.
+const (
+	sqlSavepoint       = "SAVEPOINT w"
+	sqlRelease         = "RELEASE SAVEPOINT w"
+	sqlRollbackTo      = "ROLLBACK TO SAVEPOINT w"
+	sqlClaimSavepoint  = "SAVEPOINT claim"
+	sqlClaimRelease    = "RELEASE SAVEPOINT claim"
+	sqlClaimRollbackTo = "ROLLBACK TO SAVEPOINT claim"
+)
+
+// execIn runs one of the writer's fixed statements without arguments in
+// sqlTx, prepared when it could be.
+func (db *DB) execIn(sqlTx *sql.Tx, q string) (sql.Result, error) {
+	ctx := context.Background()
+	if st, ok := db.stmts.Load(stmtKey{db.writer, q}); ok {
+		return sqlTx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx)
+	}
+	return sqlTx.ExecContext(ctx, q)
+}
+
 func callGuarded(fn func(appconfig.Tx) error, t appconfig.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -325,6 +379,9 @@ func (db *DB) View(ctx context.Context, fn func(appconfig.Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, h *sql.DB, readOnly bool, fn func(appconfig.Tx) error) error {
+	if r, ok := db.d.(TxRunner); ok && !readOnly {
+		return db.runOwn(ctx, r, fn)
+	}
 	sqlTx, err := h.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && h != db.writer})
 	if err != nil {
 		return db.wrap(err, "begin")
@@ -348,6 +405,49 @@ func (db *DB) run(ctx context.Context, h *sql.DB, readOnly bool, fn func(appconf
 		return db.wrap(err, "commit")
 	}
 	db.publish(t.topics)
+	return nil
+}
+
+// TxConn is a read-write transaction that a backend runs on its own
+// driver (see TxRunner). Statements are written with the dialect's
+// placeholders; Lock is Dialect.Lock's statement, which the backend may
+// send together with the next one.
+type TxConn interface {
+	QueryRow(ctx context.Context, query string, args ...any) RowScanner
+	Exec(ctx context.Context, query string, args ...any) (rowsAffected int64, err error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	Lock(ctx context.Context, name string) error
+}
+
+// TxRunner is implemented by a Dialect that runs read-write transactions
+// itself, to save round trips (PostgreSQL: BEGIN and locks travel with
+// the next statement, notifications with COMMIT). RunTx runs body in a
+// transaction; when body returns nil it sends body's topics as
+// cross-process notifications inside the transaction and commits, else it
+// rolls back and returns body's error unchanged.
+type TxRunner interface {
+	RunTx(ctx context.Context, body func(TxConn) (topics []string, err error)) error
+}
+
+func (db *DB) runOwn(ctx context.Context, r TxRunner, fn func(appconfig.Tx) error) error {
+	var fnErr error
+	var topics []string
+	err := r.RunTx(ctx, func(c TxConn) ([]string, error) {
+		t := &tx{db: db, c: c}
+		if fnErr = fn(t); fnErr != nil {
+			return nil, fnErr
+		}
+		topics = t.topics
+		return topics, nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		// A connection, BEGIN, notification or COMMIT failure.
+		return db.wrap(err, "transaction")
+	}
+	db.publish(topics)
 	return nil
 }
 
@@ -396,14 +496,13 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 			if err := rows.Err(); err != nil {
 				return db.wrap(err, "claim")
 			}
-			sctx := tt.ctx(ctx)
 			for _, r := range recs {
-				if _, err := tt.tx.ExecContext(sctx, "SAVEPOINT claim"); err != nil {
+				if _, err := tt.exec(ctx, sqlClaimSavepoint); err != nil {
 					return db.wrap(err, "savepoint")
 				}
 				mark := len(tt.topics)
 				if err := fn(t, r); err != nil {
-					if _, rerr := tt.tx.ExecContext(sctx, "ROLLBACK TO SAVEPOINT claim"); rerr != nil {
+					if _, rerr := tt.exec(ctx, sqlClaimRollbackTo); rerr != nil {
 						return db.wrap(rerr, "rollback to savepoint")
 					}
 					tt.topics = tt.topics[:mark]
@@ -414,7 +513,7 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 						return db.wrap(perr, "postpone")
 					}
 				}
-				if _, err := tt.tx.ExecContext(sctx, "RELEASE SAVEPOINT claim"); err != nil {
+				if _, err := tt.exec(ctx, sqlClaimRelease); err != nil {
 					return db.wrap(err, "release savepoint")
 				}
 				got++
@@ -489,7 +588,7 @@ func (db *DB) Wipe(ctx context.Context, keep ...string) error {
 		if len(keep) > 0 {
 			q += ")"
 		}
-		_, err := t.(*tx).tx.ExecContext(ctx, db.d.Rebind(q), args...)
+		_, err := t.(*tx).exec(ctx, db.d.Rebind(q), args...)
 		return db.wrap(err, "wipe")
 	})
 }
@@ -557,9 +656,12 @@ func (db *DB) publish(topics []string) {
 }
 
 type tx struct {
-	db     *DB
-	h      *sql.DB
-	tx     *sql.Tx
+	db *DB
+	h  *sql.DB
+	tx *sql.Tx
+	// c, when set, is the backend's own transaction (TxRunner); h and tx
+	// are then unused.
+	c      TxConn
 	topics []string
 	// fixed, when set, replaces the context of every statement (see
 	// runGroup).
@@ -584,33 +686,60 @@ func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
-func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) RowScanner {
 	ctx = t.ctx(ctx)
+	if t.c != nil {
+		return t.c.QueryRow(ctx, query, args...)
+	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
-func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// exec runs a statement and returns the number of rows it affected.
+func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	ctx = t.ctx(ctx)
-	if st := t.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+	if t.c != nil {
+		return t.c.Exec(ctx, query, args...)
 	}
-	return t.tx.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := t.stmt(ctx, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
-func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (t *tx) query(ctx context.Context, query string, args ...any) (Rows, error) {
 	ctx = t.ctx(ctx)
+	if t.c != nil {
+		return t.c.Query(ctx, query, args...)
+	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
+// RowScanner is one row of a query's answer.
+type RowScanner interface{ Scan(dest ...any) error }
 
-func scanRecord(row rowScanner) (appconfig.Record, error) {
+// Rows are a query's answer, row by row (*sql.Rows is one).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close() error
+	Err() error
+}
+
+func scanRecord(row RowScanner) (appconfig.Record, error) {
 	var r appconfig.Record
 	var due sql.NullInt64
 	var data []byte
@@ -672,28 +801,28 @@ func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
 }
 
 func (t *tx) Put(ctx context.Context, r appconfig.Record) error {
-	var res sql.Result
+	var n int64
 	var err error
 	if r.Data != nil {
-		res, err = t.exec(ctx, t.db.q.putData, r.Name, r.Body, dueArg(r.DueAt), r.Data, r.Account, r.Region, r.Kind, r.Parent, r.ID)
+		n, err = t.exec(ctx, t.db.q.putData, r.Name, r.Body, dueArg(r.DueAt), r.Data, r.Account, r.Region, r.Kind, r.Parent, r.ID)
 	} else {
-		res, err = t.exec(ctx, t.db.q.put, r.Name, r.Body, dueArg(r.DueAt), r.Account, r.Region, r.Kind, r.Parent, r.ID)
+		n, err = t.exec(ctx, t.db.q.put, r.Name, r.Body, dueArg(r.DueAt), r.Account, r.Region, r.Kind, r.Parent, r.ID)
 	}
 	if err != nil {
 		return t.db.wrap(err, "put")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return notFound(r.Key)
 	}
 	return nil
 }
 
 func (t *tx) Delete(ctx context.Context, k appconfig.Key) error {
-	res, err := t.exec(ctx, t.db.q.del, k.Account, k.Region, k.Kind, k.Parent, k.ID)
+	n, err := t.exec(ctx, t.db.q.del, k.Account, k.Region, k.Kind, k.Parent, k.ID)
 	if err != nil {
 		return t.db.wrap(err, "delete")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return notFound(k)
 	}
 	return nil
@@ -812,15 +941,17 @@ func (t *tx) Count(ctx context.Context, q appconfig.Query) (int, error) {
 }
 
 func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
-	res, err := t.exec(ctx, deleteAllSQL(t.db.d), q.Account, q.Region, q.Kind, q.Parent)
+	n, err := t.exec(ctx, deleteAllSQL(t.db.d), q.Account, q.Region, q.Kind, q.Parent)
 	if err != nil {
 		return 0, t.db.wrap(err, "delete")
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
 func (t *tx) Lock(ctx context.Context, name string) error {
+	if t.c != nil {
+		return t.db.wrap(t.c.Lock(t.ctx(ctx), name), "lock")
+	}
 	return t.db.wrap(t.db.d.Lock(t.ctx(ctx), t.tx, name), "lock")
 }
 
