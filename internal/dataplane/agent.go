@@ -34,6 +34,9 @@ import (
 // deployment it moves to the new content at one step and stays there.
 func (s *Server) AgentConfiguration(ctx context.Context, app, env, prof string, flags, contextHeaders []string) (wire.AgentAnswer, error) {
 	sc, entity := wire.ScopeFrom(ctx), wire.HeaderFrom(ctx).Get("Entity-Id")
+	if len(entity) > featureflag.MaxTargetingKey {
+		return wire.AgentAnswer{}, appconfig.BadRequest("The Entity-Id header has %d characters; it may have at most %d.", len(entity), featureflag.MaxTargetingKey)
+	}
 	v, err := s.LookupEntity(ctx, sc, app, env, prof, entity)
 	if err != nil {
 		return wire.AgentAnswer{}, err

@@ -20,6 +20,10 @@ type Evaluation struct {
 // rules as ($targetingKey).
 const TargetingKey = "targetingKey"
 
+// MaxTargetingKey is the longest entity ID AppConfig accepts (Agent route
+// Entity-Id, OFREP targetingKey): 1–2048 characters.
+const MaxTargetingKey = 2048
+
 // Evaluate compiles a stored feature-flag document and evaluates every
 // flag for ctx (nil: empty); see Compiled.Evaluations. Callers that serve
 // many requests keep the Compiled instead.

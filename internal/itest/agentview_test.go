@@ -3,6 +3,7 @@ package itest
 import (
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +154,11 @@ func TestAgentRouteEvaluatesTheDeployedFlags(t *testing.T) {
 	check("entity", `{"_variant":"pinned","color":"red","enabled":true}`, "Entity-Id", "user-7")
 	check("context targetingKey", `{"_variant":"pinned","color":"red","enabled":true}`, "Context", "targetingKey=user-7")
 	check("other entity", `{"_variant":"rest","enabled":false}`, "Entity-Id", "user-8")
+	// AppConfig's entity IDs have 1–2048 characters.
+	check("longest entity", `{"_variant":"rest","enabled":false}`, "Entity-Id", strings.Repeat("e", 2048))
+	if st, _, body := agentGet(t, s.URL, "fapp", "prod", "flags?flag=b", "Entity-Id", strings.Repeat("e", 2049)); st != 400 || !strings.Contains(body, "2049 characters") {
+		t.Fatalf("Entity-Id of 2049 characters: %d %s", st, body)
+	}
 	deploy("blue")
 	check("after the second deployment", `{"_variant":"pinned","color":"blue","enabled":true}`, "Entity-Id", "user-7")
 }

@@ -93,6 +93,8 @@ func TestOFREPSingleAndErrors(t *testing.T) {
 		{"banner", `{"context":[1]}`, 400, `INVALID_CONTEXT`},
 		{"banner", `{"context":{"targetingKey":7}}`, 400, `INVALID_CONTEXT`},
 		{"banner", `{"context":{"user":{"id":1}}}`, 400, `INVALID_CONTEXT`},
+		{"banner", `{"context":{"targetingKey":"` + strings.Repeat("k", 2049) + `"}}`, 400, `INVALID_CONTEXT`},
+		{"mine", `{"targetingKey":"` + strings.Repeat("k", 2048) + `"}`, 200, `{"key":"mine","reason":"DEFAULT","value":false,"variant":"others"}`},
 	}
 	for _, tc := range cases {
 		body := tc.ctx

@@ -122,6 +122,9 @@ func parseRequest(body []byte) (map[string]string, error) {
 		if k == featureflag.TargetingKey && firstByte(v) != '"' {
 			return nil, &failure{400, codeContext, "targetingKey must be a string"}
 		}
+		if k == featureflag.TargetingKey && len(s) > featureflag.MaxTargetingKey {
+			return nil, &failure{400, codeContext, fmt.Sprintf("targetingKey has %d characters; it may have at most %d", len(s), featureflag.MaxTargetingKey)}
+		}
 		ctx[k] = s
 	}
 	return ctx, nil
