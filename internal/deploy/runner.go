@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -130,26 +129,11 @@ type ioJob struct {
 func (r *Runner) RunDue(ctx context.Context) (int, error) { return r.work.Round(ctx, r.round) }
 
 func (r *Runner) round(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		now := r.cfg.Clock.Now()
-		var jobs []ioJob
-		n, err := r.cfg.Store.ClaimDue(ctx, appconfig.RecordDeployment, now, r.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
-			job, err := r.claim(ctx, tx, rec, now)
-			if job != nil {
-				jobs = append(jobs, *job)
-			}
-			return err
-		})
-		total += n
-		if err != nil {
-			return total, err
+	return duework.Claims(ctx, r.work, r.cfg.Batch, r.cfg.Workers, true, r.claim, func(ctx context.Context, j ioJob) {
+		if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", RecordKey(j.sc, j.d), "err", err)
 		}
-		r.runJobs(ctx, jobs)
-		if n < r.cfg.Batch && len(jobs) == 0 {
-			return total, nil
-		}
-	}
+	})
 }
 
 // claim handles one due record inside its claim transaction: it takes the
@@ -183,28 +167,6 @@ func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Recor
 	}
 	_, err = r.life.Advance(ctx, tx, sc, d, lease, now, Observation{})
 	return nil, err
-}
-
-func (r *Runner) runJobs(ctx context.Context, jobs []ioJob) {
-	if len(jobs) == 0 {
-		return
-	}
-	sem := make(chan struct{}, r.cfg.Workers)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(j ioJob) {
-			defer func() {
-				<-sem
-				wg.Done()
-			}()
-			if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
-				r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", RecordKey(j.sc, j.d), "err", err)
-			}
-		}(j)
-	}
-	wg.Wait()
 }
 
 // evaluate reads alarms and runs ticks outside any transaction, then

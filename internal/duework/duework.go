@@ -1,8 +1,9 @@
 // Package duework runs work that the store schedules: records of one kind
 // carry a due time (appconfig.Record.DueAt), and a Worker claims the due
 // ones when their time comes, across every process sharing the store. The
-// deployment runner (deployment records) and the extension outbox
-// (delivery records) are both Workers.
+// deployment runner (deployment records), the extension outbox (delivery
+// records) and the experiment runs' alarm watcher (run records) are
+// Workers, and all three run their rounds through Claims.
 //
 // The protocol: a Worker sleeps until the earliest due time of its kind
 // (at most Poll, so work scheduled by other processes is noticed), or a
@@ -134,4 +135,59 @@ func Loop(ctx context.Context, st appconfig.Store, kind string, clk clock.Clock,
 		case <-t.C():
 		}
 	}
+}
+
+// Claims is the round of a Worker whose work has a part inside the claim
+// and a part outside any transaction (reading alarms, calling extension
+// targets). It claims due records of the worker's kind, batch at a time;
+// claim runs inside each record's claim transaction and may hand back a
+// job (the record leased, see the package comment) whose run happens
+// after the batch's claims commit, at most workers at once. It claims
+// again while a batch comes back full, and, with whileJobs, while jobs
+// ran (when what a job learns makes its record due at once).
+func Claims[J any](ctx context.Context, w *Worker, batch, workers int, whileJobs bool,
+	claim func(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, now time.Time) (*J, error),
+	run func(context.Context, J)) (int, error) {
+	total := 0
+	for {
+		now := w.cfg.Clock.Now()
+		var jobs []J
+		n, err := w.cfg.Store.ClaimDue(ctx, w.cfg.Kind, now, batch, func(tx appconfig.Tx, rec appconfig.Record) error {
+			job, err := claim(ctx, tx, rec, now)
+			if job != nil {
+				jobs = append(jobs, *job)
+			}
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		runAll(ctx, jobs, workers, run)
+		if n < batch && (!whileJobs || len(jobs) == 0) {
+			return total, nil
+		}
+	}
+}
+
+// runAll runs run on every job, at most workers at once, and returns when
+// all are done.
+func runAll[J any](ctx context.Context, jobs []J, workers int, run func(context.Context, J)) {
+	if len(jobs) == 0 {
+		return
+	}
+	sem := make(chan struct{}, max(workers, 1))
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(j J) {
+			defer func() {
+				<-sem
+				wg.Done()
+			}()
+			run(ctx, j)
+		}(j)
+	}
+	wg.Wait()
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
+	"github.com/appconfigd/appconfigd/internal/duework"
 	"github.com/appconfigd/appconfigd/internal/records"
 )
 
@@ -44,59 +44,41 @@ func NewOutbox(x *Extensions, deployments *deploy.Lifecycle) *Outbox {
 func (o *Outbox) Run(ctx context.Context) { o.x.work.Run(ctx, o.deliverDue) }
 
 // DeliverDue makes one attempt at every delivery that is due and returns
-// how many it attempted. Tests on a fake clock call it directly.
+// how many it claimed. Tests on a fake clock call it directly.
 func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
 	return o.x.work.Round(ctx, o.deliverDue)
 }
 
 func (o *Outbox) deliverDue(ctx context.Context) (int, error) {
+	return duework.Claims(ctx, o.x.work, 64, 16, false, o.claim, func(ctx context.Context, rec appconfig.Record) {
+		if err := o.attempt(ctx, rec); err != nil && ctx.Err() == nil {
+			o.x.cfg.Logger.Warn("recording an extension delivery failed", "id", rec.ID, "err", err)
+		}
+	})
+}
+
+// claim takes a due delivery inside its claim transaction: the attempt is
+// leased (another process retries it only if this one dies before
+// finishing) and returned to make outside the transaction; a corrupt
+// record is dropped.
+func (o *Outbox) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, now time.Time) (*appconfig.Record, error) {
 	x := o.x
-	total := 0
-	for {
-		now := x.cfg.Clock.Now()
-		var batch []appconfig.Record
-		n, err := x.cfg.Store.ClaimDue(ctx, appconfig.RecordDelivery, now, 64, func(tx appconfig.Tx, rec appconfig.Record) error {
-			d, err := records.Deliveries.Decode(rec)
-			if errors.Is(err, records.ErrNewerVersion) {
-				return err // a newer replica's: postponed, left to it
-			}
-			if err != nil {
-				x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
-				return tx.Delete(ctx, rec.Key)
-			}
-			// Take the attempt under a lease: another process retries it
-			// only if this one dies before finishing.
-			d.Attempts++
-			d.LeaseOwner = x.work.Owner()
-			rec.Body = records.Deliveries.Encode(d) // the attempt reads the leased body
-			rec.DueAt = now.Add(x.cfg.Lease)
-			if err := tx.Put(ctx, rec); err != nil {
-				return err
-			}
-			batch = append(batch, rec)
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += len(batch)
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 16)
-		for _, rec := range batch {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(rec appconfig.Record) {
-				defer func() { <-sem; wg.Done() }()
-				if err := o.attempt(ctx, rec); err != nil && ctx.Err() == nil {
-					x.cfg.Logger.Warn("recording an extension delivery failed", "id", rec.ID, "err", err)
-				}
-			}(rec)
-		}
-		wg.Wait()
-		if n < 64 {
-			return total, nil
-		}
+	d, err := records.Deliveries.Decode(rec)
+	if errors.Is(err, records.ErrNewerVersion) {
+		return nil, err // a newer replica's: postponed, left to it
 	}
+	if err != nil {
+		x.cfg.Logger.Error("corrupt delivery record dropped", "id", rec.ID, "err", err)
+		return nil, tx.Delete(ctx, rec.Key)
+	}
+	d.Attempts++
+	d.LeaseOwner = x.work.Owner()
+	rec.Body = records.Deliveries.Encode(d) // the attempt reads the leased body
+	rec.DueAt = now.Add(x.cfg.Lease)
+	if err := tx.Put(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
 func (o *Outbox) attempt(ctx context.Context, rec appconfig.Record) error {

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -92,41 +91,11 @@ type watchJob struct {
 }
 
 func (w *RunWatcher) round(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		now := w.svc.clock.Now()
-		var jobs []watchJob
-		n, err := w.svc.store.ClaimDue(ctx, appconfig.RecordExperimentRun, now, w.cfg.Batch, func(tx appconfig.Tx, rec appconfig.Record) error {
-			job, err := w.claim(ctx, tx, rec, now)
-			if job != nil {
-				jobs = append(jobs, *job)
-			}
-			return err
-		})
-		total += n
-		if err != nil {
-			return total, err
+	return duework.Claims(ctx, w.work, w.cfg.Batch, watchWorkers, false, w.claim, func(ctx context.Context, j watchJob) {
+		if err := w.evaluate(ctx, j); err != nil && ctx.Err() == nil {
+			w.cfg.Logger.Warn("watching an experiment run's alarms failed", "run", j.key, "err", err)
 		}
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, watchWorkers)
-		for _, j := range jobs {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(j watchJob) {
-				defer func() {
-					<-sem
-					wg.Done()
-				}()
-				if err := w.evaluate(ctx, j); err != nil && ctx.Err() == nil {
-					w.cfg.Logger.Warn("watching an experiment run's alarms failed", "run", j.key, "err", err)
-				}
-			}(j)
-		}
-		wg.Wait()
-		if n < w.cfg.Batch {
-			return total, nil
-		}
-	}
+	})
 }
 
 // claim takes a due run inside its claim transaction: a run that is no
