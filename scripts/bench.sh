@@ -11,7 +11,9 @@
 #                                 # 10,000 deployments, the flag path; the
 #                                 # medians of the ratios, the load averages
 #                                 # and the raw tables in
-#                                 # bench/results/<date>-bench.md
+#                                 # bench/results/<date>-bench.md (or
+#                                 # -bench-N.md when the day has one;
+#                                 # BENCH_OUT=path to choose)
 #
 # Pinning: with taskset and at least 2 CPUs, the servers under test run on
 # CPU 1 (APPCONFIGD_BENCH_SERVER_CPUS, read by bench/internal/benchutil) and
@@ -79,7 +81,17 @@ fi
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
 mkdir -p bench/results "$tmp/json"
-out="bench/results/$(date -u +%F)-bench.md"
+# BENCH_OUT names the file; by default <date>-bench.md, or -bench-2.md,
+# -bench-3.md... when the day already has one (an earlier run is kept).
+out=${BENCH_OUT:-}
+if [ -z "$out" ]; then
+  out="bench/results/$(date -u +%F)-bench.md"
+  n=2
+  while [ -e "$out" ]; do
+    out="bench/results/$(date -u +%F)-bench-$n.md"
+    n=$((n + 1))
+  done
+fi
 raw="$tmp/raw.md"
 : >"$raw"
 for r in $(seq "$rounds"); do
