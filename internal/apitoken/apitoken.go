@@ -188,7 +188,32 @@ func (a *Authenticator) verify(ctx context.Context, secret string) (*Token, erro
 	if !strings.HasPrefix(secret, Prefix) {
 		return nil, unauthorized("the bearer token is not an appconfigd token")
 	}
-	hash := hashOf(secret)
+	return a.verifyHash(ctx, hashOf(secret))
+}
+
+// BearerHash returns the stored hash of the appconfigd bearer token r
+// carries, or "" when it carries none. OFREP binds the stream URLs it
+// hands out to it, so that revoking the token also ends its tickets.
+func (a *Authenticator) BearerHash(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return ""
+	}
+	secret := strings.TrimSpace(h[7:])
+	if !strings.HasPrefix(secret, Prefix) {
+		return ""
+	}
+	return hashOf(secret)
+}
+
+// CheckHash reports whether the token with this stored hash still
+// exists (an error when it was revoked), with Authenticate's cache.
+func (a *Authenticator) CheckHash(ctx context.Context, hash string) error {
+	_, err := a.verifyHash(ctx, hash)
+	return err
+}
+
+func (a *Authenticator) verifyHash(ctx context.Context, hash string) (*Token, error) {
 	now := a.Now()
 	a.mu.Lock()
 	c, ok := a.cache[hash]

@@ -137,11 +137,32 @@ func TestFlagPathAuth(t *testing.T) {
 	if st != 404 {
 		t.Fatalf("bulk with bob's token: %d %s", st, body)
 	}
-	aliceTok := tokenCLI(t, s.DataDir, "create", "--account", "111111111111")
+	aliceTok := tokenCLI(t, s.DataDir, "create", "--account", "111111111111", "--description", "stream")
 	a := ofrepPost(t, base+"/ofrep/v1/evaluate/flags", `{}`, "Authorization", "Bearer "+aliceTok)
 	uri := a.body["eventStreams"].([]any)[0].(map[string]any)["endpoint"].(map[string]any)["requestUri"].(string)
 	openStream(t, s.URL+uri)
 	if st, _ := doReq(t, "GET", s.URL+strings.Replace(uri, "ticket=", "ticket=x", 1), "", "Accept", "text/event-stream"); st != 401 {
 		t.Fatalf("forged ticket: %d", st)
 	}
+	// Revoking the token ends the stream URLs handed out to it.
+	for _, line := range strings.Split(tokenCLI(t, s.DataDir, "list"), "\n") {
+		if strings.HasSuffix(line, "stream") {
+			tokenCLI(t, s.DataDir, "revoke", strings.Fields(line)[0])
+		}
+	}
+	wall.Advance(6 * time.Second)
+	req, _ = http.NewRequest("GET", s.URL+uri, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err = http.DefaultClient.Do(req) // returns with the headers: a stream that opened is not read
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 401 {
+		resp.Body.Close()
+		t.Fatalf("stream URL of a revoked token: %d", resp.StatusCode)
+	}
+	if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), "revoked") {
+		t.Fatalf("stream URL of a revoked token: %s", b)
+	}
+	resp.Body.Close()
 }

@@ -78,6 +78,17 @@ type Authenticator interface {
 	Authenticate(r *http.Request, body []byte) (appconfig.Scope, error)
 }
 
+// TokenBinder is implemented by an Authenticator that accepts revocable
+// bearer tokens (apitoken.Authenticator): a stream URL handed out to a
+// request with a token names the token's hash, is signed with it, and
+// opens a stream only while the token exists.
+type TokenBinder interface {
+	// BearerHash is the hash of r's bearer token, "" when r has none.
+	BearerHash(r *http.Request) string
+	// CheckHash fails when the token with that hash is revoked.
+	CheckHash(ctx context.Context, hash string) error
+}
+
 // Config wires a Handler.
 type Config struct {
 	Lookup Lookup
@@ -333,7 +344,11 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, sc appconfig.Scop
 		EventStreams []stream          `json:"eventStreams,omitempty"`
 	}{Flags: answer, Metadata: map[string]string{"configurationVersion": f.Version}}
 	if h.cfg.Broker != nil {
-		out.EventStreams = []stream{{Type: "sse", Endpoint: endpoint{RequestURI: h.streamURI(sc, f.Target)}}}
+		bearer := ""
+		if tb, ok := h.cfg.Auth.(TokenBinder); ok {
+			bearer = tb.BearerHash(r)
+		}
+		out.EventStreams = []stream{{Type: "sse", Endpoint: endpoint{RequestURI: h.streamURI(sc, f.Target, bearer)}}}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -415,22 +430,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // not cut when its ticket expires.
 const StreamTicketPeriod = time.Hour
 
-// streamTicket signs a stream URL for one scope, target and expiry (Unix
-// seconds).
-func (h *Handler) streamTicket(sc appconfig.Scope, t push.Target, expires string) string {
+// streamTicket signs a stream URL for one scope, target, expiry (Unix
+// seconds) and, when the URL was handed out to a bearer token, that
+// token's hash.
+func (h *Handler) streamTicket(sc appconfig.Scope, t push.Target, expires, bearer string) string {
 	m := hmac.New(sha256.New, h.cfg.StreamKey)
-	for _, s := range []string{"ofrep-stream", sc.Account, sc.Region, t.App, t.Env, t.Profile, expires} {
+	parts := []string{"ofrep-stream", sc.Account, sc.Region, t.App, t.Env, t.Profile, expires}
+	if bearer != "" {
+		parts = append(parts, "bearer", bearer)
+	}
+	for _, s := range parts {
 		m.Write([]byte(s))
 		m.Write([]byte{0})
 	}
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
-// streamURI is the path (and ticket) of a target's change stream.
-func (h *Handler) streamURI(sc appconfig.Scope, t push.Target) string {
+// streamURI is the path (and ticket) of a target's change stream; bearer
+// is the hash of the token the URL is handed to ("" for none).
+func (h *Handler) streamURI(sc appconfig.Scope, t push.Target, bearer string) string {
 	period := int64(StreamTicketPeriod / time.Second)
 	expires := strconv.FormatInt((h.cfg.Now().Unix()/period+2)*period, 10)
-	q := url.Values{"region": {sc.Region}, "account": {sc.Account}, "expires": {expires}, "ticket": {h.streamTicket(sc, t, expires)}}
+	q := url.Values{"region": {sc.Region}, "account": {sc.Account}, "expires": {expires}, "ticket": {h.streamTicket(sc, t, expires, bearer)}}
+	if bearer != "" {
+		q.Set("bearer", bearer)
+	}
 	return "/applications/" + url.PathEscape(t.App) + "/environments/" + url.PathEscape(t.Env) +
 		"/configurations/" + url.PathEscape(t.Profile) + "?" + q.Encode()
 }
@@ -442,12 +466,26 @@ func (h *Handler) authenticate(r *http.Request, rt route, body []byte) (appconfi
 	if rt.op == "stream" && q.Get("ticket") != "" && len(h.cfg.StreamKey) > 0 {
 		sc := appconfig.Scope{Account: q.Get("account"), Region: q.Get("region")}
 		expires := q.Get("expires")
-		want := h.streamTicket(sc, push.Target{App: rt.app, Env: rt.env, Profile: rt.profile}, expires)
+		bearer := q.Get("bearer")
+		want := h.streamTicket(sc, push.Target{App: rt.app, Env: rt.env, Profile: rt.profile}, expires, bearer)
 		if !hmac.Equal([]byte(want), []byte(q.Get("ticket"))) {
 			return sc, &auth.Error{Code: "InvalidTicket", Status: http.StatusUnauthorized, Message: "the stream ticket is not valid for this URL"}
 		}
 		if exp, err := strconv.ParseInt(expires, 10, 64); err != nil || h.cfg.Now().Unix() >= exp {
 			return sc, &auth.Error{Code: "ExpiredTicket", Status: http.StatusUnauthorized, Message: "the stream ticket has expired; a new bulk evaluation hands out a new stream URL"}
+		}
+		if bearer != "" {
+			tb, ok := h.cfg.Auth.(TokenBinder)
+			if !ok {
+				return sc, &auth.Error{Code: "InvalidTicket", Status: http.StatusUnauthorized, Message: "the stream ticket names a bearer token, and this server takes none"}
+			}
+			if err := tb.CheckHash(r.Context(), bearer); err != nil {
+				var ae *auth.Error
+				if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+					return sc, &auth.Error{Code: "RevokedTicket", Status: http.StatusUnauthorized, Message: "the bearer token this stream URL was handed out to is revoked"}
+				}
+				return sc, err
+			}
 		}
 		return sc, nil
 	}

@@ -1,6 +1,7 @@
 package ofrep
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +28,7 @@ func TestStreamTicketExpires(t *testing.T) {
 	now := time.Date(2026, 1, 1, 10, 20, 0, 0, time.UTC)
 	h := New(Config{StreamKey: []byte("0123456789abcdef0123456789abcdef"), Auth: refuseAll{}, Now: func() time.Time { return now }})
 	sc := appconfig.Scope{Account: "123456789012", Region: "eu-west-1"}
-	uri := h.streamURI(sc, push.Target{App: "app1", Env: "env1", Profile: "prof1"})
+	uri := h.streamURI(sc, push.Target{App: "app1", Env: "env1", Profile: "prof1"}, "")
 	open := func(u string) error {
 		r := httptest.NewRequest("GET", u, nil)
 		r.Header.Set("Accept", "text/event-stream")
@@ -52,7 +53,7 @@ func TestStreamTicketExpires(t *testing.T) {
 		t.Fatalf("fresh ticket: %v", err)
 	}
 	now = now.Add(39 * time.Minute) // 10:59: the same period, the same URL
-	if again := h.streamURI(sc, push.Target{App: "app1", Env: "env1", Profile: "prof1"}); again != uri {
+	if again := h.streamURI(sc, push.Target{App: "app1", Env: "env1", Profile: "prof1"}, ""); again != uri {
 		t.Fatalf("the URL changed within a period:\n%s\n%s", uri, again)
 	}
 	now = time.Date(2026, 1, 1, 11, 59, 59, 0, time.UTC) // the last second of its life
@@ -78,5 +79,71 @@ func TestStreamTicketExpires(t *testing.T) {
 	// Without a ticket the Authenticator decides.
 	if err := open("/applications/app1/environments/env1/configurations/prof1"); code(err) != "MissingAuthenticationToken" {
 		t.Fatalf("no ticket: %v", err)
+	}
+}
+
+// binder is an Authenticator with revocable bearer tokens.
+type binder struct {
+	refuseAll
+	revoked map[string]bool
+}
+
+func (b binder) BearerHash(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+func (b binder) CheckHash(_ context.Context, hash string) error {
+	if b.revoked[hash] {
+		return &auth.Error{Code: "UnrecognizedClientException", Status: http.StatusUnauthorized}
+	}
+	return nil
+}
+
+// A stream URL handed out to a bearer token is bound to it: it names the
+// token's hash under the ticket's signature, and opens no stream once
+// the token is revoked; another token's hash cannot be put in its place.
+func TestStreamTicketBoundToBearer(t *testing.T) {
+	now := time.Date(2026, 1, 1, 10, 20, 0, 0, time.UTC)
+	b := binder{revoked: map[string]bool{}}
+	h := New(Config{StreamKey: []byte("0123456789abcdef0123456789abcdef"), Auth: b, Now: func() time.Time { return now }})
+	sc := appconfig.Scope{Account: "123456789012", Region: "eu-west-1"}
+	target := push.Target{App: "app1", Env: "env1", Profile: "prof1"}
+	open := func(u string) string {
+		r := httptest.NewRequest("GET", u, nil)
+		r.Header.Set("Accept", "text/event-stream")
+		rt, ok := match(r)
+		if !ok || rt.op != "stream" {
+			t.Fatalf("%s is not a stream route", u)
+		}
+		_, err := h.authenticate(r, rt, nil)
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			return ae.Code
+		}
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		return ""
+	}
+	uri := h.streamURI(sc, target, "hashA")
+	if !strings.Contains(uri, "bearer=hashA") {
+		t.Fatalf("the URL does not name its token: %s", uri)
+	}
+	if code := open(uri); code != "" {
+		t.Fatalf("live token: %s", code)
+	}
+	if code := open(strings.Replace(uri, "bearer=hashA", "bearer=hashB", 1)); code != "InvalidTicket" {
+		t.Fatalf("another token's hash: %q", code)
+	}
+	if code := open(strings.Replace(uri, "&bearer=hashA", "", 1)); code != "InvalidTicket" {
+		t.Fatalf("token dropped from the URL: %q", code)
+	}
+	b.revoked["hashA"] = true
+	if code := open(uri); code != "RevokedTicket" {
+		t.Fatalf("revoked token: %q", code)
+	}
+	// A URL handed out without a token stays unbound.
+	if code := open(h.streamURI(sc, target, "")); code != "" {
+		t.Fatalf("unbound URL: %s", code)
 	}
 }
