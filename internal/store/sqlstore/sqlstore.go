@@ -535,7 +535,7 @@ func (db *DB) ClaimDue(ctx context.Context, kind string, now time.Time, limit in
 }
 
 // claimBatch bounds the records claimed in one transaction.
-const claimBatch = 256
+const claimBatch = 64
 
 // claimRetry is how long (on the caller's clock) a record whose handling
 // failed waits before it is offered again.
