@@ -79,3 +79,63 @@ func TestLateStepsHoldStartsForTheRound(t *testing.T) {
 		t.Fatalf("starts admitted during the steps: %v, want [true false]", probe.admitted)
 	}
 }
+
+// alarmProbe is a monitor that asks, while the runner reads it, whether a
+// new start would be let in.
+type alarmProbe struct {
+	life     *deploy.Lifecycle
+	admitted []bool
+}
+
+func (p *alarmProbe) Check(ctx context.Context, sc appconfig.Scope, m appconfig.Monitor) (string, error) {
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	p.admitted = append(p.admitted, p.life.Admit(done) == nil)
+	return "OK", nil
+}
+
+// The monitor reads of a round wait on alarms, not on the core: starts
+// are let in while they run, even after a late step closed the gate in
+// the same round.
+func TestMonitorReadsDoNotHoldStarts(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(start)
+	alarms := &alarmProbe{}
+	steps := &admitProbe{}
+	r := deploy.NewRunner(deploy.Config{Store: st, Clock: clk, Hooks: steps, Alarms: alarms, Poll: time.Second, Lag: 100 * time.Millisecond,
+		MonitorInterval: time.Hour})
+	alarms.life, steps.life = r.Lifecycle(), r.Lifecycle()
+	sc := appconfig.Scope{Account: "123456789012", Region: "us-east-1"}
+	err = st.Update(ctx, func(tx appconfig.Tx) error {
+		for i, monitors := range [][]appconfig.Monitor{nil, {{AlarmArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a"}}} {
+			_, err := steps.life.Start(ctx, tx, start.Add(time.Duration(i)*time.Minute), deploy.StartPlan{Scope: sc, Content: []byte(`{}`), Deployment: appconfig.Deployment{
+				ApplicationID: "app", EnvironmentID: []string{"plain", "monitored"}[i], DeploymentNumber: 1, ConfigurationProfileID: "prof",
+				DeploymentDurationInMinutes: 10, GrowthType: appconfig.GrowthLinear, GrowthFactor: 34, Monitors: monitors}})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plain deployment's first step (2.5 min) is 30 s late; the
+	// monitored one is due for its first read (started a minute later).
+	clk.Set(start.Add(3 * time.Minute))
+	if _, err := r.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps.admitted) != 1 || steps.admitted[0] {
+		t.Fatalf("starts admitted during the late step: %v, want [false]", steps.admitted)
+	}
+	if len(alarms.admitted) != 1 || !alarms.admitted[0] {
+		t.Fatalf("starts admitted during the monitor read: %v, want [true]", alarms.admitted)
+	}
+}

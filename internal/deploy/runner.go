@@ -140,9 +140,12 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) { return r.work.Round(
 
 func (r *Runner) round(ctx context.Context) (int, error) {
 	// claim closes the starts' gate when it finds a step late; the round
-	// reopens it when nothing more is due.
+	// reopens it when nothing more is due, and so does the I/O of monitor
+	// and tick evaluations (waiting on alarms and extensions, not on the
+	// core, it is no reason to hold starts).
 	defer r.life.starts.reopen()
 	return duework.Claims(ctx, r.work, r.cfg.Batch, r.cfg.Workers, true, r.claim, func(ctx context.Context, j ioJob) {
+		r.life.starts.reopen()
 		if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", RecordKey(j.sc, j.d), "err", err)
 		}
