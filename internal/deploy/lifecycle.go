@@ -23,6 +23,11 @@ type Lifecycle struct {
 	hooks Hooks
 	kick  func()
 	log   *slog.Logger
+	// bodies remembers what this process wrote, for the runner's claims.
+	bodies *bodyCache
+	// starts holds new starts back while the runner is behind (nil: a
+	// lifecycle without a runner never waits).
+	starts *gate
 }
 
 // NewLifecycle builds a lifecycle whose events run hooks (nil: none),
@@ -33,12 +38,18 @@ func NewLifecycle(hooks Hooks, kick func(), log *slog.Logger) *Lifecycle {
 	if kick == nil {
 		kick = func() {}
 	}
-	return &Lifecycle{hooks: hooks, kick: kick, log: log}
+	return &Lifecycle{hooks: hooks, kick: kick, log: log, bodies: newBodyCache()}
 }
 
 // Kick asks the engine to look at the store now; callers kick after the
 // transaction that started or stopped a deployment commits.
 func (l *Lifecycle) Kick() { l.kick() }
+
+// Admit waits, before a StartDeployment does any work, while this
+// process's runner is behind schedule (see gate): steps that are due go
+// before new starts. It returns at once when the runner keeps up, and
+// ctx's error if ctx ends first.
+func (l *Lifecycle) Admit(ctx context.Context) error { return l.starts.wait(ctx) }
 
 // StartPlan is a deployment the service has resolved and checked: which
 // configuration goes where, with which strategy, under which number,
@@ -137,7 +148,7 @@ func (l *Lifecycle) Advance(ctx context.Context, tx appconfig.Tx, sc appconfig.S
 // takeLease records that owner evaluates d's monitors and ticks until
 // lease.Until; the record is not due again before then.
 func (l *Lifecycle) takeLease(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, d appconfig.Deployment, lease Lease) error {
-	return writeRecord(ctx, tx, RecordKey(sc, d), d, lease, lease.Until)
+	return l.writeRecord(ctx, tx, RecordKey(sc, d), d, lease, lease.Until)
 }
 
 // park takes a record the engine cannot read off the schedule, so that it
@@ -173,7 +184,7 @@ func (l *Lifecycle) NoteDelivery(ctx context.Context, tx appconfig.Tx, k appconf
 			return nil
 		}
 		inv.ErrorCode, inv.ErrorMessage = code, msg
-		return writeRecord(ctx, tx, k, d, lease, rec.DueAt)
+		return l.writeRecord(ctx, tx, k, d, lease, rec.DueAt)
 	}
 	return nil
 }
@@ -205,7 +216,7 @@ func (l *Lifecycle) persist(ctx context.Context, tx appconfig.Tx, sc appconfig.S
 	if !lease.Until.IsZero() && lease.Until.After(due) && d.State.Active() {
 		due = lease.Until
 	}
-	if err := writeRecord(ctx, tx, RecordKey(sc, *d), *d, lease, due); err != nil {
+	if err := l.writeRecord(ctx, tx, RecordKey(sc, *d), *d, lease, due); err != nil {
 		return err
 	}
 	// The environment's state moves only with the deployment's; what
@@ -224,9 +235,15 @@ func (l *Lifecycle) persist(ctx context.Context, tx appconfig.Tx, sc appconfig.S
 	return nil
 }
 
-// writeRecord stores a deployment record's body and due time.
-func writeRecord(ctx context.Context, tx appconfig.Tx, k appconfig.Key, d appconfig.Deployment, lease Lease, due time.Time) error {
-	return tx.Put(lifecycleCtx(ctx), appconfig.Record{Key: k, Body: encodeRecord(d, lease), DueAt: due})
+// writeRecord stores a deployment record's body and due time, and
+// remembers the body's decoded form for the runner's next claim of it.
+func (l *Lifecycle) writeRecord(ctx context.Context, tx appconfig.Tx, k appconfig.Key, d appconfig.Deployment, lease Lease, due time.Time) error {
+	body := encodeRecord(d, lease)
+	if err := tx.Put(lifecycleCtx(ctx), appconfig.Record{Key: k, Body: body, DueAt: due}); err != nil {
+		return err
+	}
+	l.bodies.put(k, body, d, lease)
+	return nil
 }
 
 type lifecycleKey struct{}

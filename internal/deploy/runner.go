@@ -57,6 +57,9 @@ type Config struct {
 	Batch int
 	// Observe, when set, learns how late each step fired (for metrics).
 	Observe func(lateness time.Duration)
+	// Lag is how late a claimed step may be before new starts wait for
+	// the round to end (default Poll/10; see Lifecycle.Admit).
+	Lag time.Duration
 }
 
 // Runner advances deployments when they are due.
@@ -90,7 +93,10 @@ func NewRunner(cfg Config) *Runner {
 		cfg.Workers = 32
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 256
+		cfg.Batch = 1024
+	}
+	if cfg.Lag <= 0 {
+		cfg.Lag = cfg.Poll / 10
 	}
 	r := &Runner{cfg: cfg}
 	// Deployments started or stopped by other processes announce their
@@ -98,6 +104,7 @@ func NewRunner(cfg Config) *Runner {
 	r.work = duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDeployment, Poll: cfg.Poll,
 		What: "advancing deployments", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindEnvironment }})
 	r.life = NewLifecycle(cfg.Hooks, r.work.Kick, cfg.Logger)
+	r.life.starts = newGate(cfg.Clock, cfg.Poll)
 	return r
 }
 
@@ -114,7 +121,10 @@ func (r *Runner) Kick() { r.work.Kick() }
 
 // Run advances deployments until ctx ends. One goroutine serves any
 // number of deployments: their schedule lives in the store, not in timers.
-func (r *Runner) Run(ctx context.Context) { r.work.Run(ctx, r.round) }
+func (r *Runner) Run(ctx context.Context) {
+	defer r.life.starts.reopen()
+	r.work.Run(ctx, r.round)
+}
 
 type ioJob struct {
 	sc       appconfig.Scope
@@ -129,7 +139,13 @@ type ioJob struct {
 func (r *Runner) RunDue(ctx context.Context) (int, error) { return r.work.Round(ctx, r.round) }
 
 func (r *Runner) round(ctx context.Context) (int, error) {
+	// claim closes the starts' gate when it finds a step late; the round
+	// reopens it when nothing more is due, and so does the I/O of monitor
+	// and tick evaluations (waiting on alarms and extensions, not on the
+	// core, it is no reason to hold starts).
+	defer r.life.starts.reopen()
 	return duework.Claims(ctx, r.work, r.cfg.Batch, r.cfg.Workers, true, r.claim, func(ctx context.Context, j ioJob) {
+		r.life.starts.reopen()
 		if err := r.evaluate(ctx, j); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("evaluating deployment monitors failed", "key", RecordKey(j.sc, j.d), "err", err)
 		}
@@ -140,7 +156,13 @@ func (r *Runner) round(ctx context.Context) (int, error) {
 // lease for monitor and tick evaluations that are due (returning the job
 // to run outside the transaction), or applies the engine's step.
 func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Record, now time.Time) (*ioJob, error) {
-	d, lease, err := decodeRecord(rec)
+	// The claim query returned the whole record: decode it, unless it is
+	// the body this process last wrote (then its decoded form is at hand).
+	d, lease, ok := r.life.bodies.get(rec)
+	var err error
+	if !ok {
+		d, lease, err = decodeRecord(rec)
+	}
 	if errors.Is(err, records.ErrNewerVersion) {
 		// A newer replica's record: fail the claim, which postpones it,
 		// and leave it to a process that can read it.
@@ -159,6 +181,9 @@ func (r *Runner) claim(ctx context.Context, tx appconfig.Tx, rec appconfig.Recor
 			return nil, err
 		}
 		return &ioJob{sc: sc, d: d, monitors: mon, ticks: tick}, nil
+	}
+	if now.Sub(rec.DueAt) > r.cfg.Lag {
+		r.life.starts.close()
 	}
 	if r.cfg.Observe != nil {
 		if due := NextWake(&d, now); !due.IsZero() {

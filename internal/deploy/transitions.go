@@ -28,6 +28,9 @@ func LogTransition(log *slog.Logger, sc appconfig.Scope, d *appconfig.Deployment
 	for i := max(len(d.EventLog)-added, 0); i < len(d.EventLog); i++ {
 		ev := d.EventLog[i]
 		level, msg := slog.LevelInfo, ""
+		if !log.Enabled(context.Background(), eventLevel(ev.EventType)) {
+			continue // the attributes are not built for a line not written
+		}
 		attrs := append([]slog.Attr(nil), base...)
 		switch ev.EventType {
 		case appconfig.EventDeploymentStarted:
@@ -64,6 +67,15 @@ func LogTransition(log *slog.Logger, sc appconfig.Scope, d *appconfig.Deployment
 		}
 		log.LogAttrs(context.Background(), level, msg, attrs...)
 	}
+}
+
+// eventLevel is the level LogTransition writes an event's line at.
+func eventLevel(eventType string) slog.Level {
+	switch eventType {
+	case appconfig.EventRollbackStarted, appconfig.EventRollbackCompleted, appconfig.EventRevertCompleted:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
 
 // planText is the strategy as it applies to d, e.g. "LINEAR 25% over 4m, bake 10m".

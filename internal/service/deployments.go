@@ -139,6 +139,10 @@ func nextDeploymentNumber(ctx context.Context, tx appconfig.Tx, sc appconfig.Sco
 // extensions, and has the lifecycle record a new deployment that the
 // engine then advances.
 func (s *Service) StartDeployment(ctx context.Context, sc appconfig.Scope, appIdent, envIdent string, in StartDeploymentInput) (appconfig.Deployment, error) {
+	// Steps already due go first when the engine is behind.
+	if err := s.life.Admit(ctx); err != nil {
+		return appconfig.Deployment{}, err
+	}
 	src, err := s.resolveStart(ctx, sc, appIdent, envIdent, in)
 	if err != nil {
 		return appconfig.Deployment{}, err
