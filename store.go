@@ -2,6 +2,7 @@ package appconfig
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -92,4 +93,17 @@ type Tx interface {
 	// transactions taking the same name run one after the other across
 	// processes (a no-op where writers are serialized anyway).
 	Lock(ctx context.Context, name string) error
+	// InsertCapped is Lock(lock) (skipped when lock is "") followed by
+	// Insert(r) done only while Count(q) is below limit: the count and the
+	// insert are one statement that sees every transaction that held the
+	// lock before, so transactions capping the same records under the
+	// same lock never exceed limit together. ErrCapReached when limit
+	// records already match (nothing inserted); Conflict if r's key
+	// exists. A backend may send the lock and the insert together: it
+	// returns once both are done.
+	InsertCapped(ctx context.Context, lock string, q Query, limit int, r *Record) error
 }
+
+// ErrCapReached is InsertCapped's answer when the cap is reached; the
+// caller words the quota error.
+var ErrCapReached = errors.New("store: cap reached")

@@ -54,17 +54,12 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 	now := s.clock.Now()
 	app := appconfig.Application{Name: in.Name, Description: in.Description, CreatedAt: now}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
-			return err
-		}
-		n, err := records.ApplicationsIn(sc).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.Applications {
+		// The quota: the scope's lock, then one statement that counts and
+		// inserts (two round trips on PostgreSQL with BEGIN and COMMIT).
+		q := quota{lock: scopeLock(sc, "applications"), counted: records.ApplicationsIn(sc).Query, limit: s.quotas.Applications, exceeded: func() error {
 			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
-		}
-		id, err := insertNew(ctx, tx, records.Applications, records.ApplicationKey(sc, ""), in.Name, func(id string) appconfig.Application {
+		}}
+		id, err := insertNewCapped(ctx, tx, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, func(id string) appconfig.Application {
 			app.ID = id
 			return app
 		})

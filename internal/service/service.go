@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -226,16 +227,47 @@ func insertNew[T any](ctx context.Context, tx appconfig.Tx, k records.Kind[T], k
 	return insertWithNewID(ctx, tx, key, name, func(id string) []byte { return k.Encode(build(id)) })
 }
 
+// quota is a cap on a kind's records that the insert itself checks
+// (Tx.InsertCapped): one statement counts and inserts, after the lock.
+type quota struct {
+	// lock is the name locked first (scopeLock), "" when the transaction
+	// already holds what serializes the creations counted (the parent's
+	// row, locked with Get forUpdate).
+	lock     string
+	counted  appconfig.Query
+	limit    int
+	exceeded func() error // the QuotaExceeded error
+}
+
+// insertNewCapped is insertNew under quota q.
+func insertNewCapped[T any](ctx context.Context, tx appconfig.Tx, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
+	return insertWithNewIDCapped(ctx, tx, &q, key, name, func(id string) []byte { return k.Encode(build(id)) })
+}
+
 // insertWithNewID inserts a record under a fresh random id, retrying on
 // the (unlikely) collision.
 func insertWithNewID(ctx context.Context, tx appconfig.Tx, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
+	return insertWithNewIDCapped(ctx, tx, nil, k, name, build)
+}
+
+// insertWithNewIDCapped is insertWithNewID under quota q when q is not
+// nil.
+func insertWithNewIDCapped(ctx context.Context, tx appconfig.Tx, q *quota, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
 	for attempt := 0; ; attempt++ {
 		id := NewID()
 		k.ID = id
 		r := appconfig.Record{Key: k, Name: name, Body: build(id)}
-		err := tx.Insert(ctx, &r)
+		var err error
+		if q != nil {
+			err = tx.InsertCapped(ctx, q.lock, q.counted, q.limit, &r)
+		} else {
+			err = tx.Insert(ctx, &r)
+		}
 		if err == nil {
 			return id, nil
+		}
+		if errors.Is(err, appconfig.ErrCapReached) {
+			return "", q.exceeded()
 		}
 		if !appconfig.IsConflict(err) || attempt > 5 {
 			return "", err
@@ -365,5 +397,10 @@ func ParseQuotas(spec string) (Quotas, error) {
 // quota or uniqueness rule counts. Without it two replicas could both
 // count 99 and both create the hundredth application.
 func lockScope(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, what string) error {
-	return tx.Lock(ctx, "scope|"+sc.Account+"|"+sc.Region+"|"+what)
+	return tx.Lock(ctx, scopeLock(sc, what))
+}
+
+// scopeLock is lockScope's lock name (for a quota's lock).
+func scopeLock(sc appconfig.Scope, what string) string {
+	return "scope|" + sc.Account + "|" + sc.Region + "|" + what
 }

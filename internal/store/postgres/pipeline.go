@@ -20,7 +20,10 @@ import (
 //     returns only once the lock is held);
 //   - the pg_notify calls of the transaction's topics go with COMMIT.
 //
-// CreateApplication (lock, quota COUNT, INSERT, notify) thus costs four
+//   - Tx.InsertCapped's advisory lock goes with its INSERT … SELECT
+//     (LockedQueryRow).
+//
+// CreateApplication (lock, quota-capped INSERT, notify) thus costs two
 // round trips instead of six (BEGIN, lock, COUNT, INSERT, notify, COMMIT
 // each alone through database/sql).
 
@@ -152,6 +155,25 @@ func (t *pipeTx) Query(ctx context.Context, query string, args ...any) (sqlstore
 func (t *pipeTx) Lock(ctx context.Context, name string) error {
 	_, err := t.Exec(ctx, lockSQL, name)
 	return err
+}
+
+// LockedQueryRow sends the advisory lock and query in one batch (with
+// BEGIN when they are the first statements): one round trip. The backend
+// runs them in order, so query starts (and, in READ COMMITTED, takes its
+// snapshot) only once the lock is held: it sees every transaction that
+// held the lock before.
+func (t *pipeTx) LockedQueryRow(ctx context.Context, name, query string, args ...any) sqlstore.RowScanner {
+	b := t.prelude()
+	if b == nil {
+		b = &pgx.Batch{}
+	}
+	b.Queue(lockSQL, name)
+	b.Queue(query, args...)
+	br, err := t.send(ctx, b)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{row: br.QueryRow(), br: br}
 }
 
 // commit sends what is pending, the notifications and COMMIT in one

@@ -29,6 +29,21 @@ func TestConformanceMemory(t *testing.T) {
 	})
 }
 
+// Two stores on one file (two processes) keep InsertCapped's cap.
+func TestCappedAcrossStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	var stores [2]appconfig.Store
+	for i := range stores {
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	storetest.CappedAcrossStores(t, stores[0], stores[1])
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")

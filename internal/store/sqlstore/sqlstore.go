@@ -417,6 +417,9 @@ type TxConn interface {
 	Exec(ctx context.Context, query string, args ...any) (rowsAffected int64, err error)
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
 	Lock(ctx context.Context, name string) error
+	// LockedQueryRow is Lock(name) then QueryRow(query, args...), which
+	// the backend may send together; the lock's failure is the row's.
+	LockedQueryRow(ctx context.Context, name, query string, args ...any) RowScanner
 }
 
 // TxRunner is implemented by a Dialect that runs read-write transactions
@@ -800,6 +803,52 @@ func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
 	return nil
 }
 
+func (t *tx) InsertCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record) error {
+	body := r.Body
+	if body == nil {
+		body = []byte("{}")
+	}
+	args := []any{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, body, r.Data, dueArg(r.DueAt), q.Account, q.Region, q.Kind, q.Parent}
+	if q.Name != "" {
+		args = append(args, q.Name)
+	}
+	args = append(args, limit)
+	query := cappedInsertSQL(t.db.d, q.Name != "")
+	var row RowScanner
+	switch {
+	case lock == "":
+		row = t.queryRow(ctx, query, args...)
+	case t.c != nil:
+		row = t.c.LockedQueryRow(t.ctx(ctx), lock, query, args...)
+	default:
+		if err := t.Lock(ctx, lock); err != nil {
+			return err
+		}
+		row = t.queryRow(ctx, query, args...)
+	}
+	err := row.Scan(&r.Seq)
+	if err == nil {
+		return nil
+	}
+	err = t.db.d.Translate(err)
+	if appconfig.IsConflict(err) {
+		return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return t.db.wrap(err, "insert")
+	}
+	// Nothing inserted: the cap, or the key exists. The lock is held, so
+	// the count is the one the insert saw.
+	n, err := t.Count(ctx, q)
+	if err != nil {
+		return err
+	}
+	if n >= limit {
+		return appconfig.ErrCapReached
+	}
+	return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+}
+
 func (t *tx) Put(ctx context.Context, r appconfig.Record) error {
 	var n int64
 	var err error
@@ -864,6 +913,19 @@ func countSQL(d Dialect, name bool) string {
 	return d.Rebind(q)
 }
 
+// cappedInsertSQL is Insert's statement made conditional on the count of
+// the records of a Query (by name when name is set) being below a limit:
+// one statement, so the count and the insert share one snapshot.
+func cappedInsertSQL(d Dialect, name bool) string {
+	q := "INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM records WHERE account = ? AND region = ? AND kind = ? AND parent = ?"
+	if name {
+		q += " AND name = ?"
+	}
+	// The WHERE before ON CONFLICT also keeps SQLite from reading ON as a
+	// join constraint.
+	return d.Rebind(q + ") < ? ON CONFLICT DO NOTHING RETURNING seq")
+}
+
 func deleteAllSQL(d Dialect) string {
 	return d.Rebind("DELETE FROM records WHERE account = ? AND region = ? AND kind = ? AND parent = ?")
 }
@@ -871,7 +933,7 @@ func deleteAllSQL(d Dialect) string {
 // Prepare prepares every fixed statement on both handles. Backends call
 // it once, after migrating.
 func (db *DB) Prepare(ctx context.Context) error {
-	texts := []string{db.q.get, db.q.getData, db.q.insert, db.q.put, db.q.putData, db.q.del, db.q.claim, deleteAllSQL(db.d), countSQL(db.d, false), countSQL(db.d, true)}
+	texts := []string{db.q.get, db.q.getData, db.q.insert, db.q.put, db.q.putData, db.q.del, db.q.claim, deleteAllSQL(db.d), countSQL(db.d, false), countSQL(db.d, true), cappedInsertSQL(db.d, false), cappedInsertSQL(db.d, true)}
 	for _, name := range []bool{false, true} {
 		for _, after := range []bool{false, true} {
 			for _, desc := range []bool{false, true} {
