@@ -14,6 +14,13 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// CreateCapped is Update with a body that calls only
+	// InsertCapped(lock, q, limit, r) and, when that inserted, Notify of
+	// each topic; it returns InsertCapped's error. A backend may run it in
+	// one exchange with its database (PostgreSQL: BEGIN, the lock, one
+	// statement that counts, inserts and notifies, and COMMIT in one
+	// pipelined batch).
+	CreateCapped(ctx context.Context, lock string, q Query, limit int, r *Record, topics ...string) error
 	// ClaimDue hands records of kind whose DueAt is at or before now to fn,
 	// each in its own read-write transaction with the record locked, so
 	// that across replicas exactly one process handles a given record at a

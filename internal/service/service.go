@@ -241,33 +241,44 @@ type quota struct {
 
 // insertNewCapped is insertNew under quota q.
 func insertNewCapped[T any](ctx context.Context, tx appconfig.Tx, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
-	return insertWithNewIDCapped(ctx, tx, &q, key, name, func(id string) []byte { return k.Encode(build(id)) })
+	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
+		return q.check(tx.InsertCapped(ctx, q.lock, q.counted, q.limit, r))
+	})
+}
+
+// createNewCapped is insertNewCapped as a transaction of its own that
+// writes nothing else and notifies topics (Store.CreateCapped: one round
+// trip on PostgreSQL).
+func createNewCapped[T any](ctx context.Context, st appconfig.Store, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T, topics ...string) (string, error) {
+	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
+		return q.check(st.CreateCapped(ctx, q.lock, q.counted, q.limit, r, topics...))
+	})
+}
+
+// check turns the store's ErrCapReached into the quota's error.
+func (q quota) check(err error) error {
+	if errors.Is(err, appconfig.ErrCapReached) {
+		return q.exceeded()
+	}
+	return err
 }
 
 // insertWithNewID inserts a record under a fresh random id, retrying on
 // the (unlikely) collision.
 func insertWithNewID(ctx context.Context, tx appconfig.Tx, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
-	return insertWithNewIDCapped(ctx, tx, nil, k, name, build)
+	return withNewID(k, name, build, func(r *appconfig.Record) error { return tx.Insert(ctx, r) })
 }
 
-// insertWithNewIDCapped is insertWithNewID under quota q when q is not
-// nil.
-func insertWithNewIDCapped(ctx context.Context, tx appconfig.Tx, q *quota, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
+// withNewID calls insert with a record under a fresh random id, retrying
+// with another on Conflict (an unlikely collision).
+func withNewID(k appconfig.Key, name string, build func(id string) []byte, insert func(*appconfig.Record) error) (string, error) {
 	for attempt := 0; ; attempt++ {
 		id := NewID()
 		k.ID = id
 		r := appconfig.Record{Key: k, Name: name, Body: build(id)}
-		var err error
-		if q != nil {
-			err = tx.InsertCapped(ctx, q.lock, q.counted, q.limit, &r)
-		} else {
-			err = tx.Insert(ctx, &r)
-		}
+		err := insert(&r)
 		if err == nil {
 			return id, nil
-		}
-		if errors.Is(err, appconfig.ErrCapReached) {
-			return "", q.exceeded()
 		}
 		if !appconfig.IsConflict(err) || attempt > 5 {
 			return "", err

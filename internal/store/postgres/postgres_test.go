@@ -132,6 +132,36 @@ func TestNotifyAcrossStores(t *testing.T) {
 	}
 }
 
+// CreateCapped's topics reach the other replica when it inserted, and
+// only then (its pg_notify runs only on the inserted row).
+func TestCreateCappedNotifiesAcrossStores(t *testing.T) {
+	dsn := freshDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subA := a.Subscribe(sctx)
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	for i, want := range []error{nil, appconfig.ErrCapReached} {
+		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
+		if err := b.CreateCapped(ctx, "cap", q, 1, &r, fmt.Sprint("create-", i)); !errors.Is(err, want) {
+			t.Fatalf("create %d: %v, want %v", i, err, want)
+		}
+	}
+	notify(t, b, "end")
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != "end" {
+		select {
+		case topic := <-subA:
+			got = append(got, topic)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("store A got %v, then nothing", got)
+		}
+	}
+	if fmt.Sprint(got) != "[create-0 end]" {
+		t.Fatalf("store A got %v, want [create-0 end]", got)
+	}
+}
+
 type arrival struct {
 	topic string
 	at    time.Time

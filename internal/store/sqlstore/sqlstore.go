@@ -422,6 +422,50 @@ type TxConn interface {
 	LockedQueryRow(ctx context.Context, name, query string, args ...any) RowScanner
 }
 
+// CappedCreator is implemented by a Dialect that runs a lone capped
+// insert (Store.CreateCapped) in one exchange with its database. It
+// returns whether r was inserted (and sets r.Seq) and, when not, how many
+// records q counted in the same snapshot; topics are notified only when
+// r was inserted. r.Body is not nil.
+type CappedCreator interface {
+	CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error)
+}
+
+// CreateCapped implements appconfig.Store.
+func (db *DB) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics ...string) error {
+	c, ok := db.d.(CappedCreator)
+	if !ok {
+		return db.Update(ctx, func(t appconfig.Tx) error {
+			if err := t.InsertCapped(ctx, lock, q, limit, r); err != nil {
+				return err
+			}
+			for _, topic := range topics {
+				t.Notify(topic)
+			}
+			return nil
+		})
+	}
+	if r.Body == nil {
+		r.Body = []byte("{}")
+	}
+	inserted, n, err := c.CreateCapped(ctx, lock, q, limit, r, topics)
+	switch {
+	case err != nil:
+		err = db.d.Translate(err)
+		if appconfig.IsConflict(err) {
+			return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+		}
+		return db.wrap(err, "insert")
+	case inserted:
+		db.publish(topics)
+		return nil
+	case n >= limit:
+		return appconfig.ErrCapReached
+	default:
+		return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+	}
+}
+
 // TxRunner is implemented by a Dialect that runs read-write transactions
 // itself, to save round trips (PostgreSQL: BEGIN and locks travel with
 // the next statement, notifications with COMMIT). RunTx runs body in a

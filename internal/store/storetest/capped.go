@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -97,6 +98,66 @@ func testInsertCapped(t *testing.T, s appconfig.Store) {
 	}
 }
 
+// testCreateCapped: Store.CreateCapped is a transaction of InsertCapped
+// alone: the same answers, Seq set, and its topics notified only when it
+// inserted.
+func testCreateCapped(t *testing.T, s appconfig.Store) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := s.Subscribe(sctx)
+	var seqs []int64
+	for i := range 2 {
+		r := appconfig.Record{Key: key("app", "", fmt.Sprint("a", i)), Name: "n", Body: []byte(`{"x":1}`)}
+		if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, fmt.Sprint("t", i), "both"); err != nil {
+			t.Fatalf("create %d under a cap of 2: %v", i, err)
+		}
+		got, err := get(t, s, r.Key, false)
+		if err != nil || got.Seq != r.Seq || r.Seq <= 0 || got.Name != "n" || string(got.Body) != `{"x":1}` {
+			t.Fatalf("created record %+v (seq %d), %v", got, r.Seq, err)
+		}
+		seqs = append(seqs, r.Seq)
+	}
+	if seqs[1] <= seqs[0] {
+		t.Fatalf("seq not increasing: %v", seqs)
+	}
+	r := appconfig.Record{Key: key("app", "", "a2"), Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, "capped"); !errors.Is(err, appconfig.ErrCapReached) {
+		t.Fatalf("third create under a cap of 2: %v, want ErrCapReached", err)
+	}
+	r = appconfig.Record{Key: key("app", "", "a0"), Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 3, &r, "conflict"); !appconfig.IsConflict(err) {
+		t.Fatalf("existing key under the cap: %v, want Conflict", err)
+	}
+	byName := capQuery("app", "")
+	byName.Name = "n"
+	r = appconfig.Record{Key: key("app", "", "a3"), Name: "other", Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "", byName, 3, &r); err != nil {
+		t.Fatalf("cap by name, without a lock: %v", err)
+	}
+	r = appconfig.Record{Key: key("app", "", "a4"), Name: "n", Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "", byName, 2, &r); !errors.Is(err, appconfig.ErrCapReached) {
+		t.Fatalf("cap by name reached: %v, want ErrCapReached", err)
+	}
+	if n := count(t, s, capQuery("app", "")); n != 3 {
+		t.Fatalf("%d records, want 3", n)
+	}
+	if err := s.Update(ctx, func(tx appconfig.Tx) error { tx.Notify("end"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var topics []string
+	for len(topics) == 0 || topics[len(topics)-1] != "end" {
+		select {
+		case topic := <-ch:
+			topics = append(topics, topic)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("topics %v, then no \"end\"", topics)
+		}
+	}
+	if fmt.Sprint(topics) != "[t0 both t1 both end]" {
+		t.Fatalf("topics %v, want those of the two creations only", topics)
+	}
+}
+
 // testInsertCappedConcurrent: creators racing at the cap never exceed it.
 func testInsertCappedConcurrent(t *testing.T, s appconfig.Store) {
 	CappedAcrossStores(t, s, s)
@@ -108,54 +169,13 @@ func testInsertCappedConcurrent(t *testing.T, s appconfig.Store) {
 //   - a transaction of b that calls InsertCapped while a transaction of a
 //     holds the lock and has inserted the last record allowed, waits for
 //     it and then sees that record: ErrCapReached, nothing inserted;
-//   - 24 creators racing on both stores for a cap of 7 insert exactly 7.
+//   - the same with Store.CreateCapped as the second creator;
+//   - 24 creators racing on both stores for a cap of 7 insert exactly 7
+//     (half of them through Store.CreateCapped).
 func CappedAcrossStores(t *testing.T, a, b appconfig.Store) {
-	inserted, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- a.Update(ctx, func(tx appconfig.Tx) error {
-			r := appconfig.Record{Key: key("edge", "", "first"), Body: []byte(`{}`)}
-			if err := tx.InsertCapped(ctx, "cap|edge", capQuery("edge", ""), 1, &r); err != nil {
-				close(inserted)
-				return err
-			}
-			close(inserted)
-			<-release
-			return nil
-		})
-	}()
-	<-inserted
-	var mu sync.Mutex
-	firstDone := false
-	second := make(chan error, 1)
-	go func() {
-		second <- b.Update(ctx, func(tx appconfig.Tx) error {
-			r := appconfig.Record{Key: key("edge", "", "second"), Body: []byte(`{}`)}
-			err := tx.InsertCapped(ctx, "cap|edge", capQuery("edge", ""), 1, &r)
-			mu.Lock()
-			defer mu.Unlock()
-			if !firstDone {
-				return fmt.Errorf("InsertCapped returned (%v) while the other transaction held the lock", err)
-			}
-			return err
-		})
-	}()
-	// Give the second transaction time to reach its lock.
-	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	firstDone = true
-	mu.Unlock()
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatal(err)
+	for _, alone := range []bool{false, true} {
+		cappedEdge(t, a, b, alone)
 	}
-	if err := <-second; !errors.Is(err, appconfig.ErrCapReached) {
-		t.Fatalf("second creator at the cap: %v, want ErrCapReached", err)
-	}
-	if n := count(t, a, capQuery("edge", "")); n != 1 {
-		t.Fatalf("%d records under a cap of 1", n)
-	}
-
 	const creators, limit = 24, 7
 	errs := make(chan error, creators)
 	var wg sync.WaitGroup
@@ -167,7 +187,12 @@ func CappedAcrossStores(t *testing.T, a, b appconfig.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- capped(s, limit, appconfig.Record{Key: key("race", "", fmt.Sprint("r", i)), Body: []byte(`{}`)})
+			r := appconfig.Record{Key: key("race", "", fmt.Sprint("r", i)), Body: []byte(`{}`)}
+			if i%4 < 2 {
+				errs <- s.CreateCapped(ctx, "cap|race", capQuery("race", ""), limit, &r)
+				return
+			}
+			errs <- capped(s, limit, r)
 		}()
 	}
 	wg.Wait()
@@ -184,5 +209,62 @@ func CappedAcrossStores(t *testing.T, a, b appconfig.Store) {
 	}
 	if n := count(t, a, capQuery("race", "")); ok != limit || n != limit {
 		t.Fatalf("%d creators succeeded and %d records exist under a cap of %d", ok, n, limit)
+	}
+}
+
+// cappedEdge: a transaction of a holds the lock and has inserted the last
+// record allowed; b's creator (InsertCapped in an Update, or CreateCapped
+// when alone) must wait for it and then see that record.
+func cappedEdge(t *testing.T, a, b appconfig.Store, alone bool) {
+	kind := fmt.Sprint("edge", alone)
+	inserted, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- a.Update(ctx, func(tx appconfig.Tx) error {
+			r := appconfig.Record{Key: key(kind, "", "first"), Body: []byte(`{}`)}
+			if err := tx.InsertCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r); err != nil {
+				close(inserted)
+				return err
+			}
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	<-inserted
+	var mu sync.Mutex
+	firstDone := false
+	second := make(chan error, 1)
+	go func() {
+		r := appconfig.Record{Key: key(kind, "", "second"), Body: []byte(`{}`)}
+		var err error
+		if alone {
+			err = b.CreateCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r)
+		} else {
+			err = b.Update(ctx, func(tx appconfig.Tx) error {
+				return tx.InsertCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r)
+			})
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !firstDone {
+			err = fmt.Errorf("the second creator returned (%v) while the other transaction held the lock", err)
+		}
+		second <- err
+	}()
+	// Give the second transaction time to reach its lock.
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	firstDone = true
+	mu.Unlock()
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; !errors.Is(err, appconfig.ErrCapReached) {
+		t.Fatalf("second creator at the cap: %v, want ErrCapReached", err)
+	}
+	if n := count(t, a, capQuery(kind, "")); n != 1 {
+		t.Fatalf("%d records under a cap of 1", n)
 	}
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"LockSerializes", testLock},
 		{"InsertCapped", testInsertCapped},
 		{"InsertCappedConcurrent", testInsertCappedConcurrent},
+		{"CreateCapped", testCreateCapped},
 		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
 			if err := s.Ping(context.Background()); err != nil {
