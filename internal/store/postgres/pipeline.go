@@ -244,19 +244,21 @@ notes AS (SELECT pg_notify('` + Channel + `', t) FROM ins, unnest($11::text[]) A
 SELECT c.n, ins.seq, (SELECT COUNT(*) FROM notes) FROM c LEFT JOIN ins ON true`
 }
 
-var cappedCreate = [2]string{cappedCreateSQL(false), cappedCreateSQL(true)}
+var cappedCreateStmt = [2]string{cappedCreateSQL(false), cappedCreateSQL(true)}
 
-// CreateCapped implements sqlstore.CappedCreator: BEGIN, the advisory
-// lock, cappedCreateSQL and COMMIT in one pipelined batch, one round trip.
-// The backend runs them in order, so the statement's snapshot is taken
-// once the lock is held. When nothing was inserted the transaction
-// commits having written nothing.
+// CreateCapped implements sqlstore.CappedCreator: with the calls waiting
+// at the same time in one transaction (group.go), or alone.
 func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
-	c, err := d.pool.Conn(ctx)
-	if err != nil {
-		return false, 0, err
+	if d.groups == nil {
+		return d.createAlone(ctx, lock, q, limit, r, topics)
 	}
-	defer c.Close()
+	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
+	d.groups.submit(req)
+	return req.inserted, req.counted, req.err
+}
+
+// cappedCreate is the statement and arguments of one CreateCapped.
+func (d dialect) cappedCreate(q appconfig.Query, limit int, r *appconfig.Record, topics []string) (string, []any) {
 	notes := make([]string, len(topics))
 	for i, topic := range topics {
 		notes[i] = d.origin + ":" + topic
@@ -266,11 +268,24 @@ func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Quer
 		due = r.DueAt.UnixNano()
 	}
 	args := []any{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, r.Body, r.Data, due, limit, notes, q.Account, q.Region, q.Kind, q.Parent}
-	sql := cappedCreate[0]
 	if q.Name != "" {
-		args = append(args, q.Name)
-		sql = cappedCreate[1]
+		return cappedCreateStmt[1], append(args, q.Name)
 	}
+	return cappedCreateStmt[0], args
+}
+
+// createAlone is one CreateCapped in a transaction of its own: BEGIN, the
+// advisory lock, cappedCreateSQL and COMMIT in one pipelined batch, one
+// round trip. The backend runs them in order, so the statement's
+// snapshot is taken once the lock is held. When nothing was inserted the
+// transaction commits having written nothing.
+func (d dialect) createAlone(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+	c, err := d.pool.Conn(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	defer c.Close()
+	sql, args := d.cappedCreate(q, limit, r, topics)
 	err = c.Raw(func(dc any) error {
 		t := &pipeTx{pc: dc.(*stdlib.Conn).Conn()}
 		b := t.prelude()

@@ -162,6 +162,97 @@ func TestCreateCappedNotifiesAcrossStores(t *testing.T) {
 	}
 }
 
+// CreateCapped calls arriving together share a transaction (group.go);
+// one whose statement fails (a NUL byte, which PostgreSQL text refuses)
+// fails alone: the others are committed, each cap holds.
+func TestCreateCappedGroupFailsAlone(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprint("a", i)
+			if i == n/2 {
+				id = "bad\x00id"
+			}
+			account := fmt.Sprint(100000000000 + i%4)
+			q := appconfig.Query{Account: account, Region: "us-east-1", Kind: "app"}
+			r := appconfig.Record{Key: appconfig.Key{Account: account, Region: "us-east-1", Kind: "app", ID: id}, Body: []byte(`{}`)}
+			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, "t")
+		}()
+	}
+	wg.Wait()
+	created, capped := 0, 0
+	for i, err := range errs {
+		switch {
+		case i == n/2:
+			if err == nil || appconfig.IsConflict(err) || errors.Is(err, appconfig.ErrCapReached) {
+				t.Fatalf("the bad record: %v, want a failure of its own", err)
+			}
+		case err == nil:
+			created++
+		case errors.Is(err, appconfig.ErrCapReached):
+			capped++
+		default:
+			t.Fatalf("create %d failed with the bad one: %v", i, err)
+		}
+	}
+	// Accounts 0-3 get 10 creators each (9 for the bad one's), capped at 8.
+	if created != 32 || capped != n-1-32 {
+		t.Fatalf("%d created, %d capped; want 32 and %d", created, capped, n-1-32)
+	}
+	for a := range 4 {
+		var got int
+		if err := s.View(ctx, func(tx appconfig.Tx) error {
+			var err error
+			got, err = tx.Count(ctx, appconfig.Query{Account: fmt.Sprint(100000000000 + a), Region: "us-east-1", Kind: "app"})
+			return err
+		}); err != nil || got != 8 {
+			t.Fatalf("account %d: %d records (%v), want 8", a, got, err)
+		}
+	}
+}
+
+// A group's transaction: members see the earlier members' inserts (the
+// cap holds inside the group), and a failing member rolls back the whole
+// group (the caller then runs each alone).
+func TestCreateGroup(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	member := func(id string) *capReq {
+		return &capReq{ctx: ctx, lock: "cap", q: q, limit: 2, r: &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}, topics: []string{"t"}}
+	}
+	bad := []*capReq{member("x"), member("bad\x00")}
+	if err := s.groups.d.createGroup(bad); err == nil {
+		t.Fatal("a group with a failing member committed")
+	}
+	members := []*capReq{member("a"), member("b"), member("c"), member("a")}
+	if err := s.groups.d.createGroup(members); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range members {
+		got = append(got, fmt.Sprint(m.r.ID, " ", m.inserted, " ", m.counted))
+	}
+	if want := "[a true 0 b true 1 c false 2 a false 2]"; fmt.Sprint(got) != want {
+		t.Fatalf("members %v, want %s", got, want)
+	}
+	if members[1].r.Seq <= members[0].r.Seq {
+		t.Fatalf("seqs %d, %d", members[0].r.Seq, members[1].r.Seq)
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		n, err = tx.Count(ctx, q)
+		return err
+	}); err != nil || n != 2 {
+		t.Fatalf("%d records (%v), want 2 (x rolled back)", n, err)
+	}
+}
+
 type arrival struct {
 	topic string
 	at    time.Time
@@ -505,6 +596,18 @@ func TestTranslate(t *testing.T) {
 // parallel goroutines (needs APPCONFIGD_TEST_POSTGRES).
 func BenchmarkCreate(b *testing.B) {
 	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(ctx, pgtest.FreshDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// BenchmarkCreateCapped is the same through Store.CreateCapped, as
+// CreateApplication without tags runs now.
+func BenchmarkCreateCapped(b *testing.B) {
+	storetest.BenchCreateCapped(b, func(b *testing.B) appconfig.Store {
 		s, err := Open(ctx, pgtest.FreshDatabase(b))
 		if err != nil {
 			b.Fatal(err)

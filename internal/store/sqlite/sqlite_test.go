@@ -120,6 +120,18 @@ func BenchmarkCreate(b *testing.B) {
 	})
 }
 
+// BenchmarkCreateCapped is the same through Store.CreateCapped, as
+// CreateApplication without tags runs now.
+func BenchmarkCreateCapped(b *testing.B) {
+	storetest.BenchCreateCapped(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "appconfigd.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
 // The savepoints' sub-journal is kept in memory (temp_store=MEMORY, 2) on
 // the writer, where the savepoints are.
 func TestTempStoreInMemory(t *testing.T) {
