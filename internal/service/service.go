@@ -221,12 +221,6 @@ func NewID() string {
 	return string(b[:])
 }
 
-// insertNew inserts a record of kind k under a fresh random id (the ID
-// of key), built by build from that id.
-func insertNew[T any](ctx context.Context, tx appconfig.Tx, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
-	return insertWithNewID(ctx, tx, key, name, func(id string) []byte { return k.Encode(build(id)) })
-}
-
 // quota is a cap on a kind's records that the insert itself checks
 // (Tx.InsertCapped): one statement counts and inserts, after the lock.
 type quota struct {
@@ -239,7 +233,8 @@ type quota struct {
 	exceeded func() error // the QuotaExceeded error
 }
 
-// insertNewCapped is insertNew under quota q.
+// insertNewCapped inserts a record of kind k under a fresh random id
+// (the ID of key), built by build from that id, under quota q.
 func insertNewCapped[T any](ctx context.Context, tx appconfig.Tx, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
 	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
 		return q.check(tx.InsertCapped(ctx, q.lock, q.counted, q.limit, r))
