@@ -98,7 +98,12 @@ type dialect struct {
 
 const originLen = 16
 
-func (dialect) Name() string       { return "postgres" }
+func (dialect) Name() string { return "postgres" }
+
+// StatementReads implements sqlstore.StatementReads: at READ COMMITTED a
+// view's statements need no transaction around them (BEGIN and ROLLBACK
+// were two round trips of every read).
+func (dialect) StatementReads()    {}
 func (dialect) ForUpdate() string  { return " FOR UPDATE" }
 func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 

@@ -253,6 +253,66 @@ func TestCreateGroup(t *testing.T) {
 	}
 }
 
+// Views run statement by statement (no BEGIN/ROLLBACK): they read what
+// is committed, and a write or lock inside one is refused rather than
+// committed.
+func TestViewsRunWithoutTransaction(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	if err := s.Update(ctx, func(tx appconfig.Tx) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: key("app", "a"), Name: "n", Body: []byte(`{}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.View(ctx, func(tx appconfig.Tx) error {
+		r, err := tx.Get(ctx, key("app", "a"), false, false)
+		if err != nil || r.Name != "n" {
+			return fmt.Errorf("get: %+v %v", r, err)
+		}
+		n, err := tx.Count(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		if err != nil || n != 1 {
+			return fmt.Errorf("count: %d %v", n, err)
+		}
+		recs, err := tx.List(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		if err != nil || len(recs) != 1 {
+			return fmt.Errorf("list: %v %v", recs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, write := range map[string]func(appconfig.Tx) error{
+		"insert": func(tx appconfig.Tx) error {
+			return tx.Insert(ctx, &appconfig.Record{Key: key("app", "b"), Body: []byte(`{}`)})
+		},
+		"capped insert": func(tx appconfig.Tx) error {
+			return tx.InsertCapped(ctx, "", appconfig.Query{Kind: "app"}, 9, &appconfig.Record{Key: key("app", "c"), Body: []byte(`{}`)})
+		},
+		"put": func(tx appconfig.Tx) error {
+			return tx.Put(ctx, appconfig.Record{Key: key("app", "a"), Name: "changed", Body: []byte(`{}`)})
+		},
+		"delete": func(tx appconfig.Tx) error { return tx.Delete(ctx, key("app", "a")) },
+		"lock":   func(tx appconfig.Tx) error { return tx.Lock(ctx, "x") },
+	} {
+		if err := s.View(ctx, write); err == nil {
+			t.Errorf("%s in a view: no error", what)
+		}
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		r, err := tx.Get(ctx, key("app", "a"), false, false)
+		if err == nil && r.Name != "n" {
+			err = fmt.Errorf("a view's put was committed: %+v", r)
+		}
+		if err == nil {
+			n, err = tx.Count(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		}
+		return err
+	}); err != nil || n != 1 {
+		t.Fatalf("after the refused writes: %d records, %v", n, err)
+	}
+}
+
 type arrival struct {
 	topic string
 	at    time.Time

@@ -378,9 +378,23 @@ func (db *DB) View(ctx context.Context, fn func(appconfig.Tx) error) error {
 	return db.run(ctx, db.reader, true, fn)
 }
 
+// StatementReads is implemented by a Dialect whose read-only
+// transactions may run each statement on its own, without BEGIN and
+// ROLLBACK (PostgreSQL at READ COMMITTED: a transaction's statements
+// each take a fresh snapshot anyway, so a read-only transaction promises
+// nothing more than its statements do alone).
+type StatementReads interface{ StatementReads() }
+
+// errWriteInView: a write (or lock) inside View on a backend whose views
+// run statement by statement; it would not be rolled back.
+var errWriteInView = errors.New("write or lock in a read-only view")
+
 func (db *DB) run(ctx context.Context, h *sql.DB, readOnly bool, fn func(appconfig.Tx) error) error {
 	if r, ok := db.d.(TxRunner); ok && !readOnly {
 		return db.runOwn(ctx, r, fn)
+	}
+	if _, ok := db.d.(StatementReads); ok && readOnly {
+		return fn(&tx{db: db, h: h})
 	}
 	sqlTx, err := h.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && h != db.writer})
 	if err != nil {
@@ -705,6 +719,8 @@ func (db *DB) publish(topics []string) {
 type tx struct {
 	db *DB
 	h  *sql.DB
+	// tx is the transaction; nil when c is set, and in a view run
+	// statement by statement (StatementReads: statements go to h).
 	tx *sql.Tx
 	// c, when set, is the backend's own transaction (TxRunner); h and tx
 	// are then unused.
@@ -728,10 +744,16 @@ func (t *tx) ctx(ctx context.Context) context.Context {
 func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	ctx = t.ctx(ctx)
 	if s, ok := t.db.stmts.Load(stmtKey{t.h, query}); ok {
+		if t.tx == nil {
+			return s.(*sql.Stmt)
+		}
 		return t.tx.StmtContext(ctx, s.(*sql.Stmt))
 	}
 	return nil
 }
+
+// statementView reports a view run statement by statement.
+func (t *tx) statementView() bool { return t.tx == nil && t.c == nil }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) RowScanner {
 	ctx = t.ctx(ctx)
@@ -741,6 +763,9 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) RowScanner
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
+	if t.tx == nil {
+		return t.h.QueryRowContext(ctx, query, args...)
+	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
@@ -749,6 +774,9 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error)
 	ctx = t.ctx(ctx)
 	if t.c != nil {
 		return t.c.Exec(ctx, query, args...)
+	}
+	if t.statementView() {
+		return 0, errWriteInView
 	}
 	var res sql.Result
 	var err error
@@ -771,6 +799,9 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (Rows, error)
 	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
+	}
+	if t.tx == nil {
+		return t.h.QueryContext(ctx, query, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
@@ -832,6 +863,9 @@ func (t *tx) Get(ctx context.Context, k appconfig.Key, forUpdate, withData bool)
 }
 
 func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "insert")
+	}
 	body := r.Body
 	if body == nil {
 		body = []byte("{}")
@@ -848,6 +882,9 @@ func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
 }
 
 func (t *tx) InsertCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "insert")
+	}
 	body := r.Body
 	if body == nil {
 		body = []byte("{}")
@@ -1055,6 +1092,9 @@ func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
 }
 
 func (t *tx) Lock(ctx context.Context, name string) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "lock")
+	}
 	if t.c != nil {
 		return t.db.wrap(t.c.Lock(t.ctx(ctx), name), "lock")
 	}
