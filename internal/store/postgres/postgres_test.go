@@ -675,3 +675,14 @@ func BenchmarkCreateCapped(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkView is a view of one point read, from parallel goroutines.
+func BenchmarkView(b *testing.B) {
+	storetest.BenchView(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(ctx, pgtest.FreshDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

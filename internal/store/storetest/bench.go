@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -88,4 +89,36 @@ func benchCreate(b *testing.B, newStore BenchFactory, create func(ctx context.Co
 	if int64(total) != n.Load() {
 		b.Fatalf("%d records after %d inserts", total, n.Load())
 	}
+}
+
+// BenchView measures a view of one point read (an uncached Get of the
+// service) from parallel goroutines.
+func BenchView(b *testing.B, newStore BenchFactory) {
+	s := newStore(b)
+	defer s.Close()
+	ctx := context.Background()
+	k := appconfig.Key{Account: "111111111111", Region: "us-east-1", Kind: "application", ID: "a1"}
+	if err := s.Update(ctx, func(tx appconfig.Tx) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: k, Name: "bench", Body: []byte(`{}`)})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			err := s.View(ctx, func(tx appconfig.Tx) error {
+				r, err := tx.Get(ctx, k, false, false)
+				if err == nil && r.Name != "bench" {
+					err = errors.New("wrong record")
+				}
+				return err
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
