@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -23,9 +25,11 @@ import (
 // arrival order (a member sees the earlier members' inserts: the caps
 // hold inside the group as across transactions) and one COMMIT, in one
 // pipelined batch. Each caller returns after that COMMIT, as before. If
-// the group's transaction fails as a whole (a connection error, a
-// deadlock with another transaction), each member runs again alone, so
-// that a failure is reported only to the member it belongs to.
+// the server fails the group's transaction (a member's statement failed,
+// a deadlock with another transaction), each member runs again alone, so
+// that a failure is reported only to the member it belongs to; a lost
+// connection, after which the COMMIT may have happened, is every
+// member's error.
 
 // capCommitters is how many groups may be in flight at once: one is
 // gathered and sent while the other waits for its answer.
@@ -127,9 +131,21 @@ func (g *capGroups) committer() {
 		case len(live) == 1:
 			g.alone(live[0])
 		case len(live) > 1:
-			if err := g.d.createGroup(live); err != nil {
-				for _, req := range live {
+			err := g.d.createGroup(live)
+			if err == nil {
+				break
+			}
+			// Run each alone again only when the server said the
+			// transaction failed (nothing of it committed); after a
+			// connection failure the COMMIT may have happened, and a
+			// second insert of a member would create it twice.
+			var pe *pgconn.PgError
+			retry := errors.As(err, &pe) || errors.Is(err, errCommitRolledBack)
+			for _, req := range live {
+				if retry {
 					g.alone(req)
+				} else {
+					req.err = err
 				}
 			}
 		}
