@@ -313,6 +313,29 @@ func TestViewsRunWithoutTransaction(t *testing.T) {
 	}
 }
 
+// A CreateCapped whose context is done before its group runs inserts
+// nothing and returns the context's error.
+func TestCreateCappedCanceled(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	for i := range 20 {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
+		if err := s.CreateCapped(cctx, "cap", q, 100, &r); !errors.Is(err, context.Canceled) {
+			t.Fatalf("canceled create: %v", err)
+		}
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		n, err = tx.Count(ctx, q)
+		return err
+	}); err != nil || n != 0 {
+		t.Fatalf("%d records after canceled creates (%v)", n, err)
+	}
+}
+
 type arrival struct {
 	topic string
 	at    time.Time
