@@ -2,6 +2,7 @@ package appconfig
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -13,6 +14,13 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// CreateCapped is Update with a body that calls only
+	// InsertCapped(lock, q, limit, r) and, when that inserted, Notify of
+	// each topic; it returns InsertCapped's error. A backend may run it in
+	// one exchange with its database (PostgreSQL: BEGIN, the lock, one
+	// statement that counts, inserts and notifies, and COMMIT in one
+	// pipelined batch).
+	CreateCapped(ctx context.Context, lock string, q Query, limit int, r *Record, topics ...string) error
 	// ClaimDue hands records of kind whose DueAt is at or before now to fn,
 	// each in its own read-write transaction with the record locked, so
 	// that across replicas exactly one process handles a given record at a
@@ -92,4 +100,17 @@ type Tx interface {
 	// transactions taking the same name run one after the other across
 	// processes (a no-op where writers are serialized anyway).
 	Lock(ctx context.Context, name string) error
+	// InsertCapped is Lock(lock) (skipped when lock is "") followed by
+	// Insert(r) done only while Count(q) is below limit: the count and the
+	// insert are one statement that sees every transaction that held the
+	// lock before, so transactions capping the same records under the
+	// same lock never exceed limit together. ErrCapReached when limit
+	// records already match (nothing inserted); Conflict if r's key
+	// exists. A backend may send the lock and the insert together: it
+	// returns once both are done.
+	InsertCapped(ctx context.Context, lock string, q Query, limit int, r *Record) error
 }
+
+// ErrCapReached is InsertCapped's answer when the cap is reached; the
+// caller words the quota error.
+var ErrCapReached = errors.New("store: cap reached")

@@ -53,21 +53,24 @@ type CreateApplicationInput struct {
 func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in CreateApplicationInput) (appconfig.Application, error) {
 	now := s.clock.Now()
 	app := appconfig.Application{Name: in.Name, Description: in.Description, CreatedAt: now}
+	// The quota: the scope's lock, then one statement that counts and
+	// inserts.
+	q := quota{lock: scopeLock(sc, "applications"), counted: records.ApplicationsIn(sc).Query, limit: s.quotas.Applications, exceeded: func() error {
+		return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
+	}}
+	build := func(id string) appconfig.Application {
+		app.ID = id
+		return app
+	}
+	if len(in.Tags) == 0 {
+		// Nothing else to write: one transaction of the store's own (one
+		// round trip on PostgreSQL).
+		id, err := createNewCapped(ctx, s.store, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, build, appconfig.NamesTopic(sc, ""))
+		app.ID = id
+		return app, err
+	}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		if err := lockScope(ctx, tx, sc, "applications"); err != nil {
-			return err
-		}
-		n, err := records.ApplicationsIn(sc).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.Applications {
-			return appconfig.QuotaExceeded("You have reached the limit of %d applications in this account and region.", s.quotas.Applications)
-		}
-		id, err := insertNew(ctx, tx, records.Applications, records.ApplicationKey(sc, ""), in.Name, func(id string) appconfig.Application {
-			app.ID = id
-			return app
-		})
+		id, err := insertNewCapped(ctx, tx, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, build)
 		if err != nil {
 			return err
 		}

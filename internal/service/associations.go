@@ -120,16 +120,13 @@ func (s *Service) CreateExtensionAssociation(ctx context.Context, sc appconfig.S
 				return appconfig.Conflict("Extension %s is already associated with %s (association %s).", e.ID, in.ResourceIdentifier, x.ID)
 			}
 		}
-		n, err := records.AssociationsIn(sc).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.AssociationsPerScope {
+		// The scope's lock, taken above, serializes the creations.
+		q := quota{counted: records.AssociationsIn(sc).Query, limit: s.quotas.AssociationsPerScope, exceeded: func() error {
 			return appconfig.QuotaExceeded("You have reached the limit of %d extension associations in this account and region.", s.quotas.AssociationsPerScope)
-		}
+		}}
 		a = appconfig.ExtensionAssociation{ExtensionID: e.ID, ExtensionVersionNumber: e.VersionNumber, ExtensionArn: ExtensionARNOf(sc, e),
 			ResourceArn: in.ResourceIdentifier, Parameters: in.Parameters, CreatedAt: s.clock.Now()}
-		id, err := insertNew(ctx, tx, records.ExtensionAssociations, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) appconfig.ExtensionAssociation {
+		id, err := insertNewCapped(ctx, tx, q, records.ExtensionAssociations, records.AssociationKey(sc, ""), in.ResourceIdentifier, func(id string) appconfig.ExtensionAssociation {
 			a.ID = id
 			return a
 		})

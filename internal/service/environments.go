@@ -47,15 +47,12 @@ func (s *Service) CreateEnvironment(ctx context.Context, sc appconfig.Scope, app
 		if err != nil {
 			return err
 		}
-		n, err := records.EnvironmentsOf(sc, app.ID).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.EnvironmentsPerApp {
+		// The application's row, locked above, serializes its creations.
+		q := quota{counted: records.EnvironmentsOf(sc, app.ID).Query, limit: s.quotas.EnvironmentsPerApp, exceeded: func() error {
 			return appconfig.QuotaExceeded("You have reached the limit of %d environments for application %s.", s.quotas.EnvironmentsPerApp, app.ID)
-		}
+		}}
 		env.ApplicationID = app.ID
-		id, err := insertNew(ctx, tx, records.Environments, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) appconfig.Environment {
+		id, err := insertNewCapped(ctx, tx, q, records.Environments, records.EnvironmentKey(sc, app.ID, ""), in.Name, func(id string) appconfig.Environment {
 			env.ID = id
 			return env
 		})

@@ -87,15 +87,12 @@ func (s *Service) CreateConfigurationProfile(ctx context.Context, sc appconfig.S
 		if err != nil {
 			return err
 		}
-		n, err := records.ProfilesOf(sc, app.ID).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.ProfilesPerApp {
+		// The application's row, locked above, serializes its creations.
+		q := quota{counted: records.ProfilesOf(sc, app.ID).Query, limit: s.quotas.ProfilesPerApp, exceeded: func() error {
 			return appconfig.QuotaExceeded("You have reached the limit of %d configuration profiles for application %s.", s.quotas.ProfilesPerApp, app.ID)
-		}
+		}}
 		p.ApplicationID = app.ID
-		id, err := insertNew(ctx, tx, records.Profiles, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) appconfig.ConfigurationProfile {
+		id, err := insertNewCapped(ctx, tx, q, records.Profiles, records.ProfileKey(sc, app.ID, ""), in.Name, func(id string) appconfig.ConfigurationProfile {
 			p.ID = id
 			return p
 		})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -220,20 +221,57 @@ func NewID() string {
 	return string(b[:])
 }
 
-// insertNew inserts a record of kind k under a fresh random id (the ID
-// of key), built by build from that id.
-func insertNew[T any](ctx context.Context, tx appconfig.Tx, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
-	return insertWithNewID(ctx, tx, key, name, func(id string) []byte { return k.Encode(build(id)) })
+// quota is a cap on a kind's records that the insert itself checks
+// (Tx.InsertCapped): one statement counts and inserts, after the lock.
+type quota struct {
+	// lock is the name locked first (scopeLock), "" when the transaction
+	// already holds what serializes the creations counted (the parent's
+	// row, locked with Get forUpdate).
+	lock     string
+	counted  appconfig.Query
+	limit    int
+	exceeded func() error // the QuotaExceeded error
+}
+
+// insertNewCapped inserts a record of kind k under a fresh random id
+// (the ID of key), built by build from that id, under quota q.
+func insertNewCapped[T any](ctx context.Context, tx appconfig.Tx, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T) (string, error) {
+	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
+		return q.check(tx.InsertCapped(ctx, q.lock, q.counted, q.limit, r))
+	})
+}
+
+// createNewCapped is insertNewCapped as a transaction of its own that
+// writes nothing else and notifies topics (Store.CreateCapped: one round
+// trip on PostgreSQL).
+func createNewCapped[T any](ctx context.Context, st appconfig.Store, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T, topics ...string) (string, error) {
+	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
+		return q.check(st.CreateCapped(ctx, q.lock, q.counted, q.limit, r, topics...))
+	})
+}
+
+// check turns the store's ErrCapReached into the quota's error.
+func (q quota) check(err error) error {
+	if errors.Is(err, appconfig.ErrCapReached) {
+		return q.exceeded()
+	}
+	return err
 }
 
 // insertWithNewID inserts a record under a fresh random id, retrying on
 // the (unlikely) collision.
 func insertWithNewID(ctx context.Context, tx appconfig.Tx, k appconfig.Key, name string, build func(id string) []byte) (string, error) {
+	return withNewID(k, name, build, func(r *appconfig.Record) error { return tx.Insert(ctx, r) })
+}
+
+// withNewID calls insert with a record under a fresh random id, retrying
+// with another on Conflict (an unlikely collision).
+func withNewID(k appconfig.Key, name string, build func(id string) []byte, insert func(*appconfig.Record) error) (string, error) {
 	for attempt := 0; ; attempt++ {
 		id := NewID()
 		k.ID = id
 		r := appconfig.Record{Key: k, Name: name, Body: build(id)}
-		err := tx.Insert(ctx, &r)
+		err := insert(&r)
 		if err == nil {
 			return id, nil
 		}
@@ -365,5 +403,10 @@ func ParseQuotas(spec string) (Quotas, error) {
 // quota or uniqueness rule counts. Without it two replicas could both
 // count 99 and both create the hundredth application.
 func lockScope(ctx context.Context, tx appconfig.Tx, sc appconfig.Scope, what string) error {
-	return tx.Lock(ctx, "scope|"+sc.Account+"|"+sc.Region+"|"+what)
+	return tx.Lock(ctx, scopeLock(sc, what))
+}
+
+// scopeLock is lockScope's lock name (for a quota's lock).
+func scopeLock(sc appconfig.Scope, what string) string {
+	return "scope|" + sc.Account + "|" + sc.Region + "|" + what
 }

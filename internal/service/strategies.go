@@ -71,17 +71,10 @@ func (s *Service) CreateDeploymentStrategy(ctx context.Context, sc appconfig.Sco
 		ReplicateTo: in.ReplicateTo, CreatedAt: s.clock.Now(),
 	}
 	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		if err := lockScope(ctx, tx, sc, "deploymentstrategies"); err != nil {
-			return err
-		}
-		n, err := records.StrategiesIn(sc).Count(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.DeploymentStrategies {
+		q := quota{lock: scopeLock(sc, "deploymentstrategies"), counted: records.StrategiesIn(sc).Query, limit: s.quotas.DeploymentStrategies, exceeded: func() error {
 			return appconfig.QuotaExceeded("You have reached the limit of %d deployment strategies in this account and region.", s.quotas.DeploymentStrategies)
-		}
-		id, err := insertNew(ctx, tx, records.Strategies, records.StrategyKey(sc, ""), in.Name, func(id string) appconfig.DeploymentStrategy {
+		}}
+		id, err := insertNewCapped(ctx, tx, q, records.Strategies, records.StrategyKey(sc, ""), in.Name, func(id string) appconfig.DeploymentStrategy {
 			st.ID = id
 			return st
 		})

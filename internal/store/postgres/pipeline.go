@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/store/sqlstore"
 )
 
@@ -20,7 +21,10 @@ import (
 //     returns only once the lock is held);
 //   - the pg_notify calls of the transaction's topics go with COMMIT.
 //
-// CreateApplication (lock, quota COUNT, INSERT, notify) thus costs four
+//   - Tx.InsertCapped's advisory lock goes with its INSERT … SELECT
+//     (LockedQueryRow).
+//
+// CreateApplication (lock, quota-capped INSERT, notify) thus costs two
 // round trips instead of six (BEGIN, lock, COUNT, INSERT, notify, COMMIT
 // each alone through database/sql).
 
@@ -154,6 +158,25 @@ func (t *pipeTx) Lock(ctx context.Context, name string) error {
 	return err
 }
 
+// LockedQueryRow sends the advisory lock and query in one batch (with
+// BEGIN when they are the first statements): one round trip. The backend
+// runs them in order, so query starts (and, in READ COMMITTED, takes its
+// snapshot) only once the lock is held: it sees every transaction that
+// held the lock before.
+func (t *pipeTx) LockedQueryRow(ctx context.Context, name, query string, args ...any) sqlstore.RowScanner {
+	b := t.prelude()
+	if b == nil {
+		b = &pgx.Batch{}
+	}
+	b.Queue(lockSQL, name)
+	b.Queue(query, args...)
+	br, err := t.send(ctx, b)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{row: br.QueryRow(), br: br}
+}
+
 // commit sends what is pending, the notifications and COMMIT in one
 // batch.
 func (t *pipeTx) commit(ctx context.Context, origin string, topics []string) error {
@@ -200,6 +223,120 @@ func (t *pipeTx) rollback() {
 	if _, err := t.pc.Exec(ctx, "rollback"); err != nil {
 		t.pc.Close(ctx)
 	}
+}
+
+// cappedCreateSQL counts the records of a query, inserts the record when
+// they are fewer than the limit, notifies the topics when it inserted, and
+// answers the count and the new seq (NULL when nothing was inserted): one
+// statement, one snapshot. $1-$9 are the record's columns, $10 the
+// limit, $11 the topics (text[], origin-prefixed), then the query's
+// account, region, kind, parent (and name).
+func cappedCreateSQL(name bool) string {
+	q := `WITH c AS (SELECT COUNT(*) AS n FROM records WHERE account = $12 AND region = $13 AND kind = $14 AND parent = $15`
+	if name {
+		q += ` AND name = $16`
+	}
+	return q + `),
+ins AS (INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM c WHERE c.n < $10
+	ON CONFLICT DO NOTHING RETURNING seq),
+notes AS (SELECT pg_notify('` + Channel + `', t) FROM ins, unnest($11::text[]) AS t)
+SELECT c.n, ins.seq, (SELECT COUNT(*) FROM notes) FROM c LEFT JOIN ins ON true`
+}
+
+var cappedCreateStmt = [2]string{cappedCreateSQL(false), cappedCreateSQL(true)}
+
+// CreateCapped implements sqlstore.CappedCreator: with the calls waiting
+// at the same time in one transaction (group.go), or alone.
+func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+	if d.groups == nil {
+		return d.createAlone(ctx, lock, q, limit, r, topics)
+	}
+	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
+	d.groups.submit(req)
+	return req.inserted, req.counted, req.err
+}
+
+// cappedCreate is the statement and arguments of one CreateCapped.
+func (d dialect) cappedCreate(q appconfig.Query, limit int, r *appconfig.Record, topics []string) (string, []any) {
+	notes := make([]string, len(topics))
+	for i, topic := range topics {
+		notes[i] = d.origin + ":" + topic
+	}
+	var due any
+	if !r.DueAt.IsZero() {
+		due = r.DueAt.UnixNano()
+	}
+	args := []any{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, r.Body, r.Data, due, limit, notes, q.Account, q.Region, q.Kind, q.Parent}
+	if q.Name != "" {
+		return cappedCreateStmt[1], append(args, q.Name)
+	}
+	return cappedCreateStmt[0], args
+}
+
+// createAlone is one CreateCapped in a transaction of its own: BEGIN, the
+// advisory lock, cappedCreateSQL and COMMIT in one pipelined batch, one
+// round trip. The backend runs them in order, so the statement's
+// snapshot is taken once the lock is held. When nothing was inserted the
+// transaction commits having written nothing.
+func (d dialect) createAlone(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+	c, err := d.pool.Conn(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	defer c.Close()
+	sql, args := d.cappedCreate(q, limit, r, topics)
+	err = c.Raw(func(dc any) error {
+		t := &pipeTx{pc: dc.(*stdlib.Conn).Conn()}
+		b := t.prelude()
+		if lock != "" {
+			b.Queue(lockSQL, lock)
+		}
+		b.Queue(sql, args...)
+		b.Queue("commit")
+		var seq *int64
+		var n int64
+		if err := t.run(ctx, b, &n, &seq); err != nil {
+			t.rollback()
+			return err
+		}
+		counted = int(n)
+		if seq != nil {
+			inserted, r.Seq = true, *seq
+		}
+		return nil
+	})
+	return inserted, counted, err
+}
+
+// run sends b, whose next-to-last statement answers one row scanned into
+// dest and whose last is COMMIT, and reads every answer.
+func (t *pipeTx) run(ctx context.Context, b *pgx.Batch, dest ...any) error {
+	br := t.pc.SendBatch(ctx, b)
+	for range b.Len() - 2 {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+	}
+	var unused int64
+	if err := br.QueryRow().Scan(append(dest, &unused)...); err != nil {
+		br.Close()
+		return err
+	}
+	ct, err := br.Exec()
+	if err != nil {
+		br.Close()
+		return err
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	t.begun = false
+	if ct.String() != "COMMIT" {
+		return errCommitRolledBack
+	}
+	return nil
 }
 
 type errRow struct{ err error }

@@ -57,6 +57,14 @@ const MaxConns = 16
 // Store is the PostgreSQL-backed appconfig.Store.
 type Store struct {
 	*sqlstore.DB
+	groups *capGroups
+}
+
+// Close implements appconfig.Store: the CreateCapped groups queued are
+// answered first.
+func (s *Store) Close() error {
+	s.groups.close()
+	return s.DB.Close()
 }
 
 var _ appconfig.Store = (*Store)(nil)
@@ -83,13 +91,19 @@ CREATE INDEX records_due ON records (kind, due_at) WHERE due_at IS NOT NULL;
 }
 
 type dialect struct {
-	origin string  // this Store's notification prefix: originLen hex digits
-	pool   *sql.DB // the connections of read-write transactions (RunTx)
+	origin string     // this Store's notification prefix: originLen hex digits
+	pool   *sql.DB    // the connections of read-write transactions (RunTx)
+	groups *capGroups // CreateCapped's group commit (nil: each alone)
 }
 
 const originLen = 16
 
-func (dialect) Name() string       { return "postgres" }
+func (dialect) Name() string { return "postgres" }
+
+// StatementReads implements sqlstore.StatementReads: at READ COMMITTED a
+// view's statements need no transaction around them (BEGIN and ROLLBACK
+// were two round trips of every read).
+func (dialect) StatementReads()    {}
 func (dialect) ForUpdate() string  { return " FOR UPDATE" }
 func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
@@ -212,9 +226,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// The reader is the writer: PostgreSQL runs concurrent transactions.
 	d.pool = pool
+	d.groups = newCapGroups(d)
 	db := sqlstore.Open(d, pool, pool)
 	if err := db.Prepare(ctx); err != nil {
 		conn.Close(ctx)
+		d.groups.close()
 		db.Close()
 		return nil, err
 	}
@@ -226,7 +242,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		<-l.done
 		return nil
 	})
-	return &Store{DB: db}, nil
+	return &Store{DB: db, groups: d.groups}, nil
 }
 
 func newOrigin() (string, error) {

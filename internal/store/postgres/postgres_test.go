@@ -46,6 +46,14 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// Two stores on one database (two replicas) keep InsertCapped's cap: the
+// capped INSERT, pipelined after the advisory lock, sees the commits of
+// the lock's previous holder.
+func TestCappedAcrossStores(t *testing.T) {
+	dsn := freshDatabase(t)
+	storetest.CappedAcrossStores(t, open(t, dsn), open(t, dsn))
+}
+
 func key(kind, id string) appconfig.Key {
 	return appconfig.Key{Account: "111111111111", Region: "us-east-1", Kind: kind, ID: id}
 }
@@ -121,6 +129,210 @@ func TestNotifyAcrossStores(t *testing.T) {
 				t.Fatalf("store %s got %q, want %q (an echo of its own topic?)", name, got, step.topic)
 			}
 		}
+	}
+}
+
+// CreateCapped's topics reach the other replica when it inserted, and
+// only then (its pg_notify runs only on the inserted row).
+func TestCreateCappedNotifiesAcrossStores(t *testing.T) {
+	dsn := freshDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subA := a.Subscribe(sctx)
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	for i, want := range []error{nil, appconfig.ErrCapReached} {
+		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
+		if err := b.CreateCapped(ctx, "cap", q, 1, &r, fmt.Sprint("create-", i)); !errors.Is(err, want) {
+			t.Fatalf("create %d: %v, want %v", i, err, want)
+		}
+	}
+	notify(t, b, "end")
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != "end" {
+		select {
+		case topic := <-subA:
+			got = append(got, topic)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("store A got %v, then nothing", got)
+		}
+	}
+	if fmt.Sprint(got) != "[create-0 end]" {
+		t.Fatalf("store A got %v, want [create-0 end]", got)
+	}
+}
+
+// CreateCapped calls arriving together share a transaction (group.go);
+// one whose statement fails (a NUL byte, which PostgreSQL text refuses)
+// fails alone: the others are committed, each cap holds.
+func TestCreateCappedGroupFailsAlone(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprint("a", i)
+			if i == n/2 {
+				id = "bad\x00id"
+			}
+			account := fmt.Sprint(100000000000 + i%4)
+			q := appconfig.Query{Account: account, Region: "us-east-1", Kind: "app"}
+			r := appconfig.Record{Key: appconfig.Key{Account: account, Region: "us-east-1", Kind: "app", ID: id}, Body: []byte(`{}`)}
+			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, "t")
+		}()
+	}
+	wg.Wait()
+	created, capped := 0, 0
+	for i, err := range errs {
+		switch {
+		case i == n/2:
+			if err == nil || appconfig.IsConflict(err) || errors.Is(err, appconfig.ErrCapReached) {
+				t.Fatalf("the bad record: %v, want a failure of its own", err)
+			}
+		case err == nil:
+			created++
+		case errors.Is(err, appconfig.ErrCapReached):
+			capped++
+		default:
+			t.Fatalf("create %d failed with the bad one: %v", i, err)
+		}
+	}
+	// Accounts 0-3 get 10 creators each (9 for the bad one's), capped at 8.
+	if created != 32 || capped != n-1-32 {
+		t.Fatalf("%d created, %d capped; want 32 and %d", created, capped, n-1-32)
+	}
+	for a := range 4 {
+		var got int
+		if err := s.View(ctx, func(tx appconfig.Tx) error {
+			var err error
+			got, err = tx.Count(ctx, appconfig.Query{Account: fmt.Sprint(100000000000 + a), Region: "us-east-1", Kind: "app"})
+			return err
+		}); err != nil || got != 8 {
+			t.Fatalf("account %d: %d records (%v), want 8", a, got, err)
+		}
+	}
+}
+
+// A group's transaction: members see the earlier members' inserts (the
+// cap holds inside the group), and a failing member rolls back the whole
+// group (the caller then runs each alone).
+func TestCreateGroup(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	member := func(id string) *capReq {
+		return &capReq{ctx: ctx, lock: "cap", q: q, limit: 2, r: &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}, topics: []string{"t"}}
+	}
+	bad := []*capReq{member("x"), member("bad\x00")}
+	if err := s.groups.d.createGroup(bad); err == nil {
+		t.Fatal("a group with a failing member committed")
+	}
+	members := []*capReq{member("a"), member("b"), member("c"), member("a")}
+	if err := s.groups.d.createGroup(members); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range members {
+		got = append(got, fmt.Sprint(m.r.ID, " ", m.inserted, " ", m.counted))
+	}
+	if want := "[a true 0 b true 1 c false 2 a false 2]"; fmt.Sprint(got) != want {
+		t.Fatalf("members %v, want %s", got, want)
+	}
+	if members[1].r.Seq <= members[0].r.Seq {
+		t.Fatalf("seqs %d, %d", members[0].r.Seq, members[1].r.Seq)
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		n, err = tx.Count(ctx, q)
+		return err
+	}); err != nil || n != 2 {
+		t.Fatalf("%d records (%v), want 2 (x rolled back)", n, err)
+	}
+}
+
+// Views run statement by statement (no BEGIN/ROLLBACK): they read what
+// is committed, and a write or lock inside one is refused rather than
+// committed.
+func TestViewsRunWithoutTransaction(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	if err := s.Update(ctx, func(tx appconfig.Tx) error {
+		return tx.Insert(ctx, &appconfig.Record{Key: key("app", "a"), Name: "n", Body: []byte(`{}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.View(ctx, func(tx appconfig.Tx) error {
+		r, err := tx.Get(ctx, key("app", "a"), false, false)
+		if err != nil || r.Name != "n" {
+			return fmt.Errorf("get: %+v %v", r, err)
+		}
+		n, err := tx.Count(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		if err != nil || n != 1 {
+			return fmt.Errorf("count: %d %v", n, err)
+		}
+		recs, err := tx.List(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		if err != nil || len(recs) != 1 {
+			return fmt.Errorf("list: %v %v", recs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, write := range map[string]func(appconfig.Tx) error{
+		"insert": func(tx appconfig.Tx) error {
+			return tx.Insert(ctx, &appconfig.Record{Key: key("app", "b"), Body: []byte(`{}`)})
+		},
+		"capped insert": func(tx appconfig.Tx) error {
+			return tx.InsertCapped(ctx, "", appconfig.Query{Kind: "app"}, 9, &appconfig.Record{Key: key("app", "c"), Body: []byte(`{}`)})
+		},
+		"put": func(tx appconfig.Tx) error {
+			return tx.Put(ctx, appconfig.Record{Key: key("app", "a"), Name: "changed", Body: []byte(`{}`)})
+		},
+		"delete": func(tx appconfig.Tx) error { return tx.Delete(ctx, key("app", "a")) },
+		"lock":   func(tx appconfig.Tx) error { return tx.Lock(ctx, "x") },
+	} {
+		if err := s.View(ctx, write); err == nil {
+			t.Errorf("%s in a view: no error", what)
+		}
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		r, err := tx.Get(ctx, key("app", "a"), false, false)
+		if err == nil && r.Name != "n" {
+			err = fmt.Errorf("a view's put was committed: %+v", r)
+		}
+		if err == nil {
+			n, err = tx.Count(ctx, appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"})
+		}
+		return err
+	}); err != nil || n != 1 {
+		t.Fatalf("after the refused writes: %d records, %v", n, err)
+	}
+}
+
+// A CreateCapped whose context is done before its group runs inserts
+// nothing and returns the context's error.
+func TestCreateCappedCanceled(t *testing.T) {
+	s := open(t, freshDatabase(t))
+	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
+	for i := range 20 {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
+		if err := s.CreateCapped(cctx, "cap", q, 100, &r); !errors.Is(err, context.Canceled) {
+			t.Fatalf("canceled create: %v", err)
+		}
+	}
+	var n int
+	if err := s.View(ctx, func(tx appconfig.Tx) error {
+		var err error
+		n, err = tx.Count(ctx, q)
+		return err
+	}); err != nil || n != 0 {
+		t.Fatalf("%d records after canceled creates (%v)", n, err)
 	}
 }
 
@@ -467,6 +679,29 @@ func TestTranslate(t *testing.T) {
 // parallel goroutines (needs APPCONFIGD_TEST_POSTGRES).
 func BenchmarkCreate(b *testing.B) {
 	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(ctx, pgtest.FreshDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// BenchmarkCreateCapped is the same through Store.CreateCapped, as
+// CreateApplication without tags runs now.
+func BenchmarkCreateCapped(b *testing.B) {
+	storetest.BenchCreateCapped(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(ctx, pgtest.FreshDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// BenchmarkView is a view of one point read, from parallel goroutines.
+func BenchmarkView(b *testing.B) {
+	storetest.BenchView(b, func(b *testing.B) appconfig.Store {
 		s, err := Open(ctx, pgtest.FreshDatabase(b))
 		if err != nil {
 			b.Fatal(err)

@@ -29,6 +29,21 @@ func TestConformanceMemory(t *testing.T) {
 	})
 }
 
+// Two stores on one file (two processes) keep InsertCapped's cap.
+func TestCappedAcrossStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	var stores [2]appconfig.Store
+	for i := range stores {
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	storetest.CappedAcrossStores(t, stores[0], stores[1])
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")
@@ -97,6 +112,18 @@ func TestListenIsSynchronous(t *testing.T) {
 // database (WAL, group commit), from parallel goroutines.
 func BenchmarkCreate(b *testing.B) {
 	storetest.BenchCreate(b, func(b *testing.B) appconfig.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "appconfigd.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// BenchmarkCreateCapped is the same through Store.CreateCapped, as
+// CreateApplication without tags runs now.
+func BenchmarkCreateCapped(b *testing.B) {
+	storetest.BenchCreateCapped(b, func(b *testing.B) appconfig.Store {
 		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "appconfigd.db"))
 		if err != nil {
 			b.Fatal(err)

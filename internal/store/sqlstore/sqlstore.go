@@ -378,9 +378,23 @@ func (db *DB) View(ctx context.Context, fn func(appconfig.Tx) error) error {
 	return db.run(ctx, db.reader, true, fn)
 }
 
+// StatementReads is implemented by a Dialect whose read-only
+// transactions may run each statement on its own, without BEGIN and
+// ROLLBACK (PostgreSQL at READ COMMITTED: a transaction's statements
+// each take a fresh snapshot anyway, so a read-only transaction promises
+// nothing more than its statements do alone).
+type StatementReads interface{ StatementReads() }
+
+// errWriteInView: a write (or lock) inside View on a backend whose views
+// run statement by statement; it would not be rolled back.
+var errWriteInView = errors.New("write or lock in a read-only view")
+
 func (db *DB) run(ctx context.Context, h *sql.DB, readOnly bool, fn func(appconfig.Tx) error) error {
 	if r, ok := db.d.(TxRunner); ok && !readOnly {
 		return db.runOwn(ctx, r, fn)
+	}
+	if _, ok := db.d.(StatementReads); ok && readOnly {
+		return fn(&tx{db: db, h: h})
 	}
 	sqlTx, err := h.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && h != db.writer})
 	if err != nil {
@@ -417,6 +431,53 @@ type TxConn interface {
 	Exec(ctx context.Context, query string, args ...any) (rowsAffected int64, err error)
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
 	Lock(ctx context.Context, name string) error
+	// LockedQueryRow is Lock(name) then QueryRow(query, args...), which
+	// the backend may send together; the lock's failure is the row's.
+	LockedQueryRow(ctx context.Context, name, query string, args ...any) RowScanner
+}
+
+// CappedCreator is implemented by a Dialect that runs a lone capped
+// insert (Store.CreateCapped) in one exchange with its database. It
+// returns whether r was inserted (and sets r.Seq) and, when not, how many
+// records q counted in the same snapshot; topics are notified only when
+// r was inserted. r.Body is not nil.
+type CappedCreator interface {
+	CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error)
+}
+
+// CreateCapped implements appconfig.Store.
+func (db *DB) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics ...string) error {
+	c, ok := db.d.(CappedCreator)
+	if !ok {
+		return db.Update(ctx, func(t appconfig.Tx) error {
+			if err := t.InsertCapped(ctx, lock, q, limit, r); err != nil {
+				return err
+			}
+			for _, topic := range topics {
+				t.Notify(topic)
+			}
+			return nil
+		})
+	}
+	if r.Body == nil {
+		r.Body = []byte("{}")
+	}
+	inserted, n, err := c.CreateCapped(ctx, lock, q, limit, r, topics)
+	switch {
+	case err != nil:
+		err = db.d.Translate(err)
+		if appconfig.IsConflict(err) {
+			return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+		}
+		return db.wrap(err, "insert")
+	case inserted:
+		db.publish(topics)
+		return nil
+	case n >= limit:
+		return appconfig.ErrCapReached
+	default:
+		return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+	}
 }
 
 // TxRunner is implemented by a Dialect that runs read-write transactions
@@ -658,6 +719,8 @@ func (db *DB) publish(topics []string) {
 type tx struct {
 	db *DB
 	h  *sql.DB
+	// tx is the transaction; nil when c is set, and in a view run
+	// statement by statement (StatementReads: statements go to h).
 	tx *sql.Tx
 	// c, when set, is the backend's own transaction (TxRunner); h and tx
 	// are then unused.
@@ -681,10 +744,16 @@ func (t *tx) ctx(ctx context.Context) context.Context {
 func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	ctx = t.ctx(ctx)
 	if s, ok := t.db.stmts.Load(stmtKey{t.h, query}); ok {
+		if t.tx == nil {
+			return s.(*sql.Stmt)
+		}
 		return t.tx.StmtContext(ctx, s.(*sql.Stmt))
 	}
 	return nil
 }
+
+// statementView reports a view run statement by statement.
+func (t *tx) statementView() bool { return t.tx == nil && t.c == nil }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) RowScanner {
 	ctx = t.ctx(ctx)
@@ -694,6 +763,9 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) RowScanner
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
+	if t.tx == nil {
+		return t.h.QueryRowContext(ctx, query, args...)
+	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
@@ -702,6 +774,9 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error)
 	ctx = t.ctx(ctx)
 	if t.c != nil {
 		return t.c.Exec(ctx, query, args...)
+	}
+	if t.statementView() {
+		return 0, errWriteInView
 	}
 	var res sql.Result
 	var err error
@@ -724,6 +799,9 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (Rows, error)
 	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
+	}
+	if t.tx == nil {
+		return t.h.QueryContext(ctx, query, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
@@ -785,6 +863,9 @@ func (t *tx) Get(ctx context.Context, k appconfig.Key, forUpdate, withData bool)
 }
 
 func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "insert")
+	}
 	body := r.Body
 	if body == nil {
 		body = []byte("{}")
@@ -798,6 +879,55 @@ func (t *tx) Insert(ctx context.Context, r *appconfig.Record) error {
 		return t.db.wrap(err, "insert")
 	}
 	return nil
+}
+
+func (t *tx) InsertCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "insert")
+	}
+	body := r.Body
+	if body == nil {
+		body = []byte("{}")
+	}
+	args := []any{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, body, r.Data, dueArg(r.DueAt), q.Account, q.Region, q.Kind, q.Parent}
+	if q.Name != "" {
+		args = append(args, q.Name)
+	}
+	args = append(args, limit)
+	query := cappedInsertSQL(t.db.d, q.Name != "")
+	var row RowScanner
+	switch {
+	case lock == "":
+		row = t.queryRow(ctx, query, args...)
+	case t.c != nil:
+		row = t.c.LockedQueryRow(t.ctx(ctx), lock, query, args...)
+	default:
+		if err := t.Lock(ctx, lock); err != nil {
+			return err
+		}
+		row = t.queryRow(ctx, query, args...)
+	}
+	err := row.Scan(&r.Seq)
+	if err == nil {
+		return nil
+	}
+	err = t.db.d.Translate(err)
+	if appconfig.IsConflict(err) {
+		return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return t.db.wrap(err, "insert")
+	}
+	// Nothing inserted: the cap, or the key exists. The lock is held, so
+	// the count is the one the insert saw.
+	n, err := t.Count(ctx, q)
+	if err != nil {
+		return err
+	}
+	if n >= limit {
+		return appconfig.ErrCapReached
+	}
+	return appconfig.Conflict("%s %s already exists", r.Kind, r.ID)
 }
 
 func (t *tx) Put(ctx context.Context, r appconfig.Record) error {
@@ -864,6 +994,19 @@ func countSQL(d Dialect, name bool) string {
 	return d.Rebind(q)
 }
 
+// cappedInsertSQL is Insert's statement made conditional on the count of
+// the records of a Query (by name when name is set) being below a limit:
+// one statement, so the count and the insert share one snapshot.
+func cappedInsertSQL(d Dialect, name bool) string {
+	q := "INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM records WHERE account = ? AND region = ? AND kind = ? AND parent = ?"
+	if name {
+		q += " AND name = ?"
+	}
+	// The WHERE before ON CONFLICT also keeps SQLite from reading ON as a
+	// join constraint.
+	return d.Rebind(q + ") < ? ON CONFLICT DO NOTHING RETURNING seq")
+}
+
 func deleteAllSQL(d Dialect) string {
 	return d.Rebind("DELETE FROM records WHERE account = ? AND region = ? AND kind = ? AND parent = ?")
 }
@@ -871,7 +1014,7 @@ func deleteAllSQL(d Dialect) string {
 // Prepare prepares every fixed statement on both handles. Backends call
 // it once, after migrating.
 func (db *DB) Prepare(ctx context.Context) error {
-	texts := []string{db.q.get, db.q.getData, db.q.insert, db.q.put, db.q.putData, db.q.del, db.q.claim, deleteAllSQL(db.d), countSQL(db.d, false), countSQL(db.d, true)}
+	texts := []string{db.q.get, db.q.getData, db.q.insert, db.q.put, db.q.putData, db.q.del, db.q.claim, deleteAllSQL(db.d), countSQL(db.d, false), countSQL(db.d, true), cappedInsertSQL(db.d, false), cappedInsertSQL(db.d, true)}
 	for _, name := range []bool{false, true} {
 		for _, after := range []bool{false, true} {
 			for _, desc := range []bool{false, true} {
@@ -949,6 +1092,9 @@ func (t *tx) DeleteAll(ctx context.Context, q appconfig.Query) (int, error) {
 }
 
 func (t *tx) Lock(ctx context.Context, name string) error {
+	if t.statementView() {
+		return t.db.wrap(errWriteInView, "lock")
+	}
 	if t.c != nil {
 		return t.db.wrap(t.c.Lock(t.ctx(ctx), name), "lock")
 	}

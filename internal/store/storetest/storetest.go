@@ -38,6 +38,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentUpdatesFailAlone", testConcurrentFailures},
 		{"NotifyAfterCommit", testNotify},
 		{"LockSerializes", testLock},
+		{"InsertCapped", testInsertCapped},
+		{"InsertCappedConcurrent", testInsertCappedConcurrent},
+		{"CreateCapped", testCreateCapped},
 		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
 			if err := s.Ping(context.Background()); err != nil {
