@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -261,45 +260,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// url.URL.Query drops a pair it cannot unescape; a bad escape such as
 	// next_token=%ZZ is the client's error, not an absent parameter.
-	var query url.Values
-	var qerr error
-	if r.URL.RawQuery != "" {
-		query, qerr = url.ParseQuery(r.URL.RawQuery)
-	}
-	if qerr != nil {
-		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
+	req := &shape.Request{Labels: labels, Header: r.Header, Body: body}
+	if err := req.ParseQuery(r.URL.RawQuery); err != nil {
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + err.Error()})
 		return
 	}
-	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" && !query.Has("client_id") {
-		info.Operation = "AgentGetConfiguration"
-		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))
-		if err != nil {
-			h.fail(w, r, service, err, &info)
+	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" {
+		if _, hasClient := req.QueryValues("client_id"); !hasClient {
+			h.serveAgent(ctx, w, r, req, labels, &info)
 			return
 		}
-		hdr := w.Header() // canonical keys, set directly: the route is hot
-		hdr["Configuration-Version"] = []string{a.Version}
-		if a.ContentType != "" {
-			hdr["Content-Type"] = []string{a.ContentType}
-		}
-		if a.Label != "" {
-			hdr["Version-Label"] = []string{a.Label}
-		}
-		info.Status = writeResponse(w, &shape.Response{Status: http.StatusOK, Body: a.Content})
-		return
 	}
-	req := &shape.Request{Labels: labels, Query: query, Header: r.Header, Body: body}
-	var resp *shape.Response
+	hdr := w.Header()
+	var resp shape.Response
 	if service == "appconfig" {
-		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req)
+		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req, hdr)
 	} else {
-		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req)
+		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req, hdr)
 	}
 	if err != nil {
 		h.fail(w, r, service, err, &info)
 		return
 	}
 	info.Status = writeResponse(w, resp)
+}
+
+// serveAgent answers the AppConfig Agent's local API.
+func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http.Request, req *shape.Request, labels []string, info *RequestInfo) {
+	info.Operation = "AgentGetConfiguration"
+	flags, _ := req.QueryValues("flag")
+	a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], flags, r.Header.Values("Context"))
+	if err != nil {
+		h.fail(w, r, "appconfig", err, info)
+		return
+	}
+	hdr := w.Header() // canonical keys, set directly: the route is hot
+	hdr["Configuration-Version"] = []string{a.Version}
+	if a.ContentType != "" {
+		hdr["Content-Type"] = []string{a.ContentType}
+	}
+	if a.Label != "" {
+		hdr["Version-Label"] = []string{a.Label}
+	}
+	info.Status = writeResponse(w, shape.Response{Status: http.StatusOK, Body: a.Content})
 }
 
 // StatusClientClosedRequest is the status recorded (and written, to no
@@ -341,20 +344,20 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func writeResponse(w http.ResponseWriter, resp *shape.Response) int {
+// writeResponse writes an encoded answer whose headers are already in
+// w.Header(). Keys are canonical and set by map assignment (no
+// canonicalisation per request).
+func writeResponse(w http.ResponseWriter, resp shape.Response) int {
 	hdr := w.Header()
-	for k, vs := range resp.Header {
-		hdr[k] = vs
-	}
 	status := resp.Status
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return status
 	}
-	if hdr.Get("Content-Type") == "" && len(resp.Body) > 0 {
-		hdr.Set("Content-Type", "application/octet-stream")
+	if ct := hdr["Content-Type"]; (len(ct) == 0 || ct[0] == "") && len(resp.Body) > 0 {
+		hdr["Content-Type"] = []string{"application/octet-stream"}
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	hdr["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(resp.Body)
 	return status
