@@ -122,6 +122,11 @@ type requestMeta struct {
 	id     string
 	sc     appconfig.Scope
 	header http.Header
+	// The request's other per-request values live here too, so that one
+	// allocation holds them: the parsed request, and the value slices of
+	// the X-Amzn-Requestid and Content-Length headers.
+	req  shape.Request
+	vals [2]string
 }
 
 // ScopeFrom returns the authenticated scope of a request's context.
@@ -200,9 +205,10 @@ const hexDigits = "0123456789abcdef"
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	reqID := newRequestID()
-	w.Header()["X-Amzn-Requestid"] = []string{reqID} // canonical key
-	info := RequestInfo{RequestID: reqID}
 	meta := &requestMeta{id: reqID, header: r.Header}
+	meta.vals[0] = reqID
+	w.Header()["X-Amzn-Requestid"] = meta.vals[0:1:1] // canonical key
+	info := RequestInfo{RequestID: reqID}
 	ctx := context.WithValue(r.Context(), scopeKey, meta)
 	defer func() {
 		if p := recover(); p != nil {
@@ -260,14 +266,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// url.URL.Query drops a pair it cannot unescape; a bad escape such as
 	// next_token=%ZZ is the client's error, not an absent parameter.
-	req := &shape.Request{Labels: labels, Header: r.Header, Body: body}
+	req := &meta.req
+	req.Labels, req.Header, req.Body = labels, r.Header, body
 	if err := req.ParseQuery(r.URL.RawQuery); err != nil {
 		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + err.Error()})
 		return
 	}
 	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" {
 		if _, hasClient := req.QueryValues("client_id"); !hasClient {
-			h.serveAgent(ctx, w, r, req, labels, &info)
+			h.serveAgent(ctx, w, r, meta, labels, &info)
 			return
 		}
 	}
@@ -282,13 +289,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, service, err, &info)
 		return
 	}
-	info.Status = writeResponse(w, resp)
+	info.Status = writeResponse(w, resp, meta.vals[1:2:2])
 }
 
 // serveAgent answers the AppConfig Agent's local API.
-func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http.Request, req *shape.Request, labels []string, info *RequestInfo) {
+func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http.Request, meta *requestMeta, labels []string, info *RequestInfo) {
 	info.Operation = "AgentGetConfiguration"
-	flags, _ := req.QueryValues("flag")
+	flags, _ := meta.req.QueryValues("flag")
 	a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], flags, r.Header.Values("Context"))
 	if err != nil {
 		h.fail(w, r, "appconfig", err, info)
@@ -302,7 +309,7 @@ func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http
 	if a.Label != "" {
 		hdr["Version-Label"] = []string{a.Label}
 	}
-	info.Status = writeResponse(w, shape.Response{Status: http.StatusOK, Body: a.Content})
+	info.Status = writeResponse(w, shape.Response{Status: http.StatusOK, Body: a.Content}, meta.vals[1:2:2])
 }
 
 // StatusClientClosedRequest is the status recorded (and written, to no
@@ -346,8 +353,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 // writeResponse writes an encoded answer whose headers are already in
 // w.Header(). Keys are canonical and set by map assignment (no
-// canonicalisation per request).
-func writeResponse(w http.ResponseWriter, resp shape.Response) int {
+// canonicalisation per request); clen (one element of the request's
+// requestMeta) holds the Content-Length value, so its slice costs no
+// allocation.
+func writeResponse(w http.ResponseWriter, resp shape.Response, clen []string) int {
 	hdr := w.Header()
 	status := resp.Status
 	if status == http.StatusNoContent {
@@ -357,7 +366,8 @@ func writeResponse(w http.ResponseWriter, resp shape.Response) int {
 	if ct := hdr["Content-Type"]; (len(ct) == 0 || ct[0] == "") && len(resp.Body) > 0 {
 		hdr["Content-Type"] = []string{"application/octet-stream"}
 	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	clen[0] = strconv.Itoa(len(resp.Body))
+	hdr["Content-Length"] = clen
 	w.WriteHeader(status)
 	_, _ = w.Write(resp.Body)
 	return status

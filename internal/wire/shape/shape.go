@@ -43,7 +43,7 @@ func (r *Request) ParseQuery(raw string) error {
 	if raw == "" {
 		return nil
 	}
-	if !strings.ContainsAny(raw, "&;%+") {
+	if plainPair(raw) {
 		k, v, _ := strings.Cut(raw, "=")
 		r.pair, r.hasPair = [2]string{k, v}, true
 		return nil
@@ -51,6 +51,14 @@ func (r *Request) ParseQuery(raw string) error {
 	q, err := url.ParseQuery(raw)
 	r.Query = q
 	return err
+}
+
+// plainPair reports whether raw has none of '&', ';', '%' and '+'
+// (four vectorised byte scans beat strings.ContainsAny's per-byte set
+// lookup on a 150-byte token).
+func plainPair(raw string) bool {
+	return strings.IndexByte(raw, '&') < 0 && strings.IndexByte(raw, ';') < 0 &&
+		strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0
 }
 
 // QueryValues returns the values of a query parameter and whether it was
