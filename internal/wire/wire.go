@@ -289,7 +289,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, service, err, &info)
 		return
 	}
-	info.Status = writeResponse(w, resp, meta.vals[1:2:2])
+	info.Status = writeResponse(w, r, resp, meta.vals[1:2:2])
 }
 
 // serveAgent answers the AppConfig Agent's local API.
@@ -309,7 +309,7 @@ func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http
 	if a.Label != "" {
 		hdr["Version-Label"] = []string{a.Label}
 	}
-	info.Status = writeResponse(w, shape.Response{Status: http.StatusOK, Body: a.Content}, meta.vals[1:2:2])
+	info.Status = writeResponse(w, r, shape.Response{Status: http.StatusOK, Body: a.Content}, meta.vals[1:2:2])
 }
 
 // StatusClientClosedRequest is the status recorded (and written, to no
@@ -356,7 +356,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 // canonicalisation per request); clen (one element of the request's
 // requestMeta) holds the Content-Length value, so its slice costs no
 // allocation.
-func writeResponse(w http.ResponseWriter, resp shape.Response, clen []string) int {
+func writeResponse(w http.ResponseWriter, r *http.Request, resp shape.Response, clen []string) int {
 	hdr := w.Header()
 	status := resp.Status
 	if status == http.StatusNoContent {
@@ -369,7 +369,7 @@ func writeResponse(w http.ResponseWriter, resp shape.Response, clen []string) in
 	clen[0] = strconv.Itoa(len(resp.Body))
 	hdr["Content-Length"] = clen
 	w.WriteHeader(status)
-	_, _ = w.Write(resp.Body)
+	writeBody(w, r, resp.Body)
 	return status
 }
 
