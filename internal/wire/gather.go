@@ -31,12 +31,13 @@ func WithGatherer(ctx context.Context, g Gatherer) context.Context {
 // headers and leaves in one write anyway.
 const GatherMin = 4 << 10
 
-// writeBody writes an answer's body. A large one on a connection that can
+// WriteBody writes an answer's body (its headers, Content-Length
+// included, already set). A large one on a connection that can
 // gather is written, then flushed, between Gather and Release: the
 // connection buffer's flush (headers and the body's first bytes) is held
 // and leaves with the rest of the body (written directly, or by the
 // flush for a body under 8 KiB) in one writev, instead of two writes.
-func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
+func WriteBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	if len(body) >= GatherMin && r.ProtoMajor == 1 {
 		if g, _ := r.Context().Value(gathererKey{}).(Gatherer); g != nil {
 			g.Gather()
@@ -48,3 +49,4 @@ func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	_, _ = w.Write(body)
 }
+

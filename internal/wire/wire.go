@@ -369,7 +369,7 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp shape.Response, 
 	clen[0] = strconv.Itoa(len(resp.Body))
 	hdr["Content-Length"] = clen
 	w.WriteHeader(status)
-	writeBody(w, r, resp.Body)
+	WriteBody(w, r, resp.Body)
 	return status
 }
 
