@@ -49,4 +49,3 @@ func WriteBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	_, _ = w.Write(body)
 }
-
