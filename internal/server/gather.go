@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync"
 
 	"github.com/appconfigd/appconfigd/internal/wire"
 )
@@ -33,6 +34,10 @@ func gatherConnContext(ctx context.Context, c net.Conn) context.Context {
 // buffer is 4 KiB; a larger write is sent at once.
 const maxHeld = 8 << 10
 
+// heldBufs lends the buffers that hold a write between Gather and the
+// next write, so an idle connection keeps none.
+var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, maxHeld); return &b }}
+
 // gatherConn is a TCP connection whose writes, between Gather and
 // Release, are held one at a time and sent with the next in one writev.
 // Outside that window it is the TCP connection itself (sendfile through
@@ -40,7 +45,8 @@ const maxHeld = 8 << 10
 type gatherConn struct {
 	*net.TCPConn
 	gathering bool
-	held      []byte
+	held      []byte  // the held write, in buf
+	buf       *[]byte // from heldBufs while a write is held
 	bufs      net.Buffers
 }
 
@@ -52,7 +58,16 @@ func (c *gatherConn) Release() {
 	c.gathering = false
 	if len(c.held) > 0 {
 		_, _ = c.TCPConn.Write(c.held)
-		c.held = c.held[:0]
+	}
+	c.putBuf()
+}
+
+// putBuf returns the held write's buffer to heldBufs.
+func (c *gatherConn) putBuf() {
+	if c.buf != nil {
+		*c.buf = c.held[:0]
+		heldBufs.Put(c.buf)
+		c.buf, c.held = nil, nil
 	}
 }
 
@@ -65,14 +80,17 @@ func (c *gatherConn) Write(p []byte) (int, error) {
 			return c.TCPConn.Write(p)
 		}
 		// net/http reuses its buffer once Write returns: keep a copy.
-		c.held = append(c.held[:0], p...)
+		if c.buf == nil {
+			c.buf = heldBufs.Get().(*[]byte)
+		}
+		c.held = append((*c.buf)[:0], p...)
 		return len(p), nil
 	}
 	held := len(c.held)
 	c.bufs = append(c.bufs[:0], c.held, p)
 	bufs := c.bufs // WriteTo consumes the slice it is given
 	n, err := bufs.WriteTo(c.TCPConn)
-	c.held = c.held[:0]
+	c.putBuf()
 	clear(c.bufs[:2]) // keep no reference to the body
 	c.bufs = c.bufs[:0]
 	c.gathering = false

@@ -71,6 +71,9 @@ func TestGatherConnKeepsOrderAndBytes(t *testing.T) {
 	gc.Gather()
 	write(body) // larger than maxHeld: sent at once
 	gc.Release()
+	if gc.buf != nil || gc.held != nil {
+		t.Fatal("an idle connection keeps a held buffer")
+	}
 	gc.Close()
 	got, err := io.ReadAll(peer)
 	if err != nil {
