@@ -26,10 +26,12 @@ func WithGatherer(ctx context.Context, g Gatherer) context.Context {
 	return context.WithValue(ctx, gathererKey{}, g)
 }
 
-// GatherMin is the smallest body for which an answer is gathered: a
-// smaller one fits net/http's 4 KiB connection buffer together with the
-// headers and leaves in one write anyway.
-const GatherMin = 4 << 10
+// GatherMin is the smallest body for which an answer is gathered. From
+// about 3.5 KiB on, body and headers overflow net/http's 4 KiB connection
+// buffer and would leave in two writes; below, they leave in one anyway
+// and gathering would only copy them once more (harmless, so the bound is
+// set a little low rather than miss answers with long headers).
+const GatherMin = 3 << 10
 
 // WriteBody writes an answer's body (its headers, Content-Length
 // included, already set). A large one on a connection that can
