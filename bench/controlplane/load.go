@@ -56,6 +56,11 @@ type workload struct {
 	// reusable: the request has no body, so a worker may send the same
 	// *http.Request again once the previous response body is closed.
 	reusable bool
+	// raw: such a reusable request is sent by benchutil.RawConn (the
+	// request's bytes prepared once, the body discarded unparsed) instead
+	// of net/http's client, so that the load generator costs little beside
+	// the server (see bench/README.md).
+	raw bool
 }
 
 // result is what a measured period produced.
@@ -113,6 +118,39 @@ type workerStats struct {
 	firstError string
 }
 
+// doStd sends req with net/http's client and reads the whole body.
+func doStd(client *http.Client, req *http.Request) (int, int64, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, n, err
+}
+
+// rawSender sends one prepared request again and again on a worker's own
+// connection.
+type rawSender struct {
+	ctx  context.Context
+	conn *benchutil.RawConn
+	req  []byte
+}
+
+func newRawSender(ctx context.Context, dialer *benchutil.CountingDialer, req *http.Request) (*rawSender, error) {
+	b, err := benchutil.RawRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := benchutil.NewRawConn("http://"+req.URL.Host, dialer)
+	if err != nil {
+		return nil, err
+	}
+	return &rawSender{ctx: ctx, conn: conn, req: b}, nil
+}
+
+func (r *rawSender) send() (int, int64, error) { return r.conn.Do(r.ctx, r.req) }
+
 // run drives wl with `workers` concurrent closed-loop workers: warm-up,
 // then the measured period. A request belongs to the period it started in.
 func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDialer, workers int, warmup, measure time.Duration, wl workload, onMeasure func()) (result, error) {
@@ -132,6 +170,17 @@ func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDia
 		go func() {
 			defer wg.Done()
 			var req *http.Request
+			send := func() (int, int64, error) { return doStd(client, req) }
+			if wl.raw {
+				rs, err := newRawSender(ctx, dialer, wl.build(0))
+				if err != nil {
+					st.nerr++
+					st.firstError = err.Error()
+					return
+				}
+				defer rs.conn.Close()
+				send = rs.send
+			}
 			for ctx.Err() == nil {
 				n := counter.Add(1) - 1
 				if req == nil || !wl.reusable {
@@ -148,14 +197,7 @@ func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDia
 						onMeasure()
 					})
 				}
-				resp, err := client.Do(req)
-				var nbytes int64
-				status := 0
-				if err == nil {
-					status = resp.StatusCode
-					nbytes, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
+				status, nbytes, err := send()
 				lat := time.Since(t0)
 				if ctx.Err() != nil {
 					return

@@ -111,5 +111,6 @@ func getWorkload(s benchutil.Signer, url string, size int) workload {
 		},
 		ok:       func(status int, n int64) bool { return status == 200 && n == int64(size) },
 		reusable: true,
+		raw:      true,
 	}
 }

@@ -71,7 +71,14 @@ type cache struct {
 
 	mu      sync.RWMutex
 	entries map[envKey]map[string]*entry // by environment, then profile
-	names   map[appconfig.Scope]map[identKey]*resolution
+	// served mirrors entries by servedKey for polls, which read it
+	// without taking mu (a sync.Map's loads take no lock and write no
+	// shared memory, so polls on many cores do not contend on mu's reader
+	// count). It is changed only with mu held, through putEntry,
+	// dropEntry, dropEnv and clearEntries, so it equals entries whenever
+	// mu is free.
+	served sync.Map
+	names  map[appconfig.Scope]map[identKey]*resolution
 	// maxNames bounds names per scope (maxNamesPerScope; tests lower it).
 	maxNames int
 	loading  map[servedKey]*sync.WaitGroup
@@ -103,8 +110,45 @@ func (c *cache) lookup(k servedKey) (*entry, bool) {
 	return e, ok
 }
 
+// putEntry keeps e for k; mu must be held.
+func (c *cache) putEntry(k servedKey, e *entry) {
+	ek := envKey{k.sc, k.app, k.env}
+	m := c.entries[ek]
+	if m == nil {
+		m = map[string]*entry{}
+		c.entries[ek] = m
+	}
+	m[k.profile] = e
+	c.served.Store(k, e)
+}
+
+// dropEntry forgets one profile's entry of an environment; mu must be held.
+func (c *cache) dropEntry(ek envKey, profile string) {
+	delete(c.entries[ek], profile)
+	c.served.Delete(servedKey{sc: ek.sc, app: ek.app, env: ek.env, profile: profile})
+}
+
+// dropEnv forgets an environment's entries; mu must be held.
+func (c *cache) dropEnv(ek envKey) {
+	for profile := range c.entries[ek] {
+		c.served.Delete(servedKey{sc: ek.sc, app: ek.app, env: ek.env, profile: profile})
+	}
+	delete(c.entries, ek)
+}
+
+// clearEntries forgets every entry; mu must be held.
+func (c *cache) clearEntries() {
+	clear(c.entries)
+	c.served.Clear()
+}
+
 func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	now := c.now()
+	if v, ok := c.served.Load(k); ok {
+		if e := v.(*entry); now.Sub(e.loaded) < c.maxAge {
+			return e, e.err
+		}
+	}
 	c.mu.RLock()
 	e, ok := c.lookup(k)
 	c.mu.RUnlock()
@@ -139,13 +183,7 @@ func (c *cache) get(ctx context.Context, k servedKey) (*entry, error) {
 	}
 	c.mu.Lock()
 	if c.gen.Current(stamp) && (fresh.err == nil || !isTransient(fresh.err)) {
-		ek := envKey{k.sc, k.app, k.env}
-		m := c.entries[ek]
-		if m == nil {
-			m = map[string]*entry{}
-			c.entries[ek] = m
-		}
-		m[k.profile] = fresh
+		c.putEntry(k, fresh)
 	}
 	delete(c.loading, k)
 	c.mu.Unlock()
@@ -233,7 +271,7 @@ func (c *cache) invalidate(topic string) {
 	switch t.Kind {
 	case appconfig.TopicKindReset:
 		c.mu.Lock()
-		clear(c.entries)
+		c.clearEntries()
 		clear(c.names)
 		c.gen.Invalidate()
 		c.mu.Unlock()
@@ -242,16 +280,16 @@ func (c *cache) invalidate(topic string) {
 	case appconfig.TopicKindEnvironment:
 		c.mu.Lock()
 		c.gen.Invalidate()
-		delete(c.entries, envKey{t.Scope, t.App, t.Env})
+		c.dropEnv(envKey{t.Scope, t.App, t.Env})
 		c.mu.Unlock()
 	case appconfig.TopicKindSettings:
 		c.dropExperiments(t.Scope)
 	case appconfig.TopicKindProfile:
 		c.mu.Lock()
 		c.gen.Invalidate()
-		for ek, m := range c.entries {
+		for ek := range c.entries {
 			if ek.sc == t.Scope && ek.app == t.App {
-				delete(m, t.Profile)
+				c.dropEntry(ek, t.Profile)
 			}
 		}
 		c.mu.Unlock()
@@ -277,7 +315,7 @@ func (c *cache) dropNames(sc appconfig.Scope, app string) {
 	}
 	for ek := range c.entries {
 		if ek.sc == sc && ek.app == app {
-			delete(c.entries, ek)
+			c.dropEnv(ek)
 		}
 	}
 }

@@ -182,14 +182,16 @@ func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLate
 		c = c.ion // the Agent evaluates variants itself
 	}
 
-	interval := int64(defaultPollInterval)
+	// One allocation for the answer and the values its fields point to.
+	a := &pollAnswer{interval: defaultPollInterval}
 	minPoll := int64(defaultMinPoll)
 	if tok.MinInterval > 0 {
-		interval, minPoll = int64(tok.MinInterval), int64(tok.MinInterval)
+		a.interval, minPoll = int64(tok.MinInterval), int64(tok.MinInterval)
 	}
 	next := *tok
 	next.Seq, next.IssuedAt, next.NotBefore = tok.Seq+1, now, now.Add(time.Duration(minPoll)*time.Second)
-	out := &dataapi.GetLatestConfigurationResponse{NextPollIntervalInSeconds: &interval}
+	out := &a.out
+	out.NextPollIntervalInSeconds = &a.interval
 	if c.fingerprint != tok.Has {
 		next.Has = c.fingerprint
 		out.Configuration, out.ContentType = c.body, &c.contentType
@@ -199,12 +201,19 @@ func (s *Server) GetLatestConfiguration(ctx context.Context, in *dataapi.GetLate
 	} else {
 		out.Configuration = []byte{}
 	}
-	sealed := s.codec.seal(&next)
-	out.NextPollConfigurationToken = &sealed
+	a.sealed = s.codec.seal(&next)
+	out.NextPollConfigurationToken = &a.sealed
 	if s.onPoll != nil {
 		s.onPoll(len(out.Configuration) > 0)
 	}
 	return out, nil
+}
+
+// pollAnswer is a poll's answer with the values its pointers name.
+type pollAnswer struct {
+	out      dataapi.GetLatestConfigurationResponse
+	interval int64
+	sealed   string
 }
 
 // sessionGone maps a resource deleted under a live session.

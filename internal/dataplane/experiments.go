@@ -91,7 +91,7 @@ func (c *cache) dropExperiments(sc appconfig.Scope) {
 		}
 		for p, e := range m {
 			if e.new != nil && e.new.view != nil && e.new.view.Experiments != nil {
-				delete(m, p)
+				c.dropEntry(ek, p)
 			}
 		}
 	}

@@ -373,6 +373,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext:       gatherConnContext,
 	}
 	s.started = true
 	s.mu.Unlock()
@@ -402,7 +403,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.runner.Run(bg)
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(ln) }()
+	go func() { errc <- s.http.Serve(gatherListener{ln}) }()
 	select {
 	case err := <-errc:
 		s.stop()

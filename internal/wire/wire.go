@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -123,6 +122,11 @@ type requestMeta struct {
 	id     string
 	sc     appconfig.Scope
 	header http.Header
+	// The request's other per-request values live here too, so that one
+	// allocation holds them: the parsed request, and the value slices of
+	// the X-Amzn-Requestid and Content-Length headers.
+	req  shape.Request
+	vals [2]string
 }
 
 // ScopeFrom returns the authenticated scope of a request's context.
@@ -201,9 +205,10 @@ const hexDigits = "0123456789abcdef"
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	reqID := newRequestID()
-	w.Header()["X-Amzn-Requestid"] = []string{reqID} // canonical key
-	info := RequestInfo{RequestID: reqID}
 	meta := &requestMeta{id: reqID, header: r.Header}
+	meta.vals[0] = reqID
+	w.Header()["X-Amzn-Requestid"] = meta.vals[0:1:1] // canonical key
+	info := RequestInfo{RequestID: reqID}
 	ctx := context.WithValue(r.Context(), scopeKey, meta)
 	defer func() {
 		if p := recover(); p != nil {
@@ -261,45 +266,50 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// url.URL.Query drops a pair it cannot unescape; a bad escape such as
 	// next_token=%ZZ is the client's error, not an absent parameter.
-	var query url.Values
-	var qerr error
-	if r.URL.RawQuery != "" {
-		query, qerr = url.ParseQuery(r.URL.RawQuery)
-	}
-	if qerr != nil {
-		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + qerr.Error()})
+	req := &meta.req
+	req.Labels, req.Header, req.Body = labels, r.Header, body
+	if err := req.ParseQuery(r.URL.RawQuery); err != nil {
+		info.Status, info.ErrorCode, info.ErrorMessage = h.writeError(w, service, &shape.BindError{Message: "Invalid query string: " + err.Error()})
 		return
 	}
-	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" && !query.Has("client_id") {
-		info.Operation = "AgentGetConfiguration"
-		a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], query["flag"], r.Header.Values("Context"))
-		if err != nil {
-			h.fail(w, r, service, err, &info)
+	if h.cfg.Agent != nil && service == "appconfig" && op.Name == "GetConfiguration" {
+		if _, hasClient := req.QueryValues("client_id"); !hasClient {
+			h.serveAgent(ctx, w, r, meta, labels, &info)
 			return
 		}
-		hdr := w.Header() // canonical keys, set directly: the route is hot
-		hdr["Configuration-Version"] = []string{a.Version}
-		if a.ContentType != "" {
-			hdr["Content-Type"] = []string{a.ContentType}
-		}
-		if a.Label != "" {
-			hdr["Version-Label"] = []string{a.Label}
-		}
-		info.Status = writeResponse(w, &shape.Response{Status: http.StatusOK, Body: a.Content})
-		return
 	}
-	req := &shape.Request{Labels: labels, Query: query, Header: r.Header, Body: body}
-	var resp *shape.Response
+	hdr := w.Header()
+	var resp shape.Response
 	if service == "appconfig" {
-		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req)
+		resp, err = acapi.Dispatch(ctx, h.cfg.ControlPlane, idx, req, hdr)
 	} else {
-		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req)
+		resp, err = dataapi.Dispatch(ctx, h.cfg.DataPlane, idx, req, hdr)
 	}
 	if err != nil {
 		h.fail(w, r, service, err, &info)
 		return
 	}
-	info.Status = writeResponse(w, resp)
+	info.Status = writeResponse(w, r, resp, meta.vals[1:2:2])
+}
+
+// serveAgent answers the AppConfig Agent's local API.
+func (h *Handler) serveAgent(ctx context.Context, w http.ResponseWriter, r *http.Request, meta *requestMeta, labels []string, info *RequestInfo) {
+	info.Operation = "AgentGetConfiguration"
+	flags, _ := meta.req.QueryValues("flag")
+	a, err := h.cfg.Agent.AgentConfiguration(ctx, labels[0], labels[1], labels[2], flags, r.Header.Values("Context"))
+	if err != nil {
+		h.fail(w, r, "appconfig", err, info)
+		return
+	}
+	hdr := w.Header() // canonical keys, set directly: the route is hot
+	hdr["Configuration-Version"] = []string{a.Version}
+	if a.ContentType != "" {
+		hdr["Content-Type"] = []string{a.ContentType}
+	}
+	if a.Label != "" {
+		hdr["Version-Label"] = []string{a.Label}
+	}
+	info.Status = writeResponse(w, r, shape.Response{Status: http.StatusOK, Body: a.Content}, meta.vals[1:2:2])
 }
 
 // StatusClientClosedRequest is the status recorded (and written, to no
@@ -341,22 +351,25 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func writeResponse(w http.ResponseWriter, resp *shape.Response) int {
+// writeResponse writes an encoded answer whose headers are already in
+// w.Header(). Keys are canonical and set by map assignment (no
+// canonicalisation per request); clen (one element of the request's
+// requestMeta) holds the Content-Length value, so its slice costs no
+// allocation.
+func writeResponse(w http.ResponseWriter, r *http.Request, resp shape.Response, clen []string) int {
 	hdr := w.Header()
-	for k, vs := range resp.Header {
-		hdr[k] = vs
-	}
 	status := resp.Status
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return status
 	}
-	if hdr.Get("Content-Type") == "" && len(resp.Body) > 0 {
-		hdr.Set("Content-Type", "application/octet-stream")
+	if ct := hdr["Content-Type"]; (len(ct) == 0 || ct[0] == "") && len(resp.Body) > 0 {
+		hdr["Content-Type"] = []string{"application/octet-stream"}
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	clen[0] = strconv.Itoa(len(resp.Body))
+	hdr["Content-Length"] = clen
 	w.WriteHeader(status)
-	_, _ = w.Write(resp.Body)
+	WriteBody(w, r, resp.Body)
 	return status
 }
 

@@ -23,15 +23,61 @@ import (
 // unescaped, in URI-template order), the query, the headers and the body.
 type Request struct {
 	Labels []string
+	// Query is the parsed query string. ParseQuery leaves it nil when the
+	// query is one key=value pair with nothing to unescape (a data-plane
+	// poll: ?configuration_token=...), which pair holds instead; read the
+	// query with QueryValues.
 	Query  url.Values
 	Header http.Header
 	Body   []byte
+	// pair is such a single pair: key, value.
+	pair    [2]string
+	hasPair bool
 }
 
-// Response is an encoded operation result.
+// ParseQuery sets the request's query from a raw query string, with
+// url.ParseQuery's result and errors, without building a map for a
+// single pair that needs no unescaping ('&', ';', '%' and '+' absent).
+func (r *Request) ParseQuery(raw string) error {
+	r.Query, r.hasPair = nil, false
+	if raw == "" {
+		return nil
+	}
+	if plainPair(raw) {
+		k, v, _ := strings.Cut(raw, "=")
+		r.pair, r.hasPair = [2]string{k, v}, true
+		return nil
+	}
+	q, err := url.ParseQuery(raw)
+	r.Query = q
+	return err
+}
+
+// plainPair reports whether raw has none of '&', ';', '%' and '+'
+// (four vectorised byte scans beat strings.ContainsAny's per-byte set
+// lookup on a 150-byte token).
+func plainPair(raw string) bool {
+	return strings.IndexByte(raw, '&') < 0 && strings.IndexByte(raw, ';') < 0 &&
+		strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0
+}
+
+// QueryValues returns the values of a query parameter and whether it was
+// present, as a lookup in url.Values would.
+func (r *Request) QueryValues(key string) ([]string, bool) {
+	if r.hasPair {
+		if r.pair[0] == key {
+			return r.pair[1:2:2], true
+		}
+		return nil, false
+	}
+	vs, ok := r.Query[key]
+	return vs, ok
+}
+
+// Response is an encoded operation result. Its headers are written by the
+// encoder straight into the ResponseWriter's header map.
 type Response struct {
 	Status int
-	Header http.Header
 	Body   []byte
 }
 
@@ -421,3 +467,13 @@ func kindName(k reflect.Kind) string {
 	}
 	return k.String()
 }
+
+// jsonContentType is shared by every JSON answer's Content-Type header.
+// Header values are replaced (Set, a map assignment) or appended to (Add,
+// which copies: the capacity is 1), never written in place, so sharing it
+// saves an allocation per answer.
+var jsonContentType = []string{"application/json"}
+
+// JSONContentType is the value slice of a Content-Type: application/json
+// header.
+func JSONContentType() []string { return jsonContentType[0:1:1] }

@@ -544,16 +544,18 @@ func (g *gen) genOps() {
 	g.p("")
 	// Dispatch.
 	g.p("// Dispatch binds req to the input of operation op, validates it, calls")
-	g.p("// h and encodes the result.")
-	g.p("func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request) (*shape.Response, error) {")
+	g.p("// h and encodes the result: the headers into hdr (the ResponseWriter's")
+	g.p("// own map, so nothing is copied), status and body into the Response.")
+	g.p("// Nothing is written to hdr when an error is returned.")
+	g.p("func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request, hdr http.Header) (shape.Response, error) {")
 	g.p("\tswitch op {")
 	for _, n := range names {
 		op := g.m.Operations[n]
 		g.p("\tcase Op%s:", n)
 		if op.Input != nil {
 			g.p("\t\tin := new(%s)", op.Input.Shape)
-			g.p("\t\tif err := in.bind(req); err != nil { return nil, err }")
-			g.p("\t\tif err := in.Validate(); err != nil { return nil, err }")
+			g.p("\t\tif err := in.bind(req); err != nil { return shape.Response{}, err }")
+			g.p("\t\tif err := in.Validate(); err != nil { return shape.Response{}, err }")
 		}
 		args := "ctx"
 		if op.Input != nil {
@@ -561,15 +563,15 @@ func (g *gen) genOps() {
 		}
 		if op.Output != nil {
 			g.p("\t\tout, err := h.%s(%s)", n, args)
-			g.p("\t\tif err != nil { return nil, err }")
-			g.p("\t\treturn out.encode(Operations[op].Success)")
+			g.p("\t\tif err != nil { return shape.Response{}, err }")
+			g.p("\t\treturn out.encode(Operations[op].Success, hdr)")
 		} else {
-			g.p("\t\tif err := h.%s(%s); err != nil { return nil, err }", n, args)
-			g.p("\t\treturn &shape.Response{Status: Operations[op].Success}, nil")
+			g.p("\t\tif err := h.%s(%s); err != nil { return shape.Response{}, err }", n, args)
+			g.p("\t\treturn shape.Response{Status: Operations[op].Success}, nil")
 		}
 	}
 	g.p("\t}")
-	g.p("\treturn nil, &shape.BindError{Message: \"unknown operation\"}")
+	g.p("\treturn shape.Response{}, &shape.BindError{Message: \"unknown operation\"}")
 	g.p("}")
 	g.p("")
 	bound := map[string]bool{}
@@ -657,10 +659,10 @@ func (g *gen) genBind(opName string, op *operation) {
 			g.p("\t}")
 		case "querystring":
 			if t == "list" {
-				g.p("\tif vs, ok := req.Query[%q]; ok { in.%s = vs }", loc, mn)
+				g.p("\tif vs, ok := req.QueryValues(%q); ok { in.%s = vs }", loc, mn)
 				continue
 			}
-			g.p("\tif vs, ok := req.Query[%q]; ok && len(vs) > 0 {", loc)
+			g.p("\tif vs, ok := req.QueryValues(%q); ok && len(vs) > 0 {", loc)
 			g.bindScalar(mn, t, "vs[0]", loc)
 			g.p("\t}")
 		case "header":
@@ -677,8 +679,8 @@ func (g *gen) genBind(opName string, op *operation) {
 func (g *gen) bindScalar(field, typ, src, what string) {
 	switch typ {
 	case "string":
-		g.p("\t\tv := %s", src)
-		g.p("\t\tin.%s = &v", field)
+		// The request's own string, not a copy: nothing mutates it.
+		g.p("\t\tin.%s = &%s", field, src)
 	case "integer", "long":
 		g.p("\t\tn, err := shape.ParseInt(%s, %q)", src, what)
 		g.p("\t\tif err != nil { return err }")
@@ -694,40 +696,57 @@ func (g *gen) bindScalar(field, typ, src, what string) {
 
 func (g *gen) genEncode(name string) {
 	s := g.m.Shapes[name]
-	g.p("func (out *%s) encode(status int) (*shape.Response, error) {", name)
-	g.p("\tresp := &shape.Response{Status: status, Header: http.Header{}}")
-	for _, mn := range sortedKeys(s.Members) {
-		mem := s.Members[mn]
-		if mem.Location != "header" {
-			continue
-		}
-		t := g.m.Shapes[mem.Shape].Type
-		switch t {
-		case "string":
-			g.p("\tif out.%s != nil { resp.Header[%q] = []string{*out.%s} }", mn, canonicalHeader(mem.LocationName), mn)
-		case "integer", "long":
-			g.p("\tif out.%s != nil { resp.Header[%q] = []string{strconv.FormatInt(*out.%s, 10)} }", mn, canonicalHeader(mem.LocationName), mn)
-		default:
-			log.Fatalf("cannot encode header %s.%s of type %s", name, mn, t)
-		}
-	}
+	g.p("func (out *%s) encode(status int, hdr http.Header) (shape.Response, error) {", name)
+	g.p("\tresp := shape.Response{Status: status}")
+	// The JSON body first: a marshalling error must leave hdr untouched.
+	jsonBody := false
 	if s.Payload != "" {
 		ps := g.m.Shapes[s.Members[s.Payload].Shape]
 		if ps.Type == "blob" {
 			g.p("\tresp.Body = out.%s", s.Payload)
 		} else {
+			jsonBody = true
 			g.p("\tif out.%s != nil {", s.Payload)
 			g.p("\t\tb, err := json.Marshal(out.%s)", s.Payload)
-			g.p("\t\tif err != nil { return nil, err }")
+			g.p("\t\tif err != nil { return shape.Response{}, err }")
 			g.p("\t\tresp.Body = b")
-			g.p("\t\tresp.Header[\"Content-Type\"] = []string{\"application/json\"}")
+			g.p("\t\thdr[\"Content-Type\"] = shape.JSONContentType()")
 			g.p("\t}")
 		}
 	} else {
+		jsonBody = true
 		g.p("\tb, err := json.Marshal(out)")
-		g.p("\tif err != nil { return nil, err }")
+		g.p("\tif err != nil { return shape.Response{}, err }")
 		g.p("\tresp.Body = b")
-		g.p("\tresp.Header[\"Content-Type\"] = []string{\"application/json\"}")
+		g.p("\thdr[\"Content-Type\"] = shape.JSONContentType()")
+	}
+	var headers []string
+	for _, mn := range sortedKeys(s.Members) {
+		if s.Members[mn].Location == "header" {
+			headers = append(headers, mn)
+		}
+	}
+	if len(headers) > 0 {
+		// One allocation holds every header value; each header gets a
+		// one-element slice of it with its capacity capped, so an append
+		// to one header's values cannot reach another's.
+		g.p("\tvals := make([]string, %d)", len(headers))
+	}
+	for i, mn := range headers {
+		mem := s.Members[mn]
+		key := canonicalHeader(mem.LocationName)
+		if jsonBody && key == "Content-Type" {
+			log.Fatalf("%s: header member %s and a JSON body both set Content-Type", name, mn)
+		}
+		t := g.m.Shapes[mem.Shape].Type
+		switch t {
+		case "string":
+			g.p("\tif out.%s != nil { vals[%d] = *out.%s; hdr[%q] = vals[%d:%d:%d] }", mn, i, mn, key, i, i+1, i+1)
+		case "integer", "long":
+			g.p("\tif out.%s != nil { vals[%d] = strconv.FormatInt(*out.%s, 10); hdr[%q] = vals[%d:%d:%d] }", mn, i, mn, key, i, i+1, i+1)
+		default:
+			log.Fatalf("cannot encode header %s.%s of type %s", name, mn, t)
+		}
 	}
 	g.p("\treturn resp, nil")
 	g.p("}")

@@ -198,721 +198,723 @@ type Handler interface {
 }
 
 // Dispatch binds req to the input of operation op, validates it, calls
-// h and encodes the result.
-func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request) (*shape.Response, error) {
+// h and encodes the result: the headers into hdr (the ResponseWriter's
+// own map, so nothing is copied), status and body into the Response.
+// Nothing is written to hdr when an error is returned.
+func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request, hdr http.Header) (shape.Response, error) {
 	switch op {
 	case OpCreateApplication:
 		in := new(CreateApplicationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateApplication(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateConfigurationProfile:
 		in := new(CreateConfigurationProfileRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateConfigurationProfile(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateDeploymentStrategy:
 		in := new(CreateDeploymentStrategyRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateDeploymentStrategy(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateEnvironment:
 		in := new(CreateEnvironmentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateEnvironment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateExperimentDefinition:
 		in := new(CreateExperimentDefinitionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateExperimentDefinition(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateExtension:
 		in := new(CreateExtensionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateExtension(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateExtensionAssociation:
 		in := new(CreateExtensionAssociationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateExtensionAssociation(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpCreateHostedConfigurationVersion:
 		in := new(CreateHostedConfigurationVersionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.CreateHostedConfigurationVersion(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpDeleteApplication:
 		in := new(DeleteApplicationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteApplication(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteConfigurationProfile:
 		in := new(DeleteConfigurationProfileRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteConfigurationProfile(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteDeploymentStrategy:
 		in := new(DeleteDeploymentStrategyRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteDeploymentStrategy(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteEnvironment:
 		in := new(DeleteEnvironmentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteEnvironment(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteExperimentDefinition:
 		in := new(DeleteExperimentDefinitionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteExperimentDefinition(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteExtension:
 		in := new(DeleteExtensionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteExtension(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteExtensionAssociation:
 		in := new(DeleteExtensionAssociationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteExtensionAssociation(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpDeleteHostedConfigurationVersion:
 		in := new(DeleteHostedConfigurationVersionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.DeleteHostedConfigurationVersion(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpGetAccountSettings:
 		out, err := h.GetAccountSettings(ctx)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetApplication:
 		in := new(GetApplicationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetApplication(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetConfiguration:
 		in := new(GetConfigurationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetConfiguration(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetConfigurationProfile:
 		in := new(GetConfigurationProfileRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetConfigurationProfile(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetDeployment:
 		in := new(GetDeploymentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetDeployment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetDeploymentStrategy:
 		in := new(GetDeploymentStrategyRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetDeploymentStrategy(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetEnvironment:
 		in := new(GetEnvironmentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetEnvironment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetExperimentDefinition:
 		in := new(GetExperimentDefinitionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetExperimentDefinition(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetExperimentRun:
 		in := new(GetExperimentRunRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetExperimentRun(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetExtension:
 		in := new(GetExtensionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetExtension(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetExtensionAssociation:
 		in := new(GetExtensionAssociationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetExtensionAssociation(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpGetHostedConfigurationVersion:
 		in := new(GetHostedConfigurationVersionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetHostedConfigurationVersion(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListApplications:
 		in := new(ListApplicationsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListApplications(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListConfigurationProfiles:
 		in := new(ListConfigurationProfilesRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListConfigurationProfiles(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListDeploymentStrategies:
 		in := new(ListDeploymentStrategiesRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListDeploymentStrategies(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListDeployments:
 		in := new(ListDeploymentsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListDeployments(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListEnvironments:
 		in := new(ListEnvironmentsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListEnvironments(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListExperimentDefinitions:
 		in := new(ListExperimentDefinitionsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListExperimentDefinitions(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListExperimentRunEvents:
 		in := new(ListExperimentRunEventsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListExperimentRunEvents(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListExperimentRuns:
 		in := new(ListExperimentRunsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListExperimentRuns(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListExtensionAssociations:
 		in := new(ListExtensionAssociationsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListExtensionAssociations(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListExtensions:
 		in := new(ListExtensionsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListExtensions(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListHostedConfigurationVersions:
 		in := new(ListHostedConfigurationVersionsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListHostedConfigurationVersions(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpListTagsForResource:
 		in := new(ListTagsForResourceRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.ListTagsForResource(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpStartDeployment:
 		in := new(StartDeploymentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.StartDeployment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpStartExperimentRun:
 		in := new(StartExperimentRunRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.StartExperimentRun(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpStopDeployment:
 		in := new(StopDeploymentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.StopDeployment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpStopExperimentRun:
 		in := new(StopExperimentRunRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.StopExperimentRun(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpTagResource:
 		in := new(TagResourceRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.TagResource(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpUntagResource:
 		in := new(UntagResourceRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.UntagResource(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	case OpUpdateAccountSettings:
 		in := new(UpdateAccountSettingsRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateAccountSettings(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateApplication:
 		in := new(UpdateApplicationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateApplication(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateConfigurationProfile:
 		in := new(UpdateConfigurationProfileRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateConfigurationProfile(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateDeploymentStrategy:
 		in := new(UpdateDeploymentStrategyRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateDeploymentStrategy(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateEnvironment:
 		in := new(UpdateEnvironmentRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateEnvironment(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateExperimentDefinition:
 		in := new(UpdateExperimentDefinitionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateExperimentDefinition(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateExperimentRun:
 		in := new(UpdateExperimentRunRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateExperimentRun(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateExtension:
 		in := new(UpdateExtensionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateExtension(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpUpdateExtensionAssociation:
 		in := new(UpdateExtensionAssociationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.UpdateExtensionAssociation(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpValidateConfiguration:
 		in := new(ValidateConfigurationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := h.ValidateConfiguration(ctx, in); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return &shape.Response{Status: Operations[op].Success}, nil
+		return shape.Response{Status: Operations[op].Success}, nil
 	}
-	return nil, &shape.BindError{Message: "unknown operation"}
+	return shape.Response{}, &shape.BindError{Message: "unknown operation"}
 }
 
 func (in *CreateApplicationRequest) bind(req *shape.Request) error {
@@ -927,8 +929,7 @@ func (in *CreateConfigurationProfileRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	return nil
 }
@@ -945,8 +946,7 @@ func (in *CreateEnvironmentRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	return nil
 }
@@ -956,8 +956,7 @@ func (in *CreateExperimentDefinitionRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	return nil
 }
@@ -986,20 +985,16 @@ func (in *CreateExtensionAssociationRequest) bind(req *shape.Request) error {
 func (in *CreateHostedConfigurationVersionRequest) bind(req *shape.Request) error {
 	in.Content = req.Body
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	if vs := req.Header.Values("Content-Type"); len(vs) > 0 {
-		v := vs[0]
-		in.ContentType = &v
+		in.ContentType = &vs[0]
 	}
 	if vs := req.Header.Values("Description"); len(vs) > 0 {
-		v := vs[0]
-		in.Description = &v
+		in.Description = &vs[0]
 	}
 	if vs := req.Header.Values("Latest-Version-Number"); len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "Latest-Version-Number")
@@ -1009,82 +1004,69 @@ func (in *CreateHostedConfigurationVersionRequest) bind(req *shape.Request) erro
 		in.LatestVersionNumber = n
 	}
 	if vs := req.Header.Values("VersionLabel"); len(vs) > 0 {
-		v := vs[0]
-		in.VersionLabel = &v
+		in.VersionLabel = &vs[0]
 	}
 	return nil
 }
 
 func (in *DeleteApplicationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *DeleteConfigurationProfileRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	if vs := req.Header.Values("x-amzn-deletion-protection-check"); len(vs) > 0 {
-		v := vs[0]
-		in.DeletionProtectionCheck = &v
+		in.DeletionProtectionCheck = &vs[0]
 	}
 	return nil
 }
 
 func (in *DeleteDeploymentStrategyRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.DeploymentStrategyId = &v
+		in.DeploymentStrategyId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *DeleteEnvironmentRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if vs := req.Header.Values("x-amzn-deletion-protection-check"); len(vs) > 0 {
-		v := vs[0]
-		in.DeletionProtectionCheck = &v
+		in.DeletionProtectionCheck = &vs[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *DeleteExperimentDefinitionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
-	if vs, ok := req.Query["delete_type"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.DeleteType = &v
+	if vs, ok := req.QueryValues("delete_type"); ok && len(vs) > 0 {
+		in.DeleteType = &vs[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *DeleteExtensionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionIdentifier = &v
+		in.ExtensionIdentifier = &req.Labels[0]
 	}
-	if vs, ok := req.Query["version"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("version"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "version")
 		if err != nil {
 			return err
@@ -1096,20 +1078,17 @@ func (in *DeleteExtensionRequest) bind(req *shape.Request) error {
 
 func (in *DeleteExtensionAssociationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionAssociationId = &v
+		in.ExtensionAssociationId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *DeleteHostedConfigurationVersionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "VersionNumber")
@@ -1123,52 +1102,43 @@ func (in *DeleteHostedConfigurationVersionRequest) bind(req *shape.Request) erro
 
 func (in *GetApplicationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *GetConfigurationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.Application = &v
+		in.Application = &req.Labels[0]
 	}
-	if vs, ok := req.Query["client_configuration_version"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ClientConfigurationVersion = &v
+	if vs, ok := req.QueryValues("client_configuration_version"); ok && len(vs) > 0 {
+		in.ClientConfigurationVersion = &vs[0]
 	}
-	if vs, ok := req.Query["client_id"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ClientId = &v
+	if vs, ok := req.QueryValues("client_id"); ok && len(vs) > 0 {
+		in.ClientId = &vs[0]
 	}
 	if len(req.Labels) > 2 {
-		v := req.Labels[2]
-		in.Configuration = &v
+		in.Configuration = &req.Labels[2]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.Environment = &v
+		in.Environment = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *GetConfigurationProfileRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *GetDeploymentRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "DeploymentNumber")
@@ -1178,52 +1148,44 @@ func (in *GetDeploymentRequest) bind(req *shape.Request) error {
 		in.DeploymentNumber = n
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *GetDeploymentStrategyRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.DeploymentStrategyId = &v
+		in.DeploymentStrategyId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *GetEnvironmentRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *GetExperimentDefinitionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	return nil
 }
 
 func (in *GetExperimentRunRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "Run")
@@ -1237,10 +1199,9 @@ func (in *GetExperimentRunRequest) bind(req *shape.Request) error {
 
 func (in *GetExtensionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionIdentifier = &v
+		in.ExtensionIdentifier = &req.Labels[0]
 	}
-	if vs, ok := req.Query["version_number"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("version_number"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "version_number")
 		if err != nil {
 			return err
@@ -1252,20 +1213,17 @@ func (in *GetExtensionRequest) bind(req *shape.Request) error {
 
 func (in *GetExtensionAssociationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionAssociationId = &v
+		in.ExtensionAssociationId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *GetHostedConfigurationVersionRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "VersionNumber")
@@ -1278,150 +1236,132 @@ func (in *GetHostedConfigurationVersionRequest) bind(req *shape.Request) error {
 }
 
 func (in *ListApplicationsRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListConfigurationProfilesRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
-	if vs, ok := req.Query["type"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.Type = &v
+	if vs, ok := req.QueryValues("type"); ok && len(vs) > 0 {
+		in.Type = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListDeploymentStrategiesRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListDeploymentsRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListEnvironmentsRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListExperimentDefinitionsRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["application_identifier"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ApplicationIdentifier = &v
+	if vs, ok := req.QueryValues("application_identifier"); ok && len(vs) > 0 {
+		in.ApplicationIdentifier = &vs[0]
 	}
-	if vs, ok := req.Query["configuration_profile_identifier"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ConfigurationProfileIdentifier = &v
+	if vs, ok := req.QueryValues("configuration_profile_identifier"); ok && len(vs) > 0 {
+		in.ConfigurationProfileIdentifier = &vs[0]
 	}
-	if vs, ok := req.Query["environment_identifier"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.EnvironmentIdentifier = &v
+	if vs, ok := req.QueryValues("environment_identifier"); ok && len(vs) > 0 {
+		in.EnvironmentIdentifier = &vs[0]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
-	if vs, ok := req.Query["status"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.Status = &v
+	if vs, ok := req.QueryValues("status"); ok && len(vs) > 0 {
+		in.Status = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListExperimentRunEventsRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "Run")
@@ -1435,111 +1375,97 @@ func (in *ListExperimentRunEventsRequest) bind(req *shape.Request) error {
 
 func (in *ListExperimentRunsRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
-	if vs, ok := req.Query["status"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.Status = &v
+	if vs, ok := req.QueryValues("status"); ok && len(vs) > 0 {
+		in.Status = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListExtensionAssociationsRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["extension_identifier"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ExtensionIdentifier = &v
+	if vs, ok := req.QueryValues("extension_identifier"); ok && len(vs) > 0 {
+		in.ExtensionIdentifier = &vs[0]
 	}
-	if vs, ok := req.Query["extension_version_number"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("extension_version_number"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "extension_version_number")
 		if err != nil {
 			return err
 		}
 		in.ExtensionVersionNumber = n
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
-	if vs, ok := req.Query["resource_identifier"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ResourceIdentifier = &v
+	if vs, ok := req.QueryValues("resource_identifier"); ok && len(vs) > 0 {
+		in.ResourceIdentifier = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListExtensionsRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["name"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.Name = &v
+	if vs, ok := req.QueryValues("name"); ok && len(vs) > 0 {
+		in.Name = &vs[0]
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListHostedConfigurationVersionsRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
-	if vs, ok := req.Query["max_results"]; ok && len(vs) > 0 {
+	if vs, ok := req.QueryValues("max_results"); ok && len(vs) > 0 {
 		n, err := shape.ParseInt(vs[0], "max_results")
 		if err != nil {
 			return err
 		}
 		in.MaxResults = n
 	}
-	if vs, ok := req.Query["next_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.NextToken = &v
+	if vs, ok := req.QueryValues("next_token"); ok && len(vs) > 0 {
+		in.NextToken = &vs[0]
 	}
-	if vs, ok := req.Query["version_label"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.VersionLabel = &v
+	if vs, ok := req.QueryValues("version_label"); ok && len(vs) > 0 {
+		in.VersionLabel = &vs[0]
 	}
 	return nil
 }
 
 func (in *ListTagsForResourceRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ResourceArn = &v
+		in.ResourceArn = &req.Labels[0]
 	}
 	return nil
 }
@@ -1549,12 +1475,10 @@ func (in *StartDeploymentRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
@@ -1564,12 +1488,10 @@ func (in *StartExperimentRunRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	return nil
 }
@@ -1583,8 +1505,7 @@ func (in *StopDeploymentRequest) bind(req *shape.Request) error {
 		in.AllowRevert = b
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "DeploymentNumber")
@@ -1594,8 +1515,7 @@ func (in *StopDeploymentRequest) bind(req *shape.Request) error {
 		in.DeploymentNumber = n
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
@@ -1605,12 +1525,10 @@ func (in *StopExperimentRunRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "Run")
@@ -1627,18 +1545,16 @@ func (in *TagResourceRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ResourceArn = &v
+		in.ResourceArn = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *UntagResourceRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ResourceArn = &v
+		in.ResourceArn = &req.Labels[0]
 	}
-	if vs, ok := req.Query["tagKeys"]; ok {
+	if vs, ok := req.QueryValues("tagKeys"); ok {
 		in.TagKeys = vs
 	}
 	return nil
@@ -1656,8 +1572,7 @@ func (in *UpdateApplicationRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	return nil
 }
@@ -1667,12 +1582,10 @@ func (in *UpdateConfigurationProfileRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
 	return nil
 }
@@ -1682,8 +1595,7 @@ func (in *UpdateDeploymentStrategyRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.DeploymentStrategyId = &v
+		in.DeploymentStrategyId = &req.Labels[0]
 	}
 	return nil
 }
@@ -1693,12 +1605,10 @@ func (in *UpdateEnvironmentRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.EnvironmentId = &v
+		in.EnvironmentId = &req.Labels[1]
 	}
 	return nil
 }
@@ -1708,12 +1618,10 @@ func (in *UpdateExperimentDefinitionRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	return nil
 }
@@ -1723,12 +1631,10 @@ func (in *UpdateExperimentRunRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationIdentifier = &v
+		in.ApplicationIdentifier = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ExperimentDefinitionIdentifier = &v
+		in.ExperimentDefinitionIdentifier = &req.Labels[1]
 	}
 	if len(req.Labels) > 2 {
 		n, err := shape.ParseInt(req.Labels[2], "Run")
@@ -1745,8 +1651,7 @@ func (in *UpdateExtensionRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionIdentifier = &v
+		in.ExtensionIdentifier = &req.Labels[0]
 	}
 	return nil
 }
@@ -1756,305 +1661,312 @@ func (in *UpdateExtensionAssociationRequest) bind(req *shape.Request) error {
 		return err
 	}
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ExtensionAssociationId = &v
+		in.ExtensionAssociationId = &req.Labels[0]
 	}
 	return nil
 }
 
 func (in *ValidateConfigurationRequest) bind(req *shape.Request) error {
 	if len(req.Labels) > 0 {
-		v := req.Labels[0]
-		in.ApplicationId = &v
+		in.ApplicationId = &req.Labels[0]
 	}
 	if len(req.Labels) > 1 {
-		v := req.Labels[1]
-		in.ConfigurationProfileId = &v
+		in.ConfigurationProfileId = &req.Labels[1]
 	}
-	if vs, ok := req.Query["configuration_version"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ConfigurationVersion = &v
+	if vs, ok := req.QueryValues("configuration_version"); ok && len(vs) > 0 {
+		in.ConfigurationVersion = &vs[0]
 	}
 	return nil
 }
 
-func (out *Application) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Application) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ConfigurationProfile) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ConfigurationProfile) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *DeploymentStrategy) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *DeploymentStrategy) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Environment) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Environment) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExperimentDefinition) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExperimentDefinition) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Extension) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Extension) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExtensionAssociation) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExtensionAssociation) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *HostedConfigurationVersion) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *HostedConfigurationVersion) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
+	resp.Body = out.Content
+	vals := make([]string, 7)
 	if out.ApplicationId != nil {
-		resp.Header["Application-Id"] = []string{*out.ApplicationId}
+		vals[0] = *out.ApplicationId
+		hdr["Application-Id"] = vals[0:1:1]
 	}
 	if out.ConfigurationProfileId != nil {
-		resp.Header["Configuration-Profile-Id"] = []string{*out.ConfigurationProfileId}
+		vals[1] = *out.ConfigurationProfileId
+		hdr["Configuration-Profile-Id"] = vals[1:2:2]
 	}
 	if out.ContentType != nil {
-		resp.Header["Content-Type"] = []string{*out.ContentType}
+		vals[2] = *out.ContentType
+		hdr["Content-Type"] = vals[2:3:3]
 	}
 	if out.Description != nil {
-		resp.Header["Description"] = []string{*out.Description}
+		vals[3] = *out.Description
+		hdr["Description"] = vals[3:4:4]
 	}
 	if out.KmsKeyArn != nil {
-		resp.Header["Kmskeyarn"] = []string{*out.KmsKeyArn}
+		vals[4] = *out.KmsKeyArn
+		hdr["Kmskeyarn"] = vals[4:5:5]
 	}
 	if out.VersionLabel != nil {
-		resp.Header["Versionlabel"] = []string{*out.VersionLabel}
+		vals[5] = *out.VersionLabel
+		hdr["Versionlabel"] = vals[5:6:6]
 	}
 	if out.VersionNumber != nil {
-		resp.Header["Version-Number"] = []string{strconv.FormatInt(*out.VersionNumber, 10)}
+		vals[6] = strconv.FormatInt(*out.VersionNumber, 10)
+		hdr["Version-Number"] = vals[6:7:7]
 	}
-	resp.Body = out.Content
 	return resp, nil
 }
 
-func (out *AccountSettings) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *AccountSettings) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Configuration) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Configuration) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
+	resp.Body = out.Content
+	vals := make([]string, 2)
 	if out.ConfigurationVersion != nil {
-		resp.Header["Configuration-Version"] = []string{*out.ConfigurationVersion}
+		vals[0] = *out.ConfigurationVersion
+		hdr["Configuration-Version"] = vals[0:1:1]
 	}
 	if out.ContentType != nil {
-		resp.Header["Content-Type"] = []string{*out.ContentType}
+		vals[1] = *out.ContentType
+		hdr["Content-Type"] = vals[1:2:2]
 	}
-	resp.Body = out.Content
 	return resp, nil
 }
 
-func (out *Deployment) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Deployment) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExperimentRun) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExperimentRun) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Applications) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Applications) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ConfigurationProfiles) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ConfigurationProfiles) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *DeploymentStrategies) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *DeploymentStrategies) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Deployments) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Deployments) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Environments) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Environments) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExperimentDefinitions) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExperimentDefinitions) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExperimentRunEvents) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExperimentRunEvents) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExperimentRuns) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExperimentRuns) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ExtensionAssociations) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ExtensionAssociations) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *Extensions) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *Extensions) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *HostedConfigurationVersions) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *HostedConfigurationVersions) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
 
-func (out *ResourceTags) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *ResourceTags) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }

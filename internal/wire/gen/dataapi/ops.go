@@ -36,43 +36,44 @@ type Handler interface {
 }
 
 // Dispatch binds req to the input of operation op, validates it, calls
-// h and encodes the result.
-func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request) (*shape.Response, error) {
+// h and encodes the result: the headers into hdr (the ResponseWriter's
+// own map, so nothing is copied), status and body into the Response.
+// Nothing is written to hdr when an error is returned.
+func Dispatch(ctx context.Context, h Handler, op int, req *shape.Request, hdr http.Header) (shape.Response, error) {
 	switch op {
 	case OpGetLatestConfiguration:
 		in := new(GetLatestConfigurationRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.GetLatestConfiguration(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	case OpStartConfigurationSession:
 		in := new(StartConfigurationSessionRequest)
 		if err := in.bind(req); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		if err := in.Validate(); err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
 		out, err := h.StartConfigurationSession(ctx, in)
 		if err != nil {
-			return nil, err
+			return shape.Response{}, err
 		}
-		return out.encode(Operations[op].Success)
+		return out.encode(Operations[op].Success, hdr)
 	}
-	return nil, &shape.BindError{Message: "unknown operation"}
+	return shape.Response{}, &shape.BindError{Message: "unknown operation"}
 }
 
 func (in *GetLatestConfigurationRequest) bind(req *shape.Request) error {
-	if vs, ok := req.Query["configuration_token"]; ok && len(vs) > 0 {
-		v := vs[0]
-		in.ConfigurationToken = &v
+	if vs, ok := req.QueryValues("configuration_token"); ok && len(vs) > 0 {
+		in.ConfigurationToken = &vs[0]
 	}
 	return nil
 }
@@ -84,31 +85,36 @@ func (in *StartConfigurationSessionRequest) bind(req *shape.Request) error {
 	return nil
 }
 
-func (out *GetLatestConfigurationResponse) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *GetLatestConfigurationResponse) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
+	resp.Body = out.Configuration
+	vals := make([]string, 4)
 	if out.ContentType != nil {
-		resp.Header["Content-Type"] = []string{*out.ContentType}
+		vals[0] = *out.ContentType
+		hdr["Content-Type"] = vals[0:1:1]
 	}
 	if out.NextPollConfigurationToken != nil {
-		resp.Header["Next-Poll-Configuration-Token"] = []string{*out.NextPollConfigurationToken}
+		vals[1] = *out.NextPollConfigurationToken
+		hdr["Next-Poll-Configuration-Token"] = vals[1:2:2]
 	}
 	if out.NextPollIntervalInSeconds != nil {
-		resp.Header["Next-Poll-Interval-In-Seconds"] = []string{strconv.FormatInt(*out.NextPollIntervalInSeconds, 10)}
+		vals[2] = strconv.FormatInt(*out.NextPollIntervalInSeconds, 10)
+		hdr["Next-Poll-Interval-In-Seconds"] = vals[2:3:3]
 	}
 	if out.VersionLabel != nil {
-		resp.Header["Version-Label"] = []string{*out.VersionLabel}
+		vals[3] = *out.VersionLabel
+		hdr["Version-Label"] = vals[3:4:4]
 	}
-	resp.Body = out.Configuration
 	return resp, nil
 }
 
-func (out *StartConfigurationSessionResponse) encode(status int) (*shape.Response, error) {
-	resp := &shape.Response{Status: status, Header: http.Header{}}
+func (out *StartConfigurationSessionResponse) encode(status int, hdr http.Header) (shape.Response, error) {
+	resp := shape.Response{Status: status}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, err
+		return shape.Response{}, err
 	}
 	resp.Body = b
-	resp.Header["Content-Type"] = []string{"application/json"}
+	hdr["Content-Type"] = shape.JSONContentType()
 	return resp, nil
 }
