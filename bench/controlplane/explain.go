@@ -10,13 +10,17 @@ import (
 )
 
 // The statements appconfigd's PostgreSQL store sends for CreateApplication
-// (internal/store/sqlstore: countSQL and the insert of Open, after the
-// dialect's Rebind), copied here because the tool does not link the
-// server's packages.
+// (internal/store/postgres: cappedCreateSQL, the quota count, insert and
+// notification in one statement, after the advisory lock) and for a point
+// read, copied here because the tool does not link the server's packages.
 const (
-	explainCount  = "SELECT COUNT(*) FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4"
-	explainInsert = "INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING seq"
-	explainGet    = "SELECT seq, account, region, kind, parent, id, name, body, due_at, data FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4 AND id = $5"
+	explainCapped = `WITH c AS (SELECT COUNT(*) AS n FROM records WHERE account = $12 AND region = $13 AND kind = $14 AND parent = $15),
+ins AS (INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM c WHERE c.n < $10
+	ON CONFLICT DO NOTHING RETURNING seq),
+notes AS (SELECT pg_notify('appconfigd', t) FROM ins, unnest($11::text[]) AS t)
+SELECT c.n, ins.seq, (SELECT COUNT(*) FROM notes) FROM c LEFT JOIN ins ON true`
+	explainGet = "SELECT seq, account, region, kind, parent, id, name, body, due_at, data FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4 AND id = $5"
 )
 
 // explainCreate prints EXPLAIN (ANALYZE, BUFFERS) of CreateApplication's
@@ -35,8 +39,8 @@ func explainCreate(ctx context.Context, w io.Writer, dsn string, o options) {
 		what, sql string
 		args      []any
 	}{
-		{"quota COUNT", explainCount, []any{account, region, "application", ""}},
-		{"INSERT", explainInsert, []any{account, region, "application", "", "explain01", "bench-explain", []byte(`{"Id":"explain01","Name":"bench-explain"}`), nil, nil}},
+		{"the capped insert (quota COUNT, INSERT, notification)", explainCapped, []any{account, region, "application", "", "explain01", "bench-explain",
+			[]byte(`{"Id":"explain01","Name":"bench-explain"}`), nil, nil, 100, []string{"explain:names"}, account, region, "application", ""}},
 		{"point Get of an application (a GetHostedConfigurationVersion cache miss does three such reads)", explainGet, []any{setupAccount, "us-east-1", "application", "", appID}},
 	} {
 		plan, err := benchutil.Explain(ctx, dsn, q.sql, q.args...)
