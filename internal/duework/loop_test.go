@@ -101,3 +101,78 @@ func TestLoopStepsOnlyWhenDue(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// With Coalesce, a Worker's rounds start at least that long after the
+// previous one ended, however often it is kicked; the first round, and
+// Round called directly, do not wait.
+func TestWorkerCoalescesRounds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	w := duework.New(duework.Config{Store: st, Clock: clk, Kind: "job", Poll: time.Hour, Coalesce: 10 * time.Second})
+	due := func(id string) {
+		t.Helper()
+		if err := st.Update(ctx, func(tx appconfig.Tx) error {
+			return tx.Insert(ctx, &appconfig.Record{Key: appconfig.Key{Account: "1", Region: "r", Kind: "job", ID: id}, Body: []byte(`{}`), DueAt: clk.Now()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rounds atomic.Int64
+	var handled atomic.Int64
+	round := func(ctx context.Context) (int, error) {
+		rounds.Add(1)
+		n, err := st.ClaimDue(ctx, "job", clk.Now(), 100, func(tx appconfig.Tx, r appconfig.Record) error {
+			r.DueAt = time.Time{}
+			return tx.Put(ctx, r)
+		})
+		handled.Add(int64(n))
+		return n, err
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() || clk.Pending() == 0 {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("gave up waiting for %s", what)
+			default:
+			}
+			runtime.Gosched()
+		}
+	}
+	due("a")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx, round)
+	}()
+	waitFor("the first round", func() bool { return handled.Load() == 1 })
+	// Three records come due one by one, each with a kick: they wait for
+	// the pause to end and go in one round.
+	for _, id := range []string{"b", "c", "d"} {
+		due(id)
+		w.Kick()
+		clk.Advance(time.Second)
+	}
+	waitFor("the pause", func() bool { return true })
+	if r, n := rounds.Load(), handled.Load(); r != 1 || n != 1 {
+		t.Fatalf("%d rounds, %d records handled during the pause; want 1, 1", r, n)
+	}
+	clk.Advance(7 * time.Second)
+	waitFor("the second round", func() bool { return handled.Load() == 4 })
+	if n := rounds.Load(); n != 2 {
+		t.Fatalf("%d rounds; want 2 (the first, one for b, c and d)", n)
+	}
+	// Round, as tests and RunDue call it, does not wait.
+	due("e")
+	if n, err := w.Round(ctx, round); n != 1 || err != nil {
+		t.Fatalf("a direct round handled %d (%v); want 1", n, err)
+	}
+	cancel()
+	<-done
+}
