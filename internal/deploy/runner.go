@@ -101,10 +101,7 @@ func NewRunner(cfg Config) *Runner {
 	r := &Runner{cfg: cfg}
 	// Deployments started or stopped by other processes announce their
 	// environment's topic: look at once instead of at the next poll.
-	// Rounds at least Lag/4 apart: on time, with every start and every
-	// step waking the runner, it would otherwise claim a handful of steps
-	// per round and pay a round's fixed cost for each handful.
-	r.work = duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDeployment, Poll: cfg.Poll, Coalesce: cfg.Lag / 4,
+	r.work = duework.New(duework.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Kind: appconfig.RecordDeployment, Poll: cfg.Poll,
 		What: "advancing deployments", Wakes: func(t appconfig.Topic) bool { return t.Kind == appconfig.TopicKindEnvironment }})
 	r.life = NewLifecycle(cfg.Hooks, r.work.Kick, cfg.Logger)
 	r.life.starts = newGate(cfg.Clock, cfg.Poll)

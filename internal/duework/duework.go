@@ -40,14 +40,6 @@ type Config struct {
 	Wakes func(appconfig.Topic) bool
 	// What names the work in log lines ("advancing deployments").
 	What string
-	// Coalesce, when set, is the least time between the start of a
-	// round and the end of the one before (Run only; RunDue-style
-	// Round calls never wait). Work that comes due in small pieces (one
-	// deployment step every few milliseconds, each waking the worker)
-	// is then handled in fewer, larger rounds, at the price of up to
-	// Coalesce of lateness. A round ends only when its claims come back
-	// short, so a worker behind schedule never waits.
-	Coalesce time.Duration
 }
 
 // Worker runs rounds of due work, one at a time within the process.
@@ -107,38 +99,13 @@ func (w *Worker) Run(ctx context.Context, round func(context.Context) (int, erro
 			}
 		}
 	}()
-	var last time.Time // end of the last round
 	Loop(ctx, w.cfg.Store, w.cfg.Kind, w.cfg.Clock, w.cfg.Poll, w.wake, func(ctx context.Context) (int, error) {
-		if !w.pause(ctx, last) {
-			return 0, ctx.Err()
-		}
 		n, err := w.Round(ctx, round)
-		last = w.cfg.Clock.Now()
 		if err != nil && ctx.Err() == nil {
 			w.cfg.Logger.Warn(w.cfg.What+" failed", "err", err)
 		}
 		return n, err
 	})
-}
-
-// pause waits until Coalesce has passed since last (the end of the last
-// round); it reports false if ctx ended first.
-func (w *Worker) pause(ctx context.Context, last time.Time) bool {
-	if w.cfg.Coalesce <= 0 || last.IsZero() {
-		return true
-	}
-	d := last.Add(w.cfg.Coalesce).Sub(w.cfg.Clock.Now())
-	if d <= 0 {
-		return true
-	}
-	t := w.cfg.Clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C():
-		return true
-	}
 }
 
 // Loop runs step whenever a record of kind is due, and otherwise sleeps
