@@ -53,7 +53,8 @@ type Config struct {
 	Poll time.Duration
 	// Workers bounds concurrent monitor/tick evaluations (default 32).
 	Workers int
-	// Batch bounds deployments advanced per claim round (default 256).
+	// Batch bounds deployments advanced per claim round (default 1024;
+	// the store claims them 64 per transaction).
 	Batch int
 	// Observe, when set, learns how late each step fired (for metrics).
 	Observe func(lateness time.Duration)
