@@ -56,10 +56,11 @@ type workload struct {
 	// reusable: the request has no body, so a worker may send the same
 	// *http.Request again once the previous response body is closed.
 	reusable bool
-	// raw: such a reusable request is sent by benchutil.RawConn (the
-	// request's bytes prepared once, the body discarded unparsed) instead
-	// of net/http's client, so that the load generator costs little beside
-	// the server (see bench/README.md).
+	// raw: the requests are sent by benchutil.RawConn (a reusable
+	// request's bytes prepared once, any other's serialized per request;
+	// the answer's body discarded unparsed) instead of net/http's client,
+	// so that the load generator costs little beside the server (see
+	// bench/README.md).
 	raw bool
 }
 
@@ -151,6 +152,15 @@ func newRawSender(ctx context.Context, dialer *benchutil.CountingDialer, req *ht
 
 func (r *rawSender) send() (int, int64, error) { return r.conn.Do(r.ctx, r.req) }
 
+// sendNew serializes req (a request that differs each time) and sends it.
+func (r *rawSender) sendNew(req *http.Request) (int, int64, error) {
+	b, err := benchutil.RawRequest(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	return r.conn.Do(r.ctx, b)
+}
+
 // run drives wl with `workers` concurrent closed-loop workers: warm-up,
 // then the measured period. A request belongs to the period it started in.
 func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDialer, workers int, warmup, measure time.Duration, wl workload, onMeasure func()) (result, error) {
@@ -180,6 +190,9 @@ func run(ctx context.Context, client *http.Client, dialer *benchutil.CountingDia
 				}
 				defer rs.conn.Close()
 				send = rs.send
+				if !wl.reusable {
+					send = func() (int, int64, error) { return rs.sendNew(req) }
+				}
 			}
 			for ctx.Err() == nil {
 				n := counter.Add(1) - 1

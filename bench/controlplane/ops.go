@@ -41,7 +41,8 @@ func createWorkload(t *target, s benchutil.Signer, accounts int, regions []strin
 			s.Sign(req.Header, account, region)
 			return req
 		},
-		ok: func(status int, _ int64) bool { return t.createOK[status] },
+		ok:  func(status int, _ int64) bool { return t.createOK[status] },
+		raw: true,
 	}
 }
 
