@@ -24,10 +24,17 @@ type benchServer struct {
 }
 
 func newBenchServer(b testing.TB) *benchServer {
+	return startBenchServer(b, func(cfg *Config) { cfg.Store = "sqlite://:memory:" })
+}
+
+// startBenchServer starts an appconfigd with the defaults, a fake service
+// clock, a silent logger and what set changes; it stops with the
+// benchmark.
+func startBenchServer(b testing.TB, set func(*Config)) *benchServer {
 	cfg := Defaults()
-	cfg.Store = "sqlite://:memory:"
 	cfg.Clock = clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	set(&cfg)
 	s, err := New(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -78,21 +85,27 @@ func (s *benchServer) create(path string, v any) string {
 }
 
 // deployed creates an application, environment and hosted profile of
-// type ptype, deploys content all at once and waits until the Agent route
-// serves it; it returns the route's path.
+// type ptype, deploys content at once with no bake and waits until the
+// deployment is complete (so that an experiment run may start) and the
+// Agent route serves it; it returns the route's path.
 func (s *benchServer) deployed(ptype, ctype string, content []byte) string {
 	app := s.create("/applications", map[string]any{"Name": "bench"})
 	env := s.create("/applications/"+app+"/environments", map[string]any{"Name": "prod"})
 	prof := s.create("/applications/"+app+"/configurationprofiles", map[string]any{"Name": "cfg", "LocationUri": "hosted", "Type": ptype})
+	strategy := s.create("/deploymentstrategies", map[string]any{"Name": "at-once-no-bake", "DeploymentDurationInMinutes": 0,
+		"FinalBakeTimeInMinutes": 0, "GrowthFactor": 100, "ReplicateTo": "NONE"})
 	s.do("POST", "/applications/"+app+"/configurationprofiles/"+prof+"/hostedconfigurationversions", ctype, content, http.StatusCreated)
 	s.create("/applications/"+app+"/environments/"+env+"/deployments", map[string]any{
-		"DeploymentStrategyId": "AppConfig.AllAtOnce", "ConfigurationProfileId": prof, "ConfigurationVersion": "1"})
+		"DeploymentStrategyId": strategy, "ConfigurationProfileId": prof, "ConfigurationVersion": "1"})
 	path := "/applications/" + app + "/environments/" + env + "/configurations/" + prof
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		req := httptest.NewRequest("GET", path, nil)
 		rec := httptest.NewRecorder()
 		s.h.ServeHTTP(rec, req)
-		if rec.Code == http.StatusOK && rec.Header().Get("Configuration-Version") == "1" {
+		dep := httptest.NewRecorder()
+		s.h.ServeHTTP(dep, httptest.NewRequest("GET", "/applications/"+app+"/environments/"+env+"/deployments/1", nil))
+		if rec.Code == http.StatusOK && rec.Header().Get("Configuration-Version") == "1" &&
+			bytes.Contains(dep.Body.Bytes(), []byte(`"State":"COMPLETE"`)) {
 			return path
 		}
 		if time.Now().After(deadline) {

@@ -1,20 +1,13 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/appconfigd/appconfigd/internal/clock"
 )
 
 // BenchmarkCreateApplication is POST /applications through the HTTP
@@ -23,27 +16,7 @@ import (
 // lock, quota count, insert) and the JSON answer. Each request uses its
 // own account of 10,000 (the quota is 100 applications per account).
 func BenchmarkCreateApplication(b *testing.B) {
-	cfg := Defaults()
-	cfg.DataDir = b.TempDir()
-	cfg.Clock = clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-done
-		s.Close()
-	}()
-	h := s.Handler()
+	h := startBenchServer(b, func(cfg *Config) { cfg.DataDir = b.TempDir() }).h
 	var n atomic.Int64
 	// 16 goroutines per GOMAXPROCS, like the harness's 16 workers: with
 	// -cpu 1 they still arrive together, as on a server pinned to one core.

@@ -2,18 +2,11 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/appconfigd/appconfigd/internal/clock"
 )
 
 // discardWriter is an http.ResponseWriter that keeps the status and the
@@ -43,27 +36,7 @@ func (d *discardWriter) Write(p []byte) (int, error) {
 //
 //	go test ./internal/server -run '^$' -bench Hosted -benchmem -cpu 1
 func BenchmarkGetHostedConfigurationVersion64KiB(b *testing.B) {
-	cfg := Defaults()
-	cfg.DataDir = b.TempDir()
-	cfg.Clock = clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-done
-		s.Close()
-	}()
-	h := s.Handler()
+	h := startBenchServer(b, func(cfg *Config) { cfg.DataDir = b.TempDir() }).h
 	sign := func(r *http.Request) *http.Request {
 		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/appconfig/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000")
 		r.Header.Set("X-Amz-Date", "20260101T000000Z")
