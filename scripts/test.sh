@@ -3,7 +3,8 @@
 # generated code up to date, lint (gofmt, vet, staticcheck, function
 # length), every Go test with the race detector (integration tests drive
 # real servers with the Go SDK, boto3, the aws CLI and the JavaScript SDK),
-# each benchmark harness once with tiny durations, then each fuzz target
+# each benchmark harness once with tiny durations and each testing.B
+# benchmark once, then each fuzz target
 # briefly. Needs: go, python3 with boto3 and the aws CLI, moto_server, node
 # and npm (the JavaScript SDK comes from the npm registry, pinned by
 # test/compat/js/package-lock.json), and PostgreSQL's initdb/pg_ctl.
@@ -69,6 +70,14 @@ echo "== go test -race ./..."
 
 echo "== benchmark harnesses, once each with tiny durations"
 ./scripts/bench.sh smoke
+
+# Every testing.B benchmark once (figures meaningless), so that none rots
+# unseen: they are not run by go test otherwise.
+echo "== testing.B benchmarks, once each"
+if ! out=$(./scripts/with-pg.sh go test -run '^$' -bench . -benchtime 1x ./... 2>&1); then
+  echo "$out"
+  exit 1
+fi
 
 echo "== fuzz targets (${FUZZTIME:-100000x} each)"
 ./scripts/fuzz.sh
