@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/store/sqlstore"
 )
 
 // Group commit of CreateCapped. Every transaction that notifies takes,
@@ -39,9 +39,7 @@ const capCommitters = 2
 const maxCapGroup = 64
 
 // capGatherRounds bounds how often a committer yields to let more
-// callers queue before it sends what it has (see sqlstore's gather: on
-// one core the callers are runnable but cannot queue while the committer
-// runs).
+// callers queue before it sends what it has (sqlstore.Gather).
 const capGatherRounds = 4
 
 type capReq struct {
@@ -117,7 +115,7 @@ func (g *capGroups) committer() {
 	defer g.wg.Done()
 	batch := make([]*capReq, 0, maxCapGroup)
 	for first := range g.reqs {
-		batch = g.gather(append(batch[:0], first))
+		batch = sqlstore.Gather(g.reqs, append(batch[:0], first), maxCapGroup, capGatherRounds)
 		live := batch[:0]
 		for _, req := range batch {
 			if err := req.ctx.Err(); err != nil {
@@ -131,7 +129,7 @@ func (g *capGroups) committer() {
 		case len(live) == 1:
 			g.alone(live[0])
 		case len(live) > 1:
-			err := g.d.createGroup(live)
+			err := g.d.createGroup(context.Background(), live)
 			if err == nil {
 				break
 			}
@@ -156,33 +154,12 @@ func (g *capGroups) committer() {
 	}
 }
 
-func (g *capGroups) gather(batch []*capReq) []*capReq {
-	for round := 0; round < capGatherRounds && len(batch) < maxCapGroup; round++ {
-		runtime.Gosched()
-		before := len(batch)
-	drain:
-		for len(batch) < maxCapGroup {
-			select {
-			case r, ok := <-g.reqs:
-				if !ok {
-					return batch
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		if len(batch) == before {
-			break
-		}
-	}
-	return batch
-}
-
 // createGroup runs the members in one transaction and one pipelined
-// batch, and sets their results; on error nothing was committed.
-func (d dialect) createGroup(members []*capReq) error {
-	ctx := context.Background()
+// batch (BEGIN, their advisory locks, their capped statements in order,
+// COMMIT: one round trip), and sets their results; on error nothing was
+// committed. The backend runs the statements in order, so each capped
+// statement's snapshot is taken once the locks are held.
+func (d dialect) createGroup(ctx context.Context, members []*capReq) error {
 	c, err := d.pool.Conn(ctx)
 	if err != nil {
 		return err

@@ -274,69 +274,13 @@ func (d dialect) cappedCreate(q appconfig.Query, limit int, r *appconfig.Record,
 	return cappedCreateStmt[0], args
 }
 
-// createAlone is one CreateCapped in a transaction of its own: BEGIN, the
-// advisory lock, cappedCreateSQL and COMMIT in one pipelined batch, one
-// round trip. The backend runs them in order, so the statement's
-// snapshot is taken once the lock is held. When nothing was inserted the
-// transaction commits having written nothing.
+// createAlone is one CreateCapped in a transaction of its own: a group
+// of one (createGroup). When nothing was inserted the transaction
+// commits having written nothing.
 func (d dialect) createAlone(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
-	c, err := d.pool.Conn(ctx)
-	if err != nil {
-		return false, 0, err
-	}
-	defer c.Close()
-	sql, args := d.cappedCreate(q, limit, r, topics)
-	err = c.Raw(func(dc any) error {
-		t := &pipeTx{pc: dc.(*stdlib.Conn).Conn()}
-		b := t.prelude()
-		if lock != "" {
-			b.Queue(lockSQL, lock)
-		}
-		b.Queue(sql, args...)
-		b.Queue("commit")
-		var seq *int64
-		var n int64
-		if err := t.run(ctx, b, &n, &seq); err != nil {
-			t.rollback()
-			return err
-		}
-		counted = int(n)
-		if seq != nil {
-			inserted, r.Seq = true, *seq
-		}
-		return nil
-	})
-	return inserted, counted, err
-}
-
-// run sends b, whose next-to-last statement answers one row scanned into
-// dest and whose last is COMMIT, and reads every answer.
-func (t *pipeTx) run(ctx context.Context, b *pgx.Batch, dest ...any) error {
-	br := t.pc.SendBatch(ctx, b)
-	for range b.Len() - 2 {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return err
-		}
-	}
-	var unused int64
-	if err := br.QueryRow().Scan(append(dest, &unused)...); err != nil {
-		br.Close()
-		return err
-	}
-	ct, err := br.Exec()
-	if err != nil {
-		br.Close()
-		return err
-	}
-	if err := br.Close(); err != nil {
-		return err
-	}
-	t.begun = false
-	if ct.String() != "COMMIT" {
-		return errCommitRolledBack
-	}
-	return nil
+	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
+	err = d.createGroup(ctx, []*capReq{req})
+	return req.inserted, req.counted, err
 }
 
 type errRow struct{ err error }

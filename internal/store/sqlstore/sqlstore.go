@@ -214,22 +214,28 @@ func (db *DB) committer() {
 // arrive before it commits what it has.
 const gatherRounds = 4
 
-// gather adds the Updates already queued to batch. Between rounds the
-// committer yields the processor: on a server with one core (GOMAXPROCS
-// 1) the requests that are about to call Update are runnable but cannot
-// run while the committer does, so without yielding it would always find
-// the queue empty and commit every Update alone, paying a whole commit
-// (WAL append and locks) per request. It stops at the first round that
-// brings nothing new; when nobody else is runnable a yield costs well
-// under a microsecond.
+// gather adds the Updates already queued to batch (Gather).
 func (db *DB) gather(batch []*writeReq) []*writeReq {
-	for round := 0; round < gatherRounds && len(batch) < maxGroup; round++ {
+	return Gather(db.writes, batch, maxGroup, gatherRounds)
+}
+
+// Gather adds to batch what is already queued on queue, up to max in
+// all, for a committer that commits a group at once. Between at most
+// rounds rounds the committer yields the processor: on a server with one
+// core (GOMAXPROCS 1) the callers about to queue are runnable but cannot
+// run while the committer does, so without yielding it would always find
+// the queue empty and commit every call alone, paying a whole commit per
+// request. It stops at the first round that brings nothing new (when
+// nobody else is runnable a yield costs well under a microsecond) and
+// when queue is closed.
+func Gather[T any](queue <-chan T, batch []T, max, rounds int) []T {
+	for round := 0; round < rounds && len(batch) < max; round++ {
 		runtime.Gosched()
 		before := len(batch)
 	drain:
-		for len(batch) < maxGroup {
+		for len(batch) < max {
 			select {
-			case r, ok := <-db.writes:
+			case r, ok := <-queue:
 				if !ok {
 					return batch
 				}
