@@ -220,6 +220,21 @@ func openStream(t *testing.T, url string, hdr ...string) *sseReader {
 	return &sseReader{resp: resp, sc: bufio.NewScanner(resp.Body)}
 }
 
+// rest reads what is left of the stream until it ends, or until d has
+// passed (then the stream is closed and what was read is returned: the
+// caller's check of it fails).
+func (r *sseReader) rest(t *testing.T, d time.Duration) string {
+	t.Helper()
+	stop := time.AfterFunc(d, func() { r.resp.Body.Close() })
+	defer stop.Stop()
+	var b strings.Builder
+	for r.sc.Scan() {
+		b.WriteString(r.sc.Text())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
 // next returns the next event (comments and heartbeats skipped); ok is
 // false when the stream ended.
 func (r *sseReader) next() (ev sseEvent, comments int, ok bool) {

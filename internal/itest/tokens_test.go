@@ -65,6 +65,7 @@ func TestFlagPathAuth(t *testing.T) {
 	s := Start(t, func(c *server.Config) {
 		c.Auth, c.CredentialsFile, c.WallClock = auth.ModeSigV4, creds, wall
 		c.Clock = clock.NewFake(epoch)
+		c.StreamHeartbeat = 50 * time.Millisecond // open streams recheck their token at each heartbeat
 	})
 	alice := s.ClientIn("us-east-1", "AKIAALICE0000000000", "alice-secret")
 	base, _ := flagProfile(t, s, alice)
@@ -140,7 +141,8 @@ func TestFlagPathAuth(t *testing.T) {
 	aliceTok := tokenCLI(t, s.DataDir, "create", "--account", "111111111111", "--description", "stream")
 	a := ofrepPost(t, base+"/ofrep/v1/evaluate/flags", `{}`, "Authorization", "Bearer "+aliceTok)
 	uri := a.body["eventStreams"].([]any)[0].(map[string]any)["endpoint"].(map[string]any)["requestUri"].(string)
-	openStream(t, s.URL+uri)
+	byTicket := openStream(t, s.URL+uri)
+	byHeader := openStream(t, base, "Authorization", "Bearer "+aliceTok)
 	if st, _ := doReq(t, "GET", s.URL+strings.Replace(uri, "ticket=", "ticket=x", 1), "", "Accept", "text/event-stream"); st != 401 {
 		t.Fatalf("forged ticket: %d", st)
 	}
@@ -151,6 +153,12 @@ func TestFlagPathAuth(t *testing.T) {
 		}
 	}
 	wall.Advance(6 * time.Second)
+	// Streams already open end at their next heartbeat, saying why.
+	for name, st := range map[string]*sseReader{"ticket": byTicket, "header": byHeader} {
+		if rest := st.rest(t, 10*time.Second); !strings.Contains(rest, ": the bearer token of this stream was revoked") {
+			t.Fatalf("open stream (%s) of a revoked token did not end:\n%s", name, rest)
+		}
+	}
 	req, _ = http.NewRequest("GET", s.URL+uri, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err = http.DefaultClient.Do(req) // returns with the headers: a stream that opened is not read

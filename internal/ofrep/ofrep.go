@@ -480,8 +480,7 @@ func (h *Handler) authenticate(r *http.Request, rt route, body []byte) (appconfi
 				return sc, &auth.Error{Code: "InvalidTicket", Status: http.StatusUnauthorized, Message: "the stream ticket names a bearer token, and this server takes none"}
 			}
 			if err := tb.CheckHash(r.Context(), bearer); err != nil {
-				var ae *auth.Error
-				if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+				if revoked(err) {
 					return sc, &auth.Error{Code: "RevokedTicket", Status: http.StatusUnauthorized, Message: "the bearer token this stream URL was handed out to is revoked"}
 				}
 				return sc, err

@@ -1,17 +1,21 @@
 package ofrep
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
+	"github.com/appconfigd/appconfigd/internal/auth"
 )
 
 // stream serves a profile's change notifications as server-sent events
 // until the client leaves, the broker ends the stream, or the server shuts
 // down: one refetchEvaluation event per new served configuration, with
 // stable ids, what was missed after Last-Event-ID first, and a comment
-// line at least every Heartbeat.
+// line at least every Heartbeat. A stream opened with a bearer token (in
+// the Authorization header, or named by its stream ticket) ends at the
+// first heartbeat after the token is revoked.
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request, sc appconfig.Scope, rt route) {
 	if h.cfg.Broker == nil {
 		h.writeError(w, rt, appconfig.BadRequest("change streams are not enabled on this server"))
@@ -58,6 +62,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, sc appconfig.Sc
 			return
 		}
 	}
+	tb, hash := h.streamBearer(r)
 	beat := time.NewTicker(h.cfg.Heartbeat)
 	defer beat.Stop()
 	for {
@@ -71,11 +76,37 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, sc appconfig.Sc
 				return
 			}
 		case <-beat.C:
+			if hash != "" && revoked(tb.CheckHash(ctx, hash)) {
+				write([]byte(": the bearer token of this stream was revoked\n\n"))
+				return
+			}
 			if !write([]byte(": heartbeat\n\n")) {
 				return
 			}
 		}
 	}
+}
+
+// streamBearer returns the token binder and the hash of the bearer token
+// the stream r opens was authenticated with ("" for none): the one its
+// stream ticket names when a ticket let it in, else its Authorization
+// header's.
+func (h *Handler) streamBearer(r *http.Request) (TokenBinder, string) {
+	tb, ok := h.cfg.Auth.(TokenBinder)
+	if !ok {
+		return nil, ""
+	}
+	if q := r.URL.Query(); q.Get("ticket") != "" && len(h.cfg.StreamKey) > 0 {
+		return tb, q.Get("bearer")
+	}
+	return tb, tb.BearerHash(r)
+}
+
+// revoked reports whether err says a token is unknown or revoked (a
+// store failure does not end a stream).
+func revoked(err error) bool {
+	var ae *auth.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
 }
 
 // Streams is the number of open change streams (0 without a broker).
