@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 
 	appconfig "github.com/appconfigd/appconfigd"
 	"github.com/appconfigd/appconfigd/internal/deploy"
@@ -130,7 +131,7 @@ func (s *Service) startManaged(ctx context.Context, tx appconfig.Tx, draft *mana
 	}
 	d := &plan.Deployment
 	if d.PreviousDeployment != draft.source {
-		return "", appconfig.Conflict("The configuration deployed to environment %s changed while the experiment's deployment was prepared; try again.", d.EnvironmentID)
+		return "", staleDraft{appconfig.Conflict("The configuration deployed to environment %s changed while the experiment's deployment was prepared; try again.", d.EnvironmentID)}
 	}
 	now, sc := s.clock.Now(), plan.Scope
 	started, err := s.life.Start(ctx, tx, now, plan)
@@ -192,4 +193,33 @@ func (s *Service) runChanged(ctx context.Context, tx appconfig.Tx, sc appconfig.
 // transition ("started", "updated", "stopped").
 func managedDescription(def appconfig.ExperimentDefinition, run int, what string) string {
 	return "Managed deployment: experiment " + def.Name + " (" + def.ID + ") run " + itoa(run) + " " + what
+}
+
+// staleDraft is the Conflict of a run change whose managed deployment was
+// prepared (PRE_START_DEPLOYMENT actions run outside any transaction)
+// against a state that changed before the change's transaction: a
+// deployment completed meanwhile, or the run itself changed. The public
+// run operations prepare such a change again, up to maxPrepares times.
+type staleDraft struct{ err *appconfig.Error }
+
+func (e staleDraft) Error() string { return e.err.Error() }
+func (e staleDraft) Unwrap() error { return e.err }
+
+// maxPrepares bounds how often a run change is prepared.
+const maxPrepares = 3
+
+// againIfStale runs a run change (prepare, then commit) and runs it again
+// while it fails with a staleDraft, at most maxPrepares times in all; the
+// last one's Conflict is returned as it is.
+func againIfStale[T any](change func() (T, error)) (T, error) {
+	for i := 1; ; i++ {
+		v, err := change()
+		var sd staleDraft
+		if !errors.As(err, &sd) {
+			return v, err
+		}
+		if i == maxPrepares {
+			return v, sd.err
+		}
+	}
 }

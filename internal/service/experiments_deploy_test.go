@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -249,4 +250,42 @@ func TestAlarmStopsRunAfterRestart(t *testing.T) {
 		t.Fatalf("%d runs due after the restart", n)
 	}
 	wantAlarmStop(t, w2, d.ID, 3)
+}
+
+// A run change whose managed deployment was prepared before a user
+// deployment completed is prepared again (its PRE_START_DEPLOYMENT
+// actions run again) rather than refused; a change that keeps losing
+// that race is refused with a Conflict after maxPrepares tries.
+func TestRunChangePreparedAgain(t *testing.T) {
+	w := expWorld(t, "")
+	d := w.mustDefine(defInput("exp"))
+	quick := w.strategy(0, "LINEAR", 100, 0)
+	calls, races := 0, 1
+	svc := service.New(service.Config{Store: w.store, Clock: w.clock, Lifecycle: w.runner.Lifecycle(), Hooks: service.Hooks{
+		PreStartDeployment: func(_ context.Context, _ appconfig.Scope, p *service.PreStart) error {
+			calls++
+			if calls <= races { // a user deployment completes while the run's is prepared
+				n := w.mustStart(quick, "1").DeploymentNumber
+				if got := w.until(n, time.Hour); got.State != appconfig.DeploymentComplete {
+					t.Fatalf("user deployment %d: %s", n, got.State)
+				}
+			}
+			return nil
+		}}})
+	run, err := svc.StartExperimentRun(ctx, sc, w.app, d.ID, service.StartExperimentRunInput{ExposurePercentage: 10})
+	if err != nil || calls != 2 {
+		t.Fatalf("start after one race: %v (prepared %d times)", err, calls)
+	}
+	if got := wantManaged(t, w, 3, run.EventLog[0].AssociatedDeployment); got.PreviousDeployment != 2 || got.State != appconfig.DeploymentComplete {
+		t.Fatalf("managed deployment replaces %d (want the user's 2), %s", got.PreviousDeployment, got.State)
+	}
+	calls, races = 0, 99
+	_, err = svc.StopExperimentRun(ctx, sc, w.app, d.ID, 1, service.StopExperimentRunInput{})
+	wantKind(t, err, appconfig.KindConflict, "changed while the experiment's deployment was prepared")
+	if calls != 3 {
+		t.Fatalf("a change that always loses the race was prepared %d times, want 3", calls)
+	}
+	if r, err := svc.GetExperimentRun(ctx, sc, w.app, d.ID, 1); err != nil || r.Status != appconfig.RunRunning {
+		t.Fatalf("the refused stop changed the run: %+v %v", r, err)
+	}
 }

@@ -87,6 +87,10 @@ func appendRunEvent(run *appconfig.ExperimentRun, typ, desc, by string) {
 // StartExperimentRun starts the next run of a definition, and its managed
 // deployment.
 func (s *Service) StartExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, in StartExperimentRunInput) (appconfig.ExperimentRun, error) {
+	return againIfStale(func() (appconfig.ExperimentRun, error) { return s.startExperimentRun(ctx, sc, appIdent, defIdent, in) })
+}
+
+func (s *Service) startExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, in StartExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
 	if err := checkTagKeys(in.Tags); err != nil {
 		return run, err
@@ -231,6 +235,12 @@ func (s *Service) GetExperimentRun(ctx context.Context, sc appconfig.Scope, appI
 // overrides, or changes the description of a RUNNING run. Each change of
 // exposure or overrides is an event, and the change is deployed.
 func (s *Service) UpdateExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in UpdateExperimentRunInput) (appconfig.ExperimentRun, error) {
+	return againIfStale(func() (appconfig.ExperimentRun, error) {
+		return s.updateExperimentRun(ctx, sc, appIdent, defIdent, number, in)
+	})
+}
+
+func (s *Service) updateExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in UpdateExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
 	var draft *managedDraft
 	var pre appconfig.ExperimentRun
@@ -259,7 +269,7 @@ func (s *Service) UpdateExperimentRun(ctx context.Context, sc appconfig.Scope, a
 			return err
 		}
 		if runUpdateChanges(run, in) && draft == nil {
-			return appconfig.Conflict("Experiment run %d of experiment definition %s changed meanwhile; try again.", run.Run, run.DefinitionID)
+			return staleDraft{appconfig.Conflict("Experiment run %d of experiment definition %s changed meanwhile; try again.", run.Run, run.DefinitionID)}
 		}
 		run.UpdatedAt = s.clock.Now()
 		setIf(&run.Description, in.Description)
@@ -341,6 +351,12 @@ func (s *Service) inRun(ctx context.Context, sc appconfig.Scope, appIdent, defId
 // StopExperimentRun stops a RUNNING run at the user's request, with its
 // managed deployment.
 func (s *Service) StopExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in StopExperimentRunInput) (appconfig.ExperimentRun, error) {
+	return againIfStale(func() (appconfig.ExperimentRun, error) {
+		return s.stopExperimentRun(ctx, sc, appIdent, defIdent, number, in)
+	})
+}
+
+func (s *Service) stopExperimentRun(ctx context.Context, sc appconfig.Scope, appIdent, defIdent string, number int, in StopExperimentRunInput) (appconfig.ExperimentRun, error) {
 	var run appconfig.ExperimentRun
 	var draft *managedDraft
 	var pre appconfig.ExperimentRun
