@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,39 @@ func TestRawConnShortBodyIsAnError(t *testing.T) {
 	status, n, err := rawGet(t, rc, base)
 	if err == nil || n != 60_000 {
 		t.Fatalf("%d, %d bytes, %v; want an error after 60000 bytes", status, n, err)
+	}
+}
+
+// On Linux the body of a TCP answer is dropped by the kernel
+// (discardConn), not read through the buffer.
+func TestDiscardConnOnTCP(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("MSG_TRUNC discard is Linux only")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = io.WriteString(c, strings.Repeat("a", 100_000)+"TAIL")
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	done, ok, err := discardConn(c, 100_000)
+	if !ok || err != nil || done != 100_000 {
+		t.Fatalf("discardConn: %d, %v, %v; want 100000, true, nil", done, ok, err)
+	}
+	rest, err := io.ReadAll(c)
+	if string(rest) != "TAIL" {
+		t.Fatalf("after the discard the connection reads %q, %v; want TAIL", rest, err)
 	}
 }
