@@ -557,11 +557,16 @@ func checkContentSHA256(a *authInfo) *Error {
 
 // parseCredential parses AKID/YYYYMMDD/region/service/aws4_request.
 func parseCredential(c string) (credentialScope, *Error) {
-	parts := strings.Split(c, "/")
-	if len(parts) != 5 {
+	if strings.Count(c, "/") != 4 {
 		return credentialScope{}, errIncomplete("Credential must have exactly 5 slash-delimited elements, "+
 			"e.g. keyid/date/region/service/term, got %s.", quote(c))
 	}
+	var parts [5]string // strings.Split's, without its allocation (every request parses one)
+	rest := c
+	for i := range 4 {
+		parts[i], rest, _ = strings.Cut(rest, "/")
+	}
+	parts[4] = rest
 	s := credentialScope{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
 	if s.accessKeyID == "" || len(s.accessKeyID) > maxAccessKeyIDLen {
 		return credentialScope{}, errIncomplete("Credential must start with an access key id, got %s.", quote(c))

@@ -17,16 +17,24 @@ import (
 // RawConn is a minimal HTTP/1.1 client on one keep-alive connection, for
 // load generators whose own cost must stay small beside the server's: it
 // writes a request prepared once as bytes (RawRequest), reads the status
-// line and headers, and discards the body (Content-Length, chunked, or up
-// to the connection's close) through a 64 KiB buffer, without building an
-// http.Response. A server that closes the connection (Connection: close,
-// HTTP/1.0) gets a new one for the next request, counted by the dialer.
+// line and headers through a 4 KiB buffer, and discards the body
+// (Content-Length, chunked, or up to the connection's close) without
+// building an http.Response. A Content-Length body on a TCP connection
+// (Linux) is discarded by the kernel without a copy to user space
+// (discardConn: recv with MSG_TRUNC), its length still counted byte for
+// byte; elsewhere it goes through the buffer. A server that closes the
+// connection (Connection: close, HTTP/1.0) gets a new one for the next
+// request, counted by the dialer.
 type RawConn struct {
 	addr   string
 	dialer *CountingDialer
 	c      net.Conn
 	br     *bufio.Reader
-	// Timeout bounds one request (default 30 s).
+	// until is the connection's deadline: it is moved (a timer change in
+	// the runtime) only once half of Timeout has passed, not per request.
+	until time.Time
+	// Timeout bounds one request (default 30 s): each starts with at
+	// least half of it ahead.
 	Timeout time.Duration
 }
 
@@ -73,27 +81,34 @@ func (rc *RawConn) do(ctx context.Context, req []byte) (int, int64, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		rc.c = c
+		rc.c, rc.until = c, time.Time{}
 		if rc.br == nil {
-			rc.br = bufio.NewReaderSize(c, 64<<10)
+			rc.br = bufio.NewReaderSize(c, rawBufSize)
 		} else {
 			rc.br.Reset(c)
 		}
 	}
-	_ = rc.c.SetDeadline(time.Now().Add(rc.Timeout))
+	if now := time.Now(); now.Add(rc.Timeout / 2).After(rc.until) {
+		rc.until = now.Add(rc.Timeout)
+		_ = rc.c.SetDeadline(rc.until)
+	}
 	if _, err := rc.c.Write(req); err != nil {
 		rc.Close()
 		return 0, 0, err
 	}
-	status, n, keep, err := readAnswer(rc.br)
+	status, n, keep, err := readAnswer(rc.br, rc.c)
 	if err != nil || !keep {
 		rc.Close()
 	}
 	return status, n, err
 }
 
-// readAnswer reads one answer, discarding its body.
-func readAnswer(br *bufio.Reader) (status int, n int64, keep bool, err error) {
+// rawBufSize is RawConn's read buffer: room for any status line and
+// header, small so that a large body is mostly not copied through it.
+const rawBufSize = 4 << 10
+
+// readAnswer reads one answer from br, which reads c, discarding its body.
+func readAnswer(br *bufio.Reader, c net.Conn) (status int, n int64, keep bool, err error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return 0, 0, false, err
@@ -141,8 +156,8 @@ func readAnswer(br *bufio.Reader) (status int, n int64, keep bool, err error) {
 		n, err = discardChunked(br)
 		return status, n, keep && err == nil, err
 	case length >= 0:
-		d, err := br.Discard(int(length))
-		return status, int64(d), keep && err == nil, err
+		d, err := discardBody(br, c, length)
+		return status, d, keep && err == nil, err
 	}
 	// Delimited by the close.
 	n, err = io.Copy(io.Discard, br)
@@ -179,4 +194,21 @@ func discardChunked(br *bufio.Reader) (int64, error) {
 		}
 		total -= 2
 	}
+}
+
+// discardBody discards the next n bytes of the answer: those br holds,
+// then the rest straight from c when it can (discardConn), else through br.
+func discardBody(br *bufio.Reader, c net.Conn, n int64) (int64, error) {
+	d, err := br.Discard(int(min(n, int64(br.Buffered()))))
+	done := int64(d)
+	if err != nil || done == n {
+		return done, err
+	}
+	if c != nil {
+		if m, ok, err := discardConn(c, n-done); ok {
+			return done + m, err
+		}
+	}
+	d, err = br.Discard(int(n - done))
+	return done + int64(d), err
 }
