@@ -61,6 +61,7 @@ type capReq struct {
 	q      appconfig.Query
 	limit  int
 	r      *appconfig.Record
+	with   []appconfig.Record // inserted only when r is
 	topics []string
 
 	inserted bool
@@ -121,7 +122,7 @@ func (g *capGroups) submit(req *capReq) {
 }
 
 func (g *capGroups) alone(req *capReq) {
-	req.inserted, req.counted, req.err = g.d.createAlone(req.ctx, req.lock, req.q, req.limit, req.r, req.topics)
+	req.err = g.d.createAlone(req)
 }
 
 func (g *capGroups) committer() {

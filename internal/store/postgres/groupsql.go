@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"slices"
 	"strings"
+
+	appconfig "github.com/appconfigd/appconfigd"
 )
 
 // A group of CreateCapped calls (group.go) costs the database four
@@ -33,12 +36,15 @@ const groupSettingsSQL = "SELECT set_config('plan_cache_mode', 'force_generic_pl
 const groupLockSQL = "SELECT pg_advisory_xact_lock(hashtextextended(l, 0)) FROM unnest($1::text[]) AS l"
 
 // groupInsertSQL is one wave: $1-$9 the records' columns, $10 the
-// limits, $11-$15 the count queries (qname ” for none), one array
+// limits, $11-$15 the count queries (qname empty for none), one array
 // element per member; $16 the notification prefix (origin and ':'), $17
-// the topics and $18 the (1-based) member each belongs to. It answers one
-// row per member in order: its count, and its seq when it was inserted
-// (NULL otherwise); the last column forces the notification (a CTE that
-// is not referenced does not run).
+// the topics and $18 the (1-based) member each belongs to; $19-$27 the
+// columns of the members' other records (CreateCapped's with, inserted
+// only with their member's record; a duplicate key fails the statement)
+// and $28 their members. It answers one row per member in order: its
+// count, and its seq when it was inserted (NULL otherwise); the last
+// column forces the notification (a CTE that is not referenced does not
+// run; one that writes always runs).
 const groupInsertSQL = `WITH m AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], $9::int8[],
 		$10::int8[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
@@ -53,6 +59,12 @@ const groupInsertSQL = `WITH m AS (
 ), done AS MATERIALIZED (
 	SELECT c.ord, c.n, ins.seq FROM c LEFT JOIN ins ON ins.account = c.account AND ins.region = c.region
 		AND ins.kind = c.kind AND ins.parent = c.parent AND ins.id = c.id
+), more AS (
+	INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
+	SELECT w.account, w.region, w.kind, w.parent, w.id, w.name, w.body, w.data, w.due_at
+	FROM unnest($19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::bytea[], $26::bytea[], $27::int8[], $28::int8[])
+		AS w(account, region, kind, parent, id, name, body, data, due_at, ord)
+	JOIN done ON done.ord = w.ord AND done.seq IS NOT NULL
 ), notes AS (
 	SELECT pg_notify('` + Channel + `', $16 || string_agg(DISTINCT t.topic, E'\n'))
 	FROM unnest($17::text[], $18::int8[]) AS t(topic, ord) JOIN done ON done.ord = t.ord AND done.seq IS NOT NULL
@@ -87,14 +99,18 @@ func waves(members []*capReq) [][]*capReq {
 		for _, t := range m.topics {
 			n += len(t) + len(topicSep)
 		}
-		rs := scopeOf(m.r.Account, m.r.Region, m.r.Kind, m.r.Parent)
-		qs := scopeOf(m.q.Account, m.q.Region, m.q.Kind, m.q.Parent)
-		if i > start && (written[rs] || written[qs] || topicBytes+n > maxWaveTopicBytes) {
+		scopes := []string{scopeOf(m.q.Account, m.q.Region, m.q.Kind, m.q.Parent), scopeOf(m.r.Account, m.r.Region, m.r.Kind, m.r.Parent)}
+		for _, w := range m.with {
+			scopes = append(scopes, scopeOf(w.Account, w.Region, w.Kind, w.Parent))
+		}
+		if i > start && (slices.ContainsFunc(scopes, func(s string) bool { return written[s] }) || topicBytes+n > maxWaveTopicBytes) {
 			out = append(out, members[start:i])
 			start, topicBytes = i, 0
 			clear(written)
 		}
-		written[rs] = true
+		for _, s := range scopes[1:] {
+			written[s] = true
+		}
 		topicBytes += n
 	}
 	if start < len(members) {
@@ -105,33 +121,59 @@ func waves(members []*capReq) [][]*capReq {
 
 // waveArgs are groupInsertSQL's arguments for the members of one wave.
 func (d dialect) waveArgs(w []*capReq) []any {
-	n := len(w)
-	cols := make([][]string, 11) // account … name, then qaccount … qname
-	for i := range cols {
-		cols[i] = make([]string, n)
-	}
-	bodies, data := make([][]byte, n), make([][]byte, n)
-	due, limits := make([]*int64, n), make([]int64, n)
+	var recs, more recordCols
+	queries := make([][]string, 5) // qaccount … qname
+	limits := make([]int64, len(w))
 	var topics []string
 	var owners []int64
 	for i, m := range w {
-		r, q := m.r, m.q
-		for c, v := range [...]string{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, q.Account, q.Region, q.Kind, q.Parent, q.Name} {
-			cols[c][i] = v
+		recs.add(m.r, 0)
+		for j := range m.with {
+			more.add(&m.with[j], int64(i+1))
 		}
-		bodies[i], data[i], limits[i] = r.Body, r.Data, int64(m.limit)
-		if !r.DueAt.IsZero() {
-			ns := r.DueAt.UnixNano()
-			due[i] = &ns
+		for c, v := range [...]string{m.q.Account, m.q.Region, m.q.Kind, m.q.Parent, m.q.Name} {
+			queries[c] = append(queries[c], v)
 		}
+		limits[i] = int64(m.limit)
 		for _, t := range m.topics {
 			topics = append(topics, t)
 			owners = append(owners, int64(i+1))
 		}
 	}
-	return []any{cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], bodies, data, due,
-		limits, cols[6], cols[7], cols[8], cols[9], cols[10],
-		d.origin + ":", topics, owners}
+	args := append(recs.args(), limits)
+	for _, q := range queries {
+		args = append(args, q)
+	}
+	args = append(args, d.origin+":", topics, owners)
+	return append(append(args, more.args()...), more.owners)
+}
+
+// recordCols are records as column arrays (groupInsertSQL's unnest),
+// with the (1-based) member each belongs to.
+type recordCols struct {
+	text       [6][]string // account, region, kind, parent, id, name
+	body, data [][]byte
+	due        []*int64
+	owners     []int64
+}
+
+func (c *recordCols) add(r *appconfig.Record, owner int64) {
+	for i, v := range [...]string{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name} {
+		c.text[i] = append(c.text[i], v)
+	}
+	c.body, c.data = append(c.body, r.Body), append(c.data, r.Data)
+	var due *int64
+	if !r.DueAt.IsZero() {
+		ns := r.DueAt.UnixNano()
+		due = &ns
+	}
+	c.due = append(c.due, due)
+	c.owners = append(c.owners, owner)
+}
+
+// args are the nine column arrays.
+func (c *recordCols) args() []any {
+	return []any{c.text[0], c.text[1], c.text[2], c.text[3], c.text[4], c.text[5], c.body, c.data, c.due}
 }
 
 // splitTopics reads the topics of a notification's payload (after the

@@ -32,7 +32,8 @@ func TestGroupWaves(t *testing.T) {
 		if id == "d1" {
 			r.Data, r.DueAt = []byte("payload"), due
 		}
-		return &capReq{ctx: ctx, lock: "cap|" + account, q: q, limit: limit, r: r, topics: topics}
+		tags := appconfig.Record{Key: appconfig.Key{Account: account, Region: "us-east-1", Kind: "tags", Parent: id, ID: "arn-" + id}, Body: []byte(`{}`)}
+		return &capReq{ctx: ctx, lock: "cap|" + account, q: q, limit: limit, r: r, with: []appconfig.Record{tags}, topics: topics}
 	}
 	members := []*capReq{
 		member("100000000001", "a1", 2, "t-a1", "shared"),
@@ -62,7 +63,11 @@ func TestGroupWaves(t *testing.T) {
 	for _, m := range members {
 		var rec appconfig.Record
 		err := a.View(ctx, func(tx appconfig.Tx) error {
-			var err error
+			// Each member's other record is there when it is.
+			_, err := tx.Get(ctx, m.with[0].Key, false, false)
+			if m.inserted != (err == nil) {
+				return fmt.Errorf("%s (inserted %v): its other record: %v", m.r.ID, m.inserted, err)
+			}
 			rec, err = tx.Get(ctx, m.r.Key, false, true)
 			return err
 		})
@@ -158,7 +163,7 @@ func TestGroupLockTimeout(t *testing.T) {
 	for _, id := range []string{"c", "d"} {
 		go func() {
 			r := appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}
-			results <- s.CreateCapped(ctx, "cap", q, 10, &r)
+			results <- s.CreateCapped(ctx, "cap", q, 10, &r, nil)
 		}()
 	}
 	select {

@@ -227,22 +227,21 @@ func (t *pipeTx) rollback() {
 
 // CreateCapped implements sqlstore.CappedCreator: with the calls waiting
 // at the same time in one transaction (group.go), or alone.
-func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, with []appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, with: with, topics: topics}
 	if d.groups == nil {
-		return d.createAlone(ctx, lock, q, limit, r, topics)
+		req.err = d.createAlone(req)
+	} else {
+		d.groups.submit(req)
 	}
-	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
-	d.groups.submit(req)
 	return req.inserted, req.counted, req.err
 }
 
-// createAlone is one CreateCapped in a transaction of its own: a group
-// of one (createGroup). When nothing was inserted the transaction
-// commits having written nothing.
-func (d dialect) createAlone(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
-	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
-	err = d.createGroup(ctx, []*capReq{req})
-	return req.inserted, req.counted, err
+// createAlone runs one CreateCapped in a transaction of its own, under
+// its caller's context: a group of one (createGroup). When nothing was
+// inserted the transaction commits having written nothing.
+func (d dialect) createAlone(req *capReq) error {
+	return d.createGroup(req.ctx, []*capReq{req})
 }
 
 type errRow struct{ err error }

@@ -143,7 +143,7 @@ func TestCreateCappedNotifiesAcrossStores(t *testing.T) {
 	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
 	for i, want := range []error{nil, appconfig.ErrCapReached} {
 		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
-		if err := b.CreateCapped(ctx, "cap", q, 1, &r, fmt.Sprint("create-", i)); !errors.Is(err, want) {
+		if err := b.CreateCapped(ctx, "cap", q, 1, &r, nil, fmt.Sprint("create-", i)); !errors.Is(err, want) {
 			t.Fatalf("create %d: %v, want %v", i, err, want)
 		}
 	}
@@ -181,7 +181,7 @@ func TestCreateCappedGroupFailsAlone(t *testing.T) {
 			account := fmt.Sprint(100000000000 + i%4)
 			q := appconfig.Query{Account: account, Region: "us-east-1", Kind: "app"}
 			r := appconfig.Record{Key: appconfig.Key{Account: account, Region: "us-east-1", Kind: "app", ID: id}, Body: []byte(`{}`)}
-			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, "t")
+			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, nil, "t")
 		}()
 	}
 	wg.Wait()
@@ -322,7 +322,7 @@ func TestCreateCappedCanceled(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
-		if err := s.CreateCapped(cctx, "cap", q, 100, &r); !errors.Is(err, context.Canceled) {
+		if err := s.CreateCapped(cctx, "cap", q, 100, &r, nil); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled create: %v", err)
 		}
 	}
