@@ -41,11 +41,11 @@ import (
 // creates per second and 25-45 % more database CPU per create than one.
 const capCommitters = 1
 
-// groupLockTimeout bounds how long a group of several members waits for
-// a lock (an advisory lock, or a row another transaction is inserting):
-// the group runs without its members' contexts, so a lock held long by
-// another transaction must not hold them all; they run alone instead,
-// each waiting as long as its own context allows.
+// groupLockTimeout bounds how long a group waits for a lock (an advisory
+// lock, or a row another transaction is inserting): a lock held long by
+// another transaction must hold neither the committer nor the group's
+// other members; they run alone instead, each waiting as long as its own
+// context allows.
 const groupLockTimeout = "1s"
 
 // maxCapGroup bounds the members of one group.
@@ -139,32 +139,42 @@ func (g *capGroups) committer() {
 			}
 			live = append(live, req)
 		}
-		switch {
-		case len(live) == 1:
-			g.alone(live[0])
-		case len(live) > 1:
-			err := g.d.createGroup(context.Background(), live)
-			if err == nil {
-				break
-			}
-			// Run each alone again only when the server said the
-			// transaction failed (nothing of it committed); after a
-			// connection failure the COMMIT may have happened, and a
-			// second insert of a member would create it twice.
-			var pe *pgconn.PgError
-			retry := errors.As(err, &pe) || errors.Is(err, errCommitRolledBack)
-			for _, req := range live {
-				if retry {
-					g.alone(req)
-				} else {
-					req.err = err
-				}
-			}
-		}
-		for _, req := range live {
-			close(req.done)
+		if len(live) > 0 {
+			g.run(live)
 		}
 		clear(batch)
+	}
+}
+
+// run sends a group and answers its members. A group of one runs under
+// its member's context; a larger one under none (its members' contexts
+// were live when it was gathered), both waiting at most groupLockTimeout
+// for a lock. When the server failed the transaction (nothing of it
+// committed), each member runs again alone, in a goroutine of its own and
+// without the timeout, so that the committer goes on with the next group
+// while a member waits for a lock; after a connection failure the COMMIT
+// may have happened, and a second insert of a member would create it
+// twice, so every member gets the error.
+func (g *capGroups) run(live []*capReq) {
+	ctx := context.Background()
+	if len(live) == 1 {
+		ctx = live[0].ctx
+	}
+	err := g.d.createGroup(ctx, live, groupLockTimeout)
+	var pe *pgconn.PgError
+	retry := errors.As(err, &pe) || errors.Is(err, errCommitRolledBack)
+	for _, req := range live {
+		if !retry {
+			req.err = err
+			close(req.done)
+			continue
+		}
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			g.alone(req)
+			close(req.done)
+		}()
 	}
 }
 
@@ -173,7 +183,7 @@ func (g *capGroups) committer() {
 // order, COMMIT: one round trip, groupsql.go), and sets their results; on
 // error nothing was committed. The backend runs the statements in order,
 // so each wave's snapshot is taken once the locks are held.
-func (d dialect) createGroup(ctx context.Context, members []*capReq) error {
+func (d dialect) createGroup(ctx context.Context, members []*capReq, lockTimeout string) error {
 	c, err := d.pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -193,10 +203,6 @@ func (d dialect) createGroup(ctx context.Context, members []*capReq) error {
 		b := t.prelude()
 		// The waves' plan does not depend on the arguments' values: a
 		// custom plan per execution cost more planning than executing.
-		lockTimeout := "0" // none: a member alone waits under its context
-		if len(members) > 1 {
-			lockTimeout = groupLockTimeout
-		}
 		b.Queue(groupSettingsSQL, lockTimeout)
 		skip := 2
 		if len(locks) > 0 {

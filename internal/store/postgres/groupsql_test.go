@@ -50,7 +50,7 @@ func TestGroupWaves(t *testing.T) {
 	if fmt.Sprint(sizes) != "[2 3 1]" {
 		t.Fatalf("waves of %v members, want [2 3 1]", sizes)
 	}
-	if err := b.groups.d.createGroup(ctx, members); err != nil {
+	if err := b.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -124,14 +124,15 @@ func TestWavesBoundTopics(t *testing.T) {
 		}
 	}
 	s := open(t, freshDatabase(t))
-	if err := s.groups.d.createGroup(ctx, members); err != nil {
+	if err := s.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
 		t.Fatalf("20 KB of topics in one group: %v", err)
 	}
 }
 
-// A group of several members waits at most groupLockTimeout for a lock
-// another transaction holds; through submit its members then run alone,
-// and wait under their own contexts until the lock is free.
+// A group waits at most groupLockTimeout for a lock another transaction
+// holds; through submit its members then run alone, and wait under their
+// own contexts until the lock is free, while the creates that need other
+// locks go on.
 func TestGroupLockTimeout(t *testing.T) {
 	dsn := freshDatabase(t)
 	s, other := open(t, dsn), open(t, dsn)
@@ -152,7 +153,7 @@ func TestGroupLockTimeout(t *testing.T) {
 		})
 	}()
 	<-held
-	err := s.groups.d.createGroup(ctx, []*capReq{member("a"), member("b")})
+	err := s.groups.d.createGroup(ctx, []*capReq{member("a"), member("b")}, groupLockTimeout)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "55P03" {
 		t.Fatalf("group under a held lock: %v, want lock_not_available (55P03)", err)
@@ -166,10 +167,29 @@ func TestGroupLockTimeout(t *testing.T) {
 			results <- s.CreateCapped(ctx, "cap", q, 10, &r, nil)
 		}()
 	}
+	// Past the group's timeout c and d wait alone; the committer is free.
 	select {
 	case err := <-results:
 		t.Fatalf("a create returned while the lock was held: %v", err)
-	case <-time.After(2500 * time.Millisecond):
+	case <-time.After(1500 * time.Millisecond):
+	}
+	eDone := make(chan error, 1)
+	go func() {
+		r := appconfig.Record{Key: key("app", "e"), Body: []byte(`{}`)}
+		eDone <- s.CreateCapped(ctx, "another", q, 10, &r, nil)
+	}()
+	select {
+	case err := <-eDone:
+		if err != nil {
+			t.Fatalf("a create under another lock, while c and d wait: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a create under another lock waited for c and d's lock")
+	}
+	select {
+	case err := <-results:
+		t.Fatalf("a create returned while the lock was held: %v", err)
+	default:
 	}
 	close(release)
 	for range 2 {

@@ -241,7 +241,7 @@ func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Quer
 // its caller's context: a group of one (createGroup). When nothing was
 // inserted the transaction commits having written nothing.
 func (d dialect) createAlone(req *capReq) error {
-	return d.createGroup(req.ctx, []*capReq{req})
+	return d.createGroup(req.ctx, []*capReq{req}, "0") // no lock timeout
 }
 
 type errRow struct{ err error }

@@ -226,11 +226,11 @@ func TestCreateGroup(t *testing.T) {
 		return &capReq{ctx: ctx, lock: "cap", q: q, limit: 2, r: &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}, topics: []string{"t"}}
 	}
 	bad := []*capReq{member("x"), member("bad\x00")}
-	if err := s.groups.d.createGroup(ctx, bad); err == nil {
+	if err := s.groups.d.createGroup(ctx, bad, groupLockTimeout); err == nil {
 		t.Fatal("a group with a failing member committed")
 	}
 	members := []*capReq{member("a"), member("b"), member("c"), member("a")}
-	if err := s.groups.d.createGroup(ctx, members); err != nil {
+	if err := s.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
