@@ -36,7 +36,11 @@ const (
 		AS w(account, region, kind, parent, id, name, body, data, due_at, ord)
 	JOIN done ON done.ord = w.ord AND done.seq IS NOT NULL
 ), notes AS (
-	SELECT pg_notify('`
+	SELECT pg_notify('appconfigd', $16 || string_agg(DISTINCT t.topic, E'\n'))
+	FROM unnest($17::text[], $18::int8[]) AS t(topic, ord) JOIN done ON done.ord = t.ord AND done.seq IS NOT NULL
+	HAVING COUNT(*) > 0
+)
+SELECT done.ord, done.n, done.seq, (SELECT COUNT(*) FROM notes) FROM done ORDER BY done.ord`
 	explainGet = "SELECT seq, account, region, kind, parent, id, name, body, due_at, data FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4 AND id = $5"
 )
 
