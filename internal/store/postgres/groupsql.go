@@ -25,7 +25,8 @@ import (
 // Each wave sends one notification for all its inserted members: the
 // payload is the origin, ':', then the distinct topics joined by '\n'
 // (listener.handle splits them). A wave's topics are bounded so that the
-// payload stays under PostgreSQL's 8000 bytes.
+// payload stays under PostgreSQL's 8000 bytes. Other transactions pack
+// their topics the same way at COMMIT (payloads).
 
 // groupSettingsSQL sets, for the group's transaction, the generic plan
 // of its prepared statements and the lock timeout $1.
@@ -174,6 +175,30 @@ func (c *recordCols) add(r *appconfig.Record, owner int64) {
 // args are the nine column arrays.
 func (c *recordCols) args() []any {
 	return []any{c.text[0], c.text[1], c.text[2], c.text[3], c.text[4], c.text[5], c.body, c.data, c.due}
+}
+
+// payloads packs topics, in order, into as few notification payloads as
+// fit PostgreSQL's limit: the origin, ':', then topics joined by topicSep
+// (a topic too long for a shared payload gets one of its own).
+func payloads(origin string, topics []string) []string {
+	var out []string
+	var b strings.Builder
+	for _, t := range topics {
+		if b.Len() > 0 && b.Len()+len(topicSep)+len(t) > maxWaveTopicBytes {
+			out = append(out, b.String())
+			b.Reset()
+		}
+		if b.Len() == 0 {
+			b.WriteString(origin + ":")
+		} else {
+			b.WriteString(topicSep)
+		}
+		b.WriteString(t)
+	}
+	if b.Len() > 0 {
+		out = append(out, b.String())
+	}
+	return out
 }
 
 // splitTopics reads the topics of a notification's payload (after the

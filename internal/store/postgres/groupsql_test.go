@@ -201,3 +201,36 @@ func TestGroupLockTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A transaction's topics travel packed in as few notifications as fit
+// PostgreSQL's payload limit, and reach the other replica in order.
+func TestNotifyPacksTopics(t *testing.T) {
+	big1, big2 := strings.Repeat("x", 4000), strings.Repeat("y", 4000)
+	topics := []string{"t1", big1, big2, "t3", "t4"}
+	if got := payloads("o", topics); len(got) != 2 || got[0] != "o:t1\n"+big1 || got[1] != "o:"+big2+"\nt3\nt4" {
+		t.Fatalf("payloads: %d of them, starting %.20q", len(got), got)
+	}
+	dsn := freshDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subA := a.Subscribe(sctx)
+	if err := b.Update(ctx, func(tx appconfig.Tx) error {
+		for _, topic := range topics {
+			tx.Notify(topic)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range topics {
+		select {
+		case got := <-subA:
+			if got != want {
+				t.Fatalf("store A got %.20q, want %.20q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("store A got nothing, want %.20q", want)
+		}
+	}
+}

@@ -177,8 +177,8 @@ func (t *pipeTx) LockedQueryRow(ctx context.Context, name, query string, args ..
 	return batchRow{row: br.QueryRow(), br: br}
 }
 
-// commit sends what is pending, the notifications and COMMIT in one
-// batch.
+// commit sends what is pending, the notifications (as few as fit the
+// topics, payloads) and COMMIT in one batch.
 func (t *pipeTx) commit(ctx context.Context, origin string, topics []string) error {
 	if !t.begun && len(topics) == 0 {
 		return nil // nothing was sent: no transaction to end
@@ -187,8 +187,8 @@ func (t *pipeTx) commit(ctx context.Context, origin string, topics []string) err
 	if b == nil {
 		b = &pgx.Batch{}
 	}
-	for _, topic := range topics {
-		b.Queue(notifySQL, origin+":"+topic)
+	for _, payload := range payloads(origin, topics) {
+		b.Queue(notifySQL, payload)
 	}
 	b.Queue("commit")
 	br := t.pc.SendBatch(ctx, b)
