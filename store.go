@@ -15,12 +15,14 @@ type Store interface {
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
 	// CreateCapped is Update with a body that calls only
-	// InsertCapped(lock, q, limit, r) and, when that inserted, Notify of
-	// each topic; it returns InsertCapped's error. A backend may run it in
-	// one exchange with its database (PostgreSQL: BEGIN, the lock, one
-	// statement that counts, inserts and notifies, and COMMIT in one
-	// pipelined batch).
-	CreateCapped(ctx context.Context, lock string, q Query, limit int, r *Record, topics ...string) error
+	// InsertCapped(lock, q, limit, r) and, when that inserted, Insert of
+	// each record of with (e.g. the new resource's tags) and Notify of
+	// each topic; it returns InsertCapped's error, or Conflict when a
+	// record of with exists. A backend may run it in one exchange with
+	// its database (PostgreSQL: the calls waiting together share BEGIN,
+	// the locks, one statement that counts, inserts and notifies, and
+	// COMMIT in one pipelined batch).
+	CreateCapped(ctx context.Context, lock string, q Query, limit int, r *Record, with []Record, topics ...string) error
 	// ClaimDue hands records of kind whose DueAt is at or before now to fn,
 	// each in its own read-write transaction with the record locked, so
 	// that across replicas exactly one process handles a given record at a

@@ -238,9 +238,9 @@ func (s *timedStore) Update(ctx context.Context, fn func(appconfig.Tx) error) er
 	return s.Store.Update(ctx, fn)
 }
 
-func (s *timedStore) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics ...string) error {
+func (s *timedStore) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, with []appconfig.Record, topics ...string) error {
 	defer s.timed("update", wall.Now())
-	return s.Store.CreateCapped(ctx, lock, q, limit, r, topics...)
+	return s.Store.CreateCapped(ctx, lock, q, limit, r, with, topics...)
 }
 
 func (s *timedStore) View(ctx context.Context, fn func(appconfig.Tx) error) error {

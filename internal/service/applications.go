@@ -62,22 +62,15 @@ func (s *Service) CreateApplication(ctx context.Context, sc appconfig.Scope, in 
 		app.ID = id
 		return app
 	}
-	if len(in.Tags) == 0 {
-		// Nothing else to write: one transaction of the store's own (one
-		// round trip on PostgreSQL).
-		id, err := createNewCapped(ctx, s.store, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, build, appconfig.NamesTopic(sc, ""))
-		app.ID = id
+	// The new application's tags are a record of their own, written with
+	// it: one transaction of the store's own (on PostgreSQL one round
+	// trip, shared with the creates waiting at the same time).
+	tags, err := newTags(sc, in.Tags, func(id string) (string, string) { return id, ApplicationARN(sc, id) })
+	if err != nil {
 		return app, err
 	}
-	err := s.store.Update(ctx, func(tx appconfig.Tx) error {
-		id, err := insertNewCapped(ctx, tx, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, build)
-		if err != nil {
-			return err
-		}
-		app.ID = id
-		tx.Notify(appconfig.NamesTopic(sc, ""))
-		return s.putTags(ctx, tx, sc, id, ApplicationARN(sc, id), in.Tags)
-	})
+	id, err := createNewCapped(ctx, s.store, q, records.Applications, records.ApplicationKey(sc, ""), in.Name, build, tags, appconfig.NamesTopic(sc, ""))
+	app.ID = id
 	return app, err
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/appconfigd/appconfigd/internal/store/sqlite"
 )
 
-// The quotas checked by the capped inserts (Tx.InsertCapped and, for an
-// application without tags, Store.CreateCapped) refuse with AWS's words
+// The quotas checked by the capped inserts (Tx.InsertCapped and, for
+// applications, with or without tags, Store.CreateCapped) refuse with AWS's words
 // on both stores, and what fits under them is created (with its tags).
 func TestCreateQuotasOnBothStores(t *testing.T) {
 	for _, name := range []string{"sqlite", "postgres"} {

@@ -242,11 +242,16 @@ func insertNewCapped[T any](ctx context.Context, tx appconfig.Tx, q quota, k rec
 }
 
 // createNewCapped is insertNewCapped as a transaction of its own that
-// writes nothing else and notifies topics (Store.CreateCapped: one round
-// trip on PostgreSQL).
-func createNewCapped[T any](ctx context.Context, st appconfig.Store, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T, topics ...string) (string, error) {
+// writes nothing else but the records with returns for the new id (nil:
+// none) and notifies topics (Store.CreateCapped: one round trip on
+// PostgreSQL, shared with the creates waiting at the same time).
+func createNewCapped[T any](ctx context.Context, st appconfig.Store, q quota, k records.Kind[T], key appconfig.Key, name string, build func(id string) T, with func(id string) []appconfig.Record, topics ...string) (string, error) {
 	return withNewID(key, name, func(id string) []byte { return k.Encode(build(id)) }, func(r *appconfig.Record) error {
-		return q.check(st.CreateCapped(ctx, q.lock, q.counted, q.limit, r, topics...))
+		var more []appconfig.Record
+		if with != nil {
+			more = with(r.ID)
+		}
+		return q.check(st.CreateCapped(ctx, q.lock, q.counted, q.limit, r, more, topics...))
 	})
 }
 

@@ -21,6 +21,25 @@ func checkTagKeys(tags map[string]string) error {
 	return nil
 }
 
+// newTags checks the tags of a resource being created and returns what
+// makes their record once its ID is known (owner: the record's parent
+// and the resource's ARN); nil when there are none.
+func newTags(sc appconfig.Scope, tags map[string]string, owner func(id string) (parent, arn string)) (func(id string) []appconfig.Record, error) {
+	if len(tags) == 0 {
+		return nil, nil
+	}
+	if err := checkTagKeys(tags); err != nil {
+		return nil, err
+	}
+	if len(tags) > maxTags {
+		return nil, appconfig.BadRequest("A resource can have at most %d tags; this request would give it %d.", maxTags, len(tags))
+	}
+	return func(id string) []appconfig.Record {
+		parent, arn := owner(id)
+		return []appconfig.Record{{Key: records.TagsKey(sc, parent, arn), Body: records.TagSets.Encode(records.Tags{Tags: tags})}}
+	}, nil
+}
+
 // putTags merges tags into a resource's tag set. Tag records live under
 // the owning application (or environment/profile) so that deleting the
 // owner deletes them.

@@ -177,8 +177,8 @@ func (t *pipeTx) LockedQueryRow(ctx context.Context, name, query string, args ..
 	return batchRow{row: br.QueryRow(), br: br}
 }
 
-// commit sends what is pending, the notifications and COMMIT in one
-// batch.
+// commit sends what is pending, the notifications (as few as fit the
+// topics, payloads) and COMMIT in one batch.
 func (t *pipeTx) commit(ctx context.Context, origin string, topics []string) error {
 	if !t.begun && len(topics) == 0 {
 		return nil // nothing was sent: no transaction to end
@@ -187,8 +187,8 @@ func (t *pipeTx) commit(ctx context.Context, origin string, topics []string) err
 	if b == nil {
 		b = &pgx.Batch{}
 	}
-	for _, topic := range topics {
-		b.Queue(notifySQL, origin+":"+topic)
+	for _, payload := range payloads(origin, topics) {
+		b.Queue(notifySQL, payload)
 	}
 	b.Queue("commit")
 	br := t.pc.SendBatch(ctx, b)
@@ -225,62 +225,23 @@ func (t *pipeTx) rollback() {
 	}
 }
 
-// cappedCreateSQL counts the records of a query, inserts the record when
-// they are fewer than the limit, notifies the topics when it inserted, and
-// answers the count and the new seq (NULL when nothing was inserted): one
-// statement, one snapshot. $1-$9 are the record's columns, $10 the
-// limit, $11 the topics (text[], origin-prefixed), then the query's
-// account, region, kind, parent (and name).
-func cappedCreateSQL(name bool) string {
-	q := `WITH c AS (SELECT COUNT(*) AS n FROM records WHERE account = $12 AND region = $13 AND kind = $14 AND parent = $15`
-	if name {
-		q += ` AND name = $16`
-	}
-	return q + `),
-ins AS (INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
-	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM c WHERE c.n < $10
-	ON CONFLICT DO NOTHING RETURNING seq),
-notes AS (SELECT pg_notify('` + Channel + `', t) FROM ins, unnest($11::text[]) AS t)
-SELECT c.n, ins.seq, (SELECT COUNT(*) FROM notes) FROM c LEFT JOIN ins ON true`
-}
-
-var cappedCreateStmt = [2]string{cappedCreateSQL(false), cappedCreateSQL(true)}
-
 // CreateCapped implements sqlstore.CappedCreator: with the calls waiting
 // at the same time in one transaction (group.go), or alone.
-func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+func (d dialect) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, with []appconfig.Record, topics []string) (inserted bool, counted int, err error) {
+	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, with: with, topics: topics}
 	if d.groups == nil {
-		return d.createAlone(ctx, lock, q, limit, r, topics)
+		req.err = d.createAlone(req)
+	} else {
+		d.groups.submit(req)
 	}
-	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
-	d.groups.submit(req)
 	return req.inserted, req.counted, req.err
 }
 
-// cappedCreate is the statement and arguments of one CreateCapped.
-func (d dialect) cappedCreate(q appconfig.Query, limit int, r *appconfig.Record, topics []string) (string, []any) {
-	notes := make([]string, len(topics))
-	for i, topic := range topics {
-		notes[i] = d.origin + ":" + topic
-	}
-	var due any
-	if !r.DueAt.IsZero() {
-		due = r.DueAt.UnixNano()
-	}
-	args := []any{r.Account, r.Region, r.Kind, r.Parent, r.ID, r.Name, r.Body, r.Data, due, limit, notes, q.Account, q.Region, q.Kind, q.Parent}
-	if q.Name != "" {
-		return cappedCreateStmt[1], append(args, q.Name)
-	}
-	return cappedCreateStmt[0], args
-}
-
-// createAlone is one CreateCapped in a transaction of its own: a group
-// of one (createGroup). When nothing was inserted the transaction
-// commits having written nothing.
-func (d dialect) createAlone(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error) {
-	req := &capReq{ctx: ctx, lock: lock, q: q, limit: limit, r: r, topics: topics}
-	err = d.createGroup(ctx, []*capReq{req})
-	return req.inserted, req.counted, err
+// createAlone runs one CreateCapped in a transaction of its own, under
+// its caller's context: a group of one (createGroup). When nothing was
+// inserted the transaction commits having written nothing.
+func (d dialect) createAlone(req *capReq) error {
+	return d.createGroup(req.ctx, []*capReq{req}, "0") // no lock timeout
 }
 
 type errRow struct{ err error }

@@ -378,5 +378,7 @@ func (l *listener) handle(payload string) {
 	if payload[:originLen] == l.origin {
 		return // delivered in-process already
 	}
-	l.deliver(payload[originLen+1:])
+	// A group of CreateCapped calls sends its topics in one notification
+	// (groupsql.go).
+	l.deliver(splitTopics(payload[originLen+1:])...)
 }

@@ -143,7 +143,7 @@ func TestCreateCappedNotifiesAcrossStores(t *testing.T) {
 	q := appconfig.Query{Account: "111111111111", Region: "us-east-1", Kind: "app"}
 	for i, want := range []error{nil, appconfig.ErrCapReached} {
 		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
-		if err := b.CreateCapped(ctx, "cap", q, 1, &r, fmt.Sprint("create-", i)); !errors.Is(err, want) {
+		if err := b.CreateCapped(ctx, "cap", q, 1, &r, nil, fmt.Sprint("create-", i)); !errors.Is(err, want) {
 			t.Fatalf("create %d: %v, want %v", i, err, want)
 		}
 	}
@@ -181,7 +181,7 @@ func TestCreateCappedGroupFailsAlone(t *testing.T) {
 			account := fmt.Sprint(100000000000 + i%4)
 			q := appconfig.Query{Account: account, Region: "us-east-1", Kind: "app"}
 			r := appconfig.Record{Key: appconfig.Key{Account: account, Region: "us-east-1", Kind: "app", ID: id}, Body: []byte(`{}`)}
-			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, "t")
+			errs[i] = s.CreateCapped(ctx, "cap|"+account, q, 8, &r, nil, "t")
 		}()
 	}
 	wg.Wait()
@@ -226,11 +226,11 @@ func TestCreateGroup(t *testing.T) {
 		return &capReq{ctx: ctx, lock: "cap", q: q, limit: 2, r: &appconfig.Record{Key: key("app", id), Body: []byte(`{}`)}, topics: []string{"t"}}
 	}
 	bad := []*capReq{member("x"), member("bad\x00")}
-	if err := s.groups.d.createGroup(ctx, bad); err == nil {
+	if err := s.groups.d.createGroup(ctx, bad, groupLockTimeout); err == nil {
 		t.Fatal("a group with a failing member committed")
 	}
 	members := []*capReq{member("a"), member("b"), member("c"), member("a")}
-	if err := s.groups.d.createGroup(ctx, members); err != nil {
+	if err := s.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -322,7 +322,7 @@ func TestCreateCappedCanceled(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		r := appconfig.Record{Key: key("app", fmt.Sprint("a", i)), Body: []byte(`{}`)}
-		if err := s.CreateCapped(cctx, "cap", q, 100, &r); !errors.Is(err, context.Canceled) {
+		if err := s.CreateCapped(cctx, "cap", q, 100, &r, nil); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled create: %v", err)
 		}
 	}

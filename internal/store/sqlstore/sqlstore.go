@@ -445,19 +445,26 @@ type TxConn interface {
 // CappedCreator is implemented by a Dialect that runs a lone capped
 // insert (Store.CreateCapped) in one exchange with its database. It
 // returns whether r was inserted (and sets r.Seq) and, when not, how many
-// records q counted in the same snapshot; topics are notified only when
-// r was inserted. r.Body is not nil.
+// records q counted in the same snapshot; the records of with are
+// inserted, and topics notified, only when r was inserted (a record of
+// with that exists fails the transaction: a unique violation). The
+// records' Body is not nil.
 type CappedCreator interface {
-	CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics []string) (inserted bool, counted int, err error)
+	CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, with []appconfig.Record, topics []string) (inserted bool, counted int, err error)
 }
 
 // CreateCapped implements appconfig.Store.
-func (db *DB) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, topics ...string) error {
+func (db *DB) CreateCapped(ctx context.Context, lock string, q appconfig.Query, limit int, r *appconfig.Record, with []appconfig.Record, topics ...string) error {
 	c, ok := db.d.(CappedCreator)
 	if !ok {
 		return db.Update(ctx, func(t appconfig.Tx) error {
 			if err := t.InsertCapped(ctx, lock, q, limit, r); err != nil {
 				return err
+			}
+			for i := range with {
+				if err := t.Insert(ctx, &with[i]); err != nil {
+					return err
+				}
 			}
 			for _, topic := range topics {
 				t.Notify(topic)
@@ -468,7 +475,12 @@ func (db *DB) CreateCapped(ctx context.Context, lock string, q appconfig.Query, 
 	if r.Body == nil {
 		r.Body = []byte("{}")
 	}
-	inserted, n, err := c.CreateCapped(ctx, lock, q, limit, r, topics)
+	for i := range with {
+		if with[i].Body == nil {
+			with[i].Body = []byte("{}")
+		}
+	}
+	inserted, n, err := c.CreateCapped(ctx, lock, q, limit, r, with, topics)
 	switch {
 	case err != nil:
 		err = db.d.Translate(err)

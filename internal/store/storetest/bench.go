@@ -44,7 +44,7 @@ func BenchCreate(b *testing.B, newStore BenchFactory) {
 func BenchCreateCapped(b *testing.B, newStore BenchFactory) {
 	benchCreate(b, newStore, func(ctx context.Context, s appconfig.Store, account string, r *appconfig.Record) error {
 		q := appconfig.Query{Account: account, Region: "us-east-1", Kind: "application"}
-		return s.CreateCapped(ctx, "scope|"+account+"|us-east-1|applications", q, 100, r, "names|"+account)
+		return s.CreateCapped(ctx, "scope|"+account+"|us-east-1|applications", q, 100, r, nil, "names|"+account)
 	})
 }
 

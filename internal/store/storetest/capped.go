@@ -108,7 +108,7 @@ func testCreateCapped(t *testing.T, s appconfig.Store) {
 	var seqs []int64
 	for i := range 2 {
 		r := appconfig.Record{Key: key("app", "", fmt.Sprint("a", i)), Name: "n", Body: []byte(`{"x":1}`)}
-		if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, fmt.Sprint("t", i), "both"); err != nil {
+		if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, nil, fmt.Sprint("t", i), "both"); err != nil {
 			t.Fatalf("create %d under a cap of 2: %v", i, err)
 		}
 		got, err := get(t, s, r.Key, false)
@@ -121,21 +121,21 @@ func testCreateCapped(t *testing.T, s appconfig.Store) {
 		t.Fatalf("seq not increasing: %v", seqs)
 	}
 	r := appconfig.Record{Key: key("app", "", "a2"), Body: []byte(`{}`)}
-	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, "capped"); !errors.Is(err, appconfig.ErrCapReached) {
+	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 2, &r, nil, "capped"); !errors.Is(err, appconfig.ErrCapReached) {
 		t.Fatalf("third create under a cap of 2: %v, want ErrCapReached", err)
 	}
 	r = appconfig.Record{Key: key("app", "", "a0"), Body: []byte(`{}`)}
-	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 3, &r, "conflict"); !appconfig.IsConflict(err) {
+	if err := s.CreateCapped(ctx, "cap|app", capQuery("app", ""), 3, &r, nil, "conflict"); !appconfig.IsConflict(err) {
 		t.Fatalf("existing key under the cap: %v, want Conflict", err)
 	}
 	byName := capQuery("app", "")
 	byName.Name = "n"
 	r = appconfig.Record{Key: key("app", "", "a3"), Name: "other", Body: []byte(`{}`)}
-	if err := s.CreateCapped(ctx, "", byName, 3, &r); err != nil {
+	if err := s.CreateCapped(ctx, "", byName, 3, &r, nil); err != nil {
 		t.Fatalf("cap by name, without a lock: %v", err)
 	}
 	r = appconfig.Record{Key: key("app", "", "a4"), Name: "n", Body: []byte(`{}`)}
-	if err := s.CreateCapped(ctx, "", byName, 2, &r); !errors.Is(err, appconfig.ErrCapReached) {
+	if err := s.CreateCapped(ctx, "", byName, 2, &r, nil); !errors.Is(err, appconfig.ErrCapReached) {
 		t.Fatalf("cap by name reached: %v, want ErrCapReached", err)
 	}
 	if n := count(t, s, capQuery("app", "")); n != 3 {
@@ -189,7 +189,7 @@ func CappedAcrossStores(t *testing.T, a, b appconfig.Store) {
 			defer wg.Done()
 			r := appconfig.Record{Key: key("race", "", fmt.Sprint("r", i)), Body: []byte(`{}`)}
 			if i%4 < 2 {
-				errs <- s.CreateCapped(ctx, "cap|race", capQuery("race", ""), limit, &r)
+				errs <- s.CreateCapped(ctx, "cap|race", capQuery("race", ""), limit, &r, nil)
 				return
 			}
 			errs <- capped(s, limit, r)
@@ -239,7 +239,7 @@ func cappedEdge(t *testing.T, a, b appconfig.Store, alone bool) {
 		r := appconfig.Record{Key: key(kind, "", "second"), Body: []byte(`{}`)}
 		var err error
 		if alone {
-			err = b.CreateCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r)
+			err = b.CreateCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r, nil)
 		} else {
 			err = b.Update(ctx, func(tx appconfig.Tx) error {
 				return tx.InsertCapped(ctx, "cap|"+kind, capQuery(kind, ""), 1, &r)
@@ -266,5 +266,37 @@ func cappedEdge(t *testing.T, a, b appconfig.Store, alone bool) {
 	}
 	if n := count(t, a, capQuery(kind, "")); n != 1 {
 		t.Fatalf("%d records under a cap of 1", n)
+	}
+}
+
+// testCreateCappedWith: CreateCapped's other records are inserted with
+// the capped one and only with it; one that exists fails the whole
+// create with Conflict, inserting nothing.
+func testCreateCappedWith(t *testing.T, s appconfig.Store) {
+	tags := func(id string) []appconfig.Record {
+		return []appconfig.Record{{Key: key("tags", id, "arn-"+id), Body: []byte(`{"tags":{}}`), Data: []byte("d")}}
+	}
+	r := appconfig.Record{Key: key("app", "", "w0"), Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "cap|w", capQuery("app", ""), 1, &r, tags("w0"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := get(t, s, tags("w0")[0].Key, true)
+	if err != nil || string(got.Body) != `{"tags":{}}` || string(got.Data) != "d" {
+		t.Fatalf("the other record: %+v, %v", got, err)
+	}
+	r = appconfig.Record{Key: key("app", "", "w1"), Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "cap|w", capQuery("app", ""), 1, &r, tags("w1"), "t"); !errors.Is(err, appconfig.ErrCapReached) {
+		t.Fatalf("create over the cap: %v, want ErrCapReached", err)
+	}
+	if _, err := get(t, s, tags("w1")[0].Key, false); !appconfig.IsNotFound(err) {
+		t.Fatalf("the capped create's other record: %v, want not found", err)
+	}
+	// w2's other record has w0's key: nothing of w2 is written.
+	r = appconfig.Record{Key: key("app", "", "w2"), Body: []byte(`{}`)}
+	if err := s.CreateCapped(ctx, "cap|w", capQuery("app", ""), 5, &r, tags("w0"), "t"); !appconfig.IsConflict(err) {
+		t.Fatalf("an other record that exists: %v, want Conflict", err)
+	}
+	if _, err := get(t, s, r.Key, false); !appconfig.IsNotFound(err) {
+		t.Fatalf("the create whose other record existed: %v, want not found", err)
 	}
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"InsertCapped", testInsertCapped},
 		{"InsertCappedConcurrent", testInsertCappedConcurrent},
 		{"CreateCapped", testCreateCapped},
+		{"CreateCappedWith", testCreateCappedWith},
 		{"ScanDueAndWipe", testScanWipe},
 		{"Ping", func(t *testing.T, s appconfig.Store) {
 			if err := s.Ping(context.Background()); err != nil {
