@@ -7,41 +7,16 @@ import (
 	"strconv"
 
 	"github.com/appconfigd/appconfigd/bench/internal/benchutil"
+	"github.com/appconfigd/appconfigd/internal/store/postgres"
 )
 
 // The statements appconfigd's PostgreSQL store sends for CreateApplication
-// (internal/store/postgres: groupInsertSQL, the quota count, insert and
-// notification of a group's members in one statement, after the advisory
-// locks) and for a point read, copied here because the tool does not link
-// the server's packages.
+// (postgres.GroupInsertSQL: the quota count, insert and notification of a
+// group's members in one statement, after the advisory locks) and for a
+// point read.
 const (
-	explainCapped = `WITH m AS (
-	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], $9::int8[],
-		$10::int8[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-		WITH ORDINALITY AS m(account, region, kind, parent, id, name, body, data, due_at, lim, qaccount, qregion, qkind, qparent, qname, ord)
-), c AS MATERIALIZED (
-	SELECT m.*, (SELECT COUNT(*) FROM records r WHERE r.account = m.qaccount AND r.region = m.qregion AND r.kind = m.qkind
-		AND r.parent = m.qparent AND (m.qname = '' OR r.name = m.qname)) AS n FROM m
-), ins AS (
-	INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
-	SELECT account, region, kind, parent, id, name, body, data, due_at FROM c WHERE n < lim ORDER BY ord
-	ON CONFLICT DO NOTHING RETURNING account, region, kind, parent, id, seq
-), done AS MATERIALIZED (
-	SELECT c.ord, c.n, ins.seq FROM c LEFT JOIN ins ON ins.account = c.account AND ins.region = c.region
-		AND ins.kind = c.kind AND ins.parent = c.parent AND ins.id = c.id
-), more AS (
-	INSERT INTO records (account, region, kind, parent, id, name, body, data, due_at)
-	SELECT w.account, w.region, w.kind, w.parent, w.id, w.name, w.body, w.data, w.due_at
-	FROM unnest($19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::bytea[], $26::bytea[], $27::int8[], $28::int8[])
-		AS w(account, region, kind, parent, id, name, body, data, due_at, ord)
-	JOIN done ON done.ord = w.ord AND done.seq IS NOT NULL
-), notes AS (
-	SELECT pg_notify('appconfigd', $16 || string_agg(DISTINCT t.topic, E'\n'))
-	FROM unnest($17::text[], $18::int8[]) AS t(topic, ord) JOIN done ON done.ord = t.ord AND done.seq IS NOT NULL
-	HAVING COUNT(*) > 0
-)
-SELECT done.ord, done.n, done.seq, (SELECT COUNT(*) FROM notes) FROM done ORDER BY done.ord`
-	explainGet = "SELECT seq, account, region, kind, parent, id, name, body, due_at, data FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4 AND id = $5"
+	explainCapped = postgres.GroupInsertSQL
+	explainGet    = "SELECT seq, account, region, kind, parent, id, name, body, due_at, data FROM records WHERE account = $1 AND region = $2 AND kind = $3 AND parent = $4 AND id = $5"
 )
 
 // explainCreate prints EXPLAIN (ANALYZE, BUFFERS) of CreateApplication's

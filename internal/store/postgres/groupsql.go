@@ -73,6 +73,11 @@ const groupInsertSQL = `WITH m AS (
 )
 SELECT done.ord, done.n, done.seq, (SELECT COUNT(*) FROM notes) FROM done ORDER BY done.ord`
 
+// GroupInsertSQL is the statement of one wave, as sent (for
+// bench/controlplane -explain, which explains it on a benchmark's
+// database).
+const GroupInsertSQL = groupInsertSQL
+
 // maxWaveTopicBytes bounds a wave's topics (with separators) so that
 // its notification stays under PostgreSQL's 8000-byte payload limit.
 const maxWaveTopicBytes = 7000
