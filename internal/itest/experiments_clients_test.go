@@ -183,9 +183,19 @@ func agentFlag(t *testing.T, base, key, entity string, context ...string) flagAn
 	return a
 }
 
-const entities = 1000
+const entities = 2000
 
-// assignments asks for "checkout" for entities user-0 … user-999 (plan pro
+// maxDeviation is how far (in percentage points) a share of n entities
+// may stray from the p % an assignment by hash gives them. The hash's
+// salt is the run's (or deployment's) random IDs, so each test run draws
+// a new sample: 5 standard deviations plus half a point keep a check
+// from failing by chance (about 1 in 1.7 million), and an exact 0 or
+// 100 % is still checked exactly up to that half point.
+func maxDeviation(p float64, n int) float64 {
+	return 5*math.Sqrt(p*(100-p)/float64(n)) + 0.5
+}
+
+// assignments asks for "checkout" for entities user-0 … user-1999 (plan pro
 // for even numbers, free for odd ones) plus the overridden vip-1, vip-2.
 func assignments(t *testing.T, base string) map[string]flagAnswer {
 	t.Helper()
@@ -206,11 +216,10 @@ func assignments(t *testing.T, base string) map[string]flagAnswer {
 
 var deployedOff = flagAnswer{Variant: "off"}
 
-// checkRunning checks what 1,000 entities see during a run at 100 %
+// checkRunning checks what 2,000 entities see during a run at 100 %
 // exposure: overrides win, the audience (even numbers) splits 50/30/20
-// within 6 points (n = 500: 3 standard deviations are ≤ 6.7 points; the
-// exact split is fixed by the hash, so this cannot flake), and the rest
-// get the deployed flag.
+// within maxDeviation (n = 1,000: 5.0–8.4 points), and the rest get the
+// deployed flag.
 func checkRunning(t *testing.T, got map[string]flagAnswer) {
 	t.Helper()
 	if got["vip-1"] != (flagAnswer{"__t2__", true, "red"}) || got["vip-2"] != (flagAnswer{"__c__", true, "grey"}) {
@@ -233,8 +242,8 @@ func checkRunning(t *testing.T, got map[string]flagAnswer) {
 	}
 	for v, want := range map[string]float64{"__c__": 50, "__t1__": 30, "__t2__": 20} {
 		share := float64(counts[v]) * 100 / (entities / 2)
-		if math.Abs(share-want) > 6 {
-			t.Errorf("%s: %.1f %% of the audience, want %.0f ± 6 (%v)", v, share, want, counts)
+		if tol := maxDeviation(want, entities/2); math.Abs(share-want) > tol {
+			t.Errorf("%s: %.1f %% of the audience, want %.0f ± %.1f (%v)", v, share, want, tol, counts)
 		}
 	}
 	t.Logf("treatments over %d entities in the audience: %v", entities/2, counts)
@@ -418,8 +427,7 @@ func TestEntityBasedGradualDeployment(t *testing.T) {
 		anon = v1
 		share := float64(n) * 100 / entities
 		t.Logf("%s at %.0f %%: %.1f %% of entities on version 2", d.State, pct, share)
-		// n = 1000: 3 standard deviations are ≤ 4.8 points.
-		if math.Abs(share-pct) > 5 {
+		if math.Abs(share-pct) > maxDeviation(pct, entities) {
 			t.Errorf("%.1f %% of entities on version 2 at %.0f %%", share, pct)
 		}
 		if d.State == types.DeploymentStateComplete {
@@ -535,7 +543,7 @@ func TestOFREPExperiment(t *testing.T) {
 
 // Two replicas on one PostgreSQL: a run started, updated and stopped on A
 // changes what B serves (the environment topic over LISTEN/NOTIFY), and
-// both give every one of 1,000 entities the same treatment.
+// both give every one of 2,000 entities the same treatment.
 func TestReplicasServeTheSameTreatments(t *testing.T) {
 	dsn := pgtest.FreshDatabase(t)
 	onPG := func(c *server.Config) { c.Store = dsn }
@@ -646,8 +654,9 @@ func TestEntityRolloutOnOFREP(t *testing.T) {
 		advance(t, s, fake, time.Minute)
 	}
 	base := s.URL + "/applications/xapp/environments/prod/configurations/flags/ofrep/v1/evaluate/flags/checkout.color"
+	const n = 1000
 	yellow := 0
-	for i := 0; i < 400; i++ {
+	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("entity-%d", i)
 		a := ofrepPost(t, base, `{"context":{"targetingKey":"`+id+`","region":"eu"}}`)
 		color, _ := a.body["value"].(string)
@@ -658,9 +667,8 @@ func TestEntityRolloutOnOFREP(t *testing.T) {
 			yellow++
 		}
 	}
-	// n = 400 at 50 %: 3 standard deviations are 7.5 points.
-	if share := float64(yellow) * 100 / 400; math.Abs(share-50) > 8 {
+	if share := float64(yellow) * 100 / n; math.Abs(share-50) > maxDeviation(50, n) {
 		t.Fatalf("%.1f %% of entities on the new version at 50 %%", share)
 	}
-	t.Logf("%d of 400 entities on the new version at 50 %%", yellow)
+	t.Logf("%d of %d entities on the new version at 50 %%", yellow, n)
 }
