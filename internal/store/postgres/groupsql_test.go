@@ -50,16 +50,7 @@ func TestGroupWaves(t *testing.T) {
 	if fmt.Sprint(sizes) != "[2 3 1]" {
 		t.Fatalf("waves of %v members, want [2 3 1]", sizes)
 	}
-	if err := b.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range members {
-		got = append(got, fmt.Sprint(m.r.ID, " ", m.inserted, " ", m.counted))
-	}
-	if want := "[a1 true 0 b1 true 0 a2 true 1 d1 true 0 b2 false 1 a3 false 2]"; fmt.Sprint(got) != want {
-		t.Fatalf("members %v, want %s", got, want)
-	}
+	wantGroup(t, b.groups.d, members, "[a1 true 0 b1 true 0 a2 true 1 d1 true 0 b2 false 1 a3 false 2]")
 	for _, m := range members {
 		var rec appconfig.Record
 		err := a.View(ctx, func(tx appconfig.Tx) error {
@@ -232,5 +223,21 @@ func TestNotifyPacksTopics(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("store A got nothing, want %.20q", want)
 		}
+	}
+}
+
+// wantGroup runs members as one group on d and checks each member's
+// outcome ("ID inserted counted", in order) against want.
+func wantGroup(t *testing.T, d dialect, members []*capReq, want string) {
+	t.Helper()
+	if err := d.createGroup(ctx, members, groupLockTimeout); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range members {
+		got = append(got, fmt.Sprint(m.r.ID, " ", m.inserted, " ", m.counted))
+	}
+	if fmt.Sprint(got) != want {
+		t.Fatalf("members %v, want %s", got, want)
 	}
 }

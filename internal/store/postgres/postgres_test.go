@@ -230,16 +230,7 @@ func TestCreateGroup(t *testing.T) {
 		t.Fatal("a group with a failing member committed")
 	}
 	members := []*capReq{member("a"), member("b"), member("c"), member("a")}
-	if err := s.groups.d.createGroup(ctx, members, groupLockTimeout); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range members {
-		got = append(got, fmt.Sprint(m.r.ID, " ", m.inserted, " ", m.counted))
-	}
-	if want := "[a true 0 b true 1 c false 2 a false 2]"; fmt.Sprint(got) != want {
-		t.Fatalf("members %v, want %s", got, want)
-	}
+	wantGroup(t, s.groups.d, members, "[a true 0 b true 1 c false 2 a false 2]")
 	if members[1].r.Seq <= members[0].r.Seq {
 		t.Fatalf("seqs %d, %d", members[0].r.Seq, members[1].r.Seq)
 	}
