@@ -378,7 +378,7 @@ func (l *listener) handle(payload string) {
 	if payload[:originLen] == l.origin {
 		return // delivered in-process already
 	}
-	// A group of CreateCapped calls sends its topics in one notification
-	// (groupsql.go).
+	// A transaction sends its topics packed, several to a notification
+	// (payloads, groupsql.go).
 	l.deliver(splitTopics(payload[originLen+1:])...)
 }
