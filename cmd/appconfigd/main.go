@@ -176,6 +176,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	idleTimeout := fs.Duration("idle-timeout", def.IdleTimeout, "how long an idle keep-alive connection stays open")
 	streamHeartbeat := fs.Duration("stream-heartbeat", 10*time.Second, "longest silence on a change stream (server-sent events) before a heartbeat comment")
 	assignLog := fs.String("experiment-assignment-log", "", "log each experiment treatment served as one JSON line to `dest`: stderr, or file:DIR (one .jsonl per run under DIR/region/account/app/definition); off when empty")
+	plainHTTP := fs.Bool("plain-http", false, "answer every request through Go's net/http, without the fast path for simple GETs")
 	shutdownTimeout := fs.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for requests in flight")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per account (0: no limit); excess gets ThrottlingException")
 	rateBurst := fs.Int("rate-burst", 0, "burst allowed above --rate-limit (default: the rate)")
@@ -239,7 +240,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		LambdaEndpoint: *lambdaEndpoint, SQSEndpoint: *sqsEndpoint, SNSEndpoint: *snsEndpoint, EventBridgeEndpoint: *ebEndpoint,
 		ConfigurationSources: *sources, S3Endpoint: *s3Endpoint, SSMEndpoint: *ssmEndpoint, SecretsManagerEndpoint: *smEndpoint,
 		AllowReset: *allowReset, SeedDir: *seedDir, MaxBodyBytes: *maxBody, MaxHeaderBytes: *maxHeader,
-		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout,
+		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, ShutdownTimeout: *shutdownTimeout, PlainHTTP: *plainHTTP,
 		StreamHeartbeat: *streamHeartbeat,
 		RateLimit:       *rateLimit, RateBurst: *rateBurst, MonitorInterval: *monitorInterval, TickInterval: *tickInterval, Quotas: q,
 	}

@@ -93,6 +93,11 @@ func (m *Metrics) Gauge(name, help string, f func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }
 
+// CounterFunc registers a counter read at scrape time.
+func (m *Metrics) CounterFunc(name, help string, f func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+}
+
 // Observe implements wire.Observer: metrics and one access-log line per
 // request (never bodies, configuration contents or credentials).
 func (m *Metrics) Observe(ctx context.Context, info wire.RequestInfo) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	appconfig "github.com/appconfigd/appconfigd"
@@ -57,6 +58,24 @@ func (s *Server) routes(api http.Handler) http.Handler {
 			api.ServeHTTP(w, r)
 		}
 	})
+}
+
+// fastRoute tells which simple requests the fast path answers
+// (fasthttp.go): the AWS APIs (control plane, data plane, the Agent
+// route), OFREP's evaluations and health. The console (files,
+// conditional and range requests), the metrics and change streams
+// (which flush as they go and must see their client leave) stay on
+// net/http.
+func fastRoute(r *http.Request) bool {
+	if p := r.URL.Path; console.Handles(p) || p == MetricsPath {
+		return false
+	}
+	for _, v := range r.Header["Accept"] {
+		if strings.Contains(v, "event-stream") {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -44,10 +44,24 @@ var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, maxHeld); return
 // ReadFrom, CloseWrite, deadlines).
 type gatherConn struct {
 	*net.TCPConn
+	// pending is what the fast path read and handed over with the
+	// connection (handoff): Read returns it first.
+	pending   []byte
 	gathering bool
 	held      []byte  // the held write, in buf
 	buf       *[]byte // from heldBufs while a write is held
 	bufs      net.Buffers
+}
+
+func (c *gatherConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		if c.pending = c.pending[n:]; len(c.pending) == 0 {
+			c.pending = nil
+		}
+		return n, nil
+	}
+	return c.TCPConn.Read(p)
 }
 
 // Gather holds the next write until the one after it, or Release.

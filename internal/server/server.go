@@ -87,6 +87,9 @@ type Config struct {
 	WriteTimeout    time.Duration // response write bound (default 60s)
 	IdleTimeout     time.Duration // keep-alive idle bound (default 120s)
 	ShutdownTimeout time.Duration // drain bound on shutdown (default 15s)
+	// PlainHTTP serves every request through net/http, without the fast
+	// path for simple GETs (fasthttp.go).
+	PlainHTTP       bool
 	StreamHeartbeat time.Duration // longest silence on a change stream (default 10s)
 	RateLimit       float64       // requests/s per account (0: off)
 	RateBurst       int           // burst of RateLimit (default: RateLimit)
@@ -144,11 +147,14 @@ type Server struct {
 	// assignLog is the experiment assignment log (nil: off).
 	assignLog *experiment.AssignmentLog
 
-	mu      sync.Mutex
-	http    *http.Server
-	stopBg  context.CancelFunc
-	bgDone  sync.WaitGroup
-	started bool
+	mu   sync.Mutex
+	http *http.Server
+	fast *fastServer // nil with PlainHTTP
+	// fastStats counts the fast path's requests and handoffs.
+	fastStats fastStats
+	stopBg    context.CancelFunc
+	bgDone    sync.WaitGroup
+	started   bool
 }
 
 // IsLoopback reports whether a listen address binds only loopback.
@@ -263,6 +269,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		CacheMaxAge: wall(30 * time.Second), Experiments: exp})
 	s.metrics.Gauge("appconfigd_dataplane_sessions", "Configuration sessions remembered for single-use token checks.", func() float64 { return float64(s.data.Sessions()) })
 	s.metrics.Deployments(raw)
+	s.fastStats.register(s.metrics)
 	authFlags := s.withTokens(authn)
 	api := wire.New(wire.Config{
 		ControlPlane: controlplane.New(s.svc, s.data),
@@ -403,7 +410,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.runner.Run(bg)
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(gatherListener{ln}) }()
+	if s.cfg.PlainHTTP {
+		go func() { errc <- s.http.Serve(gatherListener{ln}) }()
+	} else {
+		s.mu.Lock()
+		s.fast = newFastServer(ln, s.http, fastRoute, &s.fastStats)
+		s.mu.Unlock()
+		go func() { errc <- s.http.Serve(s.fast.listener()) }()
+	}
 	select {
 	case err := <-errc:
 		s.stop()
@@ -426,10 +440,19 @@ func (s *Server) stop() error {
 	// Change streams never end by themselves, and Shutdown does not wait
 	// for them: end them first, so their handlers return.
 	s.push.Close()
+	fastDone := make(chan error, 1)
+	if s.fast != nil {
+		go func() { fastDone <- s.fast.shutdown(shutdownCtx) }()
+	} else {
+		fastDone <- nil
+	}
 	err := s.http.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("shutdown timeout: closing connections still in flight", "timeout", timeout)
 		err = s.http.Close()
+	}
+	if ferr := <-fastDone; err == nil && ferr != nil {
+		err = ferr
 	}
 	s.stopBg()
 	s.bgDone.Wait()
