@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -13,12 +14,37 @@ func TestCompatBoto3AndCLI(t *testing.T) {
 	NeedPython(t)
 	p := StartBinary(t, "--store", "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"))
 	RunPython(t, "test/compat/controlplane_test.py", p.URL)
+	wantFastPath(t, p.URL)
 }
 
 func TestCompatDataPlaneBoto3AndCLI(t *testing.T) {
 	NeedPython(t)
 	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600")
 	RunPython(t, "test/compat/dataplane_test.py", p.URL, "APPCONFIGD_TIME_SCALE=600")
+	wantFastPath(t, p.URL)
+}
+
+// wantFastPath checks, after a real client's run, that the server
+// answered most of its API requests on the fast path (fasthttp.go), not
+// through net/http: the clients' requests are plain HTTP/1.1 with
+// Content-Length bodies, which the fast path serves.
+func wantFastPath(t *testing.T, base string) {
+	t.Helper()
+	var fast, handoffs float64
+	fmt.Sscan(metricValue(t, base, "appconfigd_http_fast_path_requests_total"), &fast)
+	fmt.Sscan(metricValue(t, base, "appconfigd_http_handoffs_total"), &handoffs)
+	total := 0.0
+	for _, line := range strings.Split(metricsText(t, base), "\n") {
+		if strings.HasPrefix(line, "appconfigd_requests_total{") {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			total += v
+		}
+	}
+	t.Logf("API requests %v: fast path %v, connections handed to net/http %v", total, fast, handoffs)
+	if total == 0 || fast < total*0.9 {
+		t.Errorf("fast path answered %v of %v API requests (connections handed off: %v), want at least 90%%", fast, total, handoffs)
+	}
 }
 
 // The AWS SDK for JavaScript v3, control and data plane.
@@ -26,6 +52,7 @@ func TestCompatJavaScriptSDK(t *testing.T) {
 	NeedNode(t)
 	p := StartBinary(t, "--data-dir", t.TempDir(), "--time-scale", "600", "--extension-allow-hosts", "127.0.0.1")
 	RunNode(t, "test/compat/js", p.URL, "APPCONFIGD_TIME_SCALE=600")
+	wantFastPath(t, p.URL)
 }
 
 // The OpenFeature server and web SDKs with their OFREP providers

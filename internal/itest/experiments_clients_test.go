@@ -310,8 +310,8 @@ func sameAnswers(a, b map[string]flagAnswer) bool {
 	return true
 }
 
-// metricValue reads one sample of /metrics ("" when absent).
-func metricValue(t *testing.T, base, sample string) string {
+// metricsText reads /metrics.
+func metricsText(t *testing.T, base string) string {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -319,7 +319,13 @@ func metricValue(t *testing.T, base, sample string) string {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(b), "\n") {
+	return string(b)
+}
+
+// metricValue reads one sample of /metrics ("" when absent).
+func metricValue(t *testing.T, base, sample string) string {
+	t.Helper()
+	for _, line := range strings.Split(metricsText(t, base), "\n") {
 		if strings.HasPrefix(line, sample+" ") {
 			return strings.TrimPrefix(line, sample+" ")
 		}
