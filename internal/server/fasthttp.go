@@ -638,6 +638,7 @@ func (c *fastConn) answer(req *http.Request) bool {
 	w.reset(c, req)
 	c.fs.srv.Handler.ServeHTTP(w, req)
 	w.finish()
+	w.release()
 	*body = fastBody{}
 	return w.err == nil && !w.closeAfter
 }
@@ -709,11 +710,12 @@ type fastResponse struct {
 
 	status      int
 	wroteHeader bool
-	sent        bool  // the head is on the wire
-	chunked     bool  // the body goes in chunks
-	declared    int64 // the handler's Content-Length, or -1
-	written     int64 // body bytes accepted
-	body        []byte
+	sent        bool    // the head is on the wire
+	chunked     bool    // the body goes in chunks
+	declared    int64   // the handler's Content-Length, or -1
+	written     int64   // body bytes accepted
+	body        []byte  // held until the body is whole
+	bodyBuf     *[]byte // body's buffer, from bodyBufs
 	closeAfter  bool
 	err         error // a write failed: the connection is done
 }
@@ -725,11 +727,31 @@ func (w *fastResponse) reset(c *fastConn, req *http.Request) {
 	} else {
 		clear(h)
 	}
-	body := w.body[:0]
-	if cap(body) > 2*fastBodyMax {
-		body = nil
+	*w = fastResponse{c: c, req: req, header: h, declared: -1}
+}
+
+// bodyBufs lends the buffers that hold an answer's body until it is
+// whole, so an idle connection keeps none.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// hold appends p to the held body.
+func (w *fastResponse) hold(p []byte) {
+	if w.bodyBuf == nil {
+		w.bodyBuf = bodyBufs.Get().(*[]byte)
+		w.body = (*w.bodyBuf)[:0]
 	}
-	*w = fastResponse{c: c, req: req, header: h, declared: -1, body: body}
+	w.body = append(w.body, p...)
+}
+
+// release returns the held body's buffer (after the answer).
+func (w *fastResponse) release() {
+	if w.bodyBuf != nil {
+		if cap(w.body) <= 2*fastBodyMax {
+			*w.bodyBuf = w.body[:0]
+			bodyBufs.Put(w.bodyBuf)
+		}
+		w.bodyBuf, w.body = nil, nil
+	}
 }
 
 func (w *fastResponse) Header() http.Header { return w.header }
@@ -784,7 +806,7 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 	case w.declared < 0 && len(w.body)+len(p) > fastBodyMax:
 		w.sendHead(p, true)
 	default:
-		w.body = append(w.body, p...)
+		w.hold(p)
 	}
 	if w.err != nil {
 		return 0, w.err
