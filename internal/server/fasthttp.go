@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -113,22 +112,29 @@ func newFastServer(ln net.Listener, srv *http.Server, route func(*http.Request) 
 }
 
 func (fs *fastServer) accept() {
+	var backoff time.Duration
 	for {
 		c, err := fs.ln.Accept()
 		if err != nil {
-			var ne net.Error
-			temporary := errors.As(err, &ne) && ne.Timeout()
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does. Anything else ends Serve.
+			if te, ok := err.(interface{ Temporary() bool }); ok && te.Temporary() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				fs.logf("http: Accept error: %v; retrying in %v", err, backoff)
+				select {
+				case <-time.After(backoff):
+					continue
+				case <-fs.closed:
+					return
+				}
+			}
 			select {
 			case fs.errs <- err:
 			case <-fs.closed:
-				return
 			}
-			if !temporary {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-			continue
+			return
 		}
+		backoff = 0
 		tc, ok := c.(*net.TCPConn)
 		if !ok {
 			fs.pass(c)

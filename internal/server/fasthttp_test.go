@@ -704,3 +704,54 @@ func FuzzFastParse(f *testing.F) {
 		}
 	})
 }
+
+// tempErrListener fails its first Accept with a temporary error (as when
+// the process is out of file descriptors).
+type tempErrListener struct {
+	net.Listener
+	failed bool
+}
+
+type tempErr struct{}
+
+func (tempErr) Error() string   { return "too many open files" }
+func (tempErr) Temporary() bool { return true }
+func (tempErr) Timeout() bool   { return false }
+
+func (l *tempErrListener) Accept() (net.Conn, error) {
+	if !l.failed {
+		l.failed = true
+		return nil, tempErr{}
+	}
+	return l.Listener.Accept()
+}
+
+// A temporary Accept error is logged and accepting goes on; a permanent
+// one (the listener closed) ends the http.Server's Serve.
+func TestFastPathAcceptErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := &http.Server{Handler: testHandler(), ErrorLog: log.New(logs, "", 0)}
+	fs := newFastServer(&tempErrListener{Listener: ln}, srv, fastRoute, nil)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(fs.listener()) }()
+	got, _ := exchange(t, ln.Addr().String(), get("/json"), "GET")
+	if len(got) != 1 || !got[0].Fast || got[0].Body != `{"a":1}` {
+		t.Fatalf("after a temporary Accept error: %+v", got)
+	}
+	if !strings.Contains(logs.String(), "Accept error: too many open files") {
+		t.Errorf("temporary error not logged: %q", logs.String())
+	}
+	ln.Close() // Serve sees the permanent error
+	select {
+	case err := <-served:
+		if err == nil || errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve = %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not end when the listener closed")
+	}
+}
