@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/appconfigd/appconfigd/internal/metrics"
 )
@@ -474,7 +475,8 @@ func (c *fastConn) parse(head []byte) *http.Request {
 	if lines <= 0 {
 		return nil // no Host
 	}
-	s := string(head) // one allocation for the target, values and unusual keys
+	// Each value (and unusual name) is its own string, as net/http makes
+	// them: one kept by a long-lived map keeps nothing else of the head.
 	h := make(http.Header, lines)
 	vals := make([]string, lines)
 	var host string
@@ -504,25 +506,21 @@ func (c *fastConn) parse(head []byte) *http.Request {
 			upper = b == '-'
 		}
 		vs, ve := p+colon+1, e-1
-		for vs < ve && (s[vs] == ' ' || s[vs] == '\t') {
+		for vs < ve && (head[vs] == ' ' || head[vs] == '\t') {
 			vs++
 		}
-		for ve > vs && (s[ve-1] == ' ' || s[ve-1] == '\t') {
+		for ve > vs && (head[ve-1] == ' ' || head[ve-1] == '\t') {
 			ve--
 		}
-		for j := vs; j < ve; j++ {
-			if b := s[j]; b < ' ' && b != '\t' || b == 0x7f {
+		for _, b := range head[vs:ve] {
+			if b < ' ' && b != '\t' || b == 0x7f {
 				return nil
 			}
 		}
-		v := s[vs:ve]
+		v := string(head[vs:ve])
 		name, ok := commonKeys[string(k)]
 		if !ok {
-			if bytes.Equal(k, ln[:colon]) {
-				name = s[p : p+colon]
-			} else {
-				name = string(k)
-			}
+			name = string(k)
 		}
 		switch name {
 		case "Host":
@@ -555,7 +553,7 @@ func (c *fastConn) parse(head []byte) *http.Request {
 	if hosts != 1 || !validHost(host) {
 		return nil
 	}
-	uri := s[sp+1 : sp+1+len(target)]
+	uri := string(target)
 	u, err := url.ParseRequestURI(uri)
 	if err != nil {
 		return nil
@@ -818,6 +816,12 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	return len(p), nil
+}
+
+// WriteString writes s without converting it to a new []byte (io.WriteString
+// uses it): s is only read, and copied when held.
+func (w *fastResponse) WriteString(s string) (int, error) {
+	return w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // Flush sends what is held; what follows goes out as it is written
