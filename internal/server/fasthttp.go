@@ -704,9 +704,9 @@ func (b *fastBody) discard() bool {
 
 // fastResponse is the http.ResponseWriter of the fast path. It holds the
 // answer until the body is whole (the declared Content-Length written,
-// or the handler returned), then sends the head and body together. A
-// body without a Content-Length over fastBodyMax, and anything after a
-// Flush, is sent chunked as it comes.
+// or the handler returned), then sends the head and body together. Past
+// fastBodyMax held, or after a Flush, the rest is sent as it comes
+// (chunked when there is no Content-Length).
 type fastResponse struct {
 	c      *fastConn
 	req    *http.Request
@@ -807,8 +807,10 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 		w.write(p)
 	case w.declared >= 0 && w.written == w.declared:
 		w.sendHead(p, false) // the body is whole: head and body together
-	case w.declared < 0 && len(w.body)+len(p) > fastBodyMax:
-		w.sendHead(p, true)
+	case len(w.body)+len(p) > fastBodyMax:
+		// A long body is not held whole: the rest streams (chunked when
+		// its length is not declared).
+		w.sendHead(p, w.declared < 0)
 	default:
 		w.hold(p)
 	}

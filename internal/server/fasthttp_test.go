@@ -167,6 +167,11 @@ func testHandler() http.Handler {
 			for i := 0; i < len(big); i += 1000 {
 				_, _ = io.WriteString(w, big[i:min(i+1000, len(big))])
 			}
+		case "/big-declared-pieces":
+			w.Header().Set("Content-Length", fmt.Sprint(2*len(big)))
+			for i := 0; i < 2*len(big); i += 1000 {
+				_, _ = io.WriteString(w, (big + big)[i:min(i+1000, 2*len(big))])
+			}
 		case "/unsized":
 			for i := 0; i < 100; i++ {
 				_, _ = io.WriteString(w, big[:1000])
@@ -284,7 +289,7 @@ func sameAnswer(t *testing.T, what string, fast, plain answer) {
 // open exactly when net/http does.
 func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 	p := newFastPair(t, testHandler(), nil)
-	for _, path := range []string{"/json", "/sniff", "/empty", "/big", "/big-pieces", "/unsized", "/medium", "/nocontent",
+	for _, path := range []string{"/json", "/sniff", "/empty", "/big", "/big-pieces", "/big-declared-pieces", "/unsized", "/medium", "/nocontent",
 		"/notmodified", "/odd-headers", "/twice", "/close", "/short", "/long", "/bad-length", "/flush", "/nowhere"} {
 		fast, fastClosed := exchange(t, p.fast, get(path), "GET")
 		plain, plainClosed := exchange(t, p.plain, get(path), "GET")
