@@ -53,6 +53,13 @@ import (
 // --max-header-bytes.
 const fastHeadMax = 8 << 10
 
+// fastEarlyMin is the smallest whole body sent before the handler
+// returns. A smaller answer leaves when the handler is done, as from
+// net/http (whose buffers hold it until then), so whatever the handler
+// does after writing it (the access log, metrics) is done before the
+// client has the answer.
+const fastEarlyMin = 4 << 10
+
 // fastBodyMax is the largest answer without a Content-Length that is
 // buffered whole and sent with one; a longer one is sent chunked.
 const fastBodyMax = 64 << 10
@@ -805,7 +812,7 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 		w.sendChunk(nil, p)
 	case w.sent:
 		w.write(p)
-	case w.declared >= 0 && w.written == w.declared:
+	case w.declared >= 0 && w.written == w.declared && len(w.body)+len(p) >= fastEarlyMin:
 		w.sendHead(p, false) // the body is whole: head and body together
 	case len(w.body)+len(p) > fastBodyMax:
 		// A long body is not held whole: the rest streams (chunked when

@@ -796,3 +796,40 @@ func BenchmarkHTTP64KiBOverTCP(b *testing.B) {
 		})
 	}
 }
+
+// A small answer leaves when the handler returns, as from net/http, so
+// what the handler does after writing it (the access log, metrics) is
+// done before the client has it; a large whole one leaves at once.
+func TestFastPathSmallAnswerWaitsForHandler(t *testing.T) {
+	release := make(chan struct{})
+	p := newFastPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := "ok"
+		if r.URL.Path == "/large" {
+			body = strings.Repeat("x", fastEarlyMin)
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		_, _ = io.WriteString(w, body)
+		<-release
+	}), nil)
+	defer close(release)
+	for _, tc := range []struct {
+		path  string
+		early bool
+	}{{"/small", false}, {"/large", true}} {
+		c, err := net.Dial("tcp", p.fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, _ = io.WriteString(c, get(tc.path))
+		wait := 200 * time.Millisecond
+		if tc.early {
+			wait = 10 * time.Second
+		}
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		n, err := c.Read(make([]byte, 1))
+		if got := n > 0; got != tc.early {
+			t.Errorf("%s: answer before the handler returned: %v (%v), want %v", tc.path, got, err, tc.early)
+		}
+	}
+}
