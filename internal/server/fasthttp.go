@@ -71,7 +71,10 @@ type fastServer struct {
 	srv   *http.Server
 	route func(*http.Request) bool
 	stats *fastStats
-	ln    net.Listener
+	// maxHead: a longer head goes to net/http, which enforces
+	// MaxHeaderBytes (431).
+	maxHead int
+	ln      net.Listener
 
 	handoff chan net.Conn // connections for net/http
 	errs    chan error    // accept errors, for net/http's Serve to see
@@ -113,7 +116,11 @@ func newFastServer(ln net.Listener, srv *http.Server, route func(*http.Request) 
 	if stats == nil {
 		stats = &fastStats{}
 	}
-	fs := &fastServer{srv: srv, route: route, stats: stats, ln: ln, handoff: make(chan net.Conn), errs: make(chan error, 1),
+	maxHead := srv.MaxHeaderBytes
+	if maxHead <= 0 {
+		maxHead = http.DefaultMaxHeaderBytes
+	}
+	fs := &fastServer{srv: srv, route: route, stats: stats, maxHead: maxHead, ln: ln, handoff: make(chan net.Conn), errs: make(chan error, 1),
 		closed: make(chan struct{}), conns: map[*fastConn]struct{}{}}
 	go fs.accept()
 	return fs
@@ -232,17 +239,19 @@ func (fs *fastServer) shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		fs.close()
-		<-done
 		return ctx.Err()
 	}
 }
 
-// close closes every fast connection at once.
+// close closes every fast connection at once and cancels the requests in
+// flight (their handlers may still be running when it returns, as with
+// http.Server.Close).
 func (fs *fastServer) close() {
 	fs.mu.Lock()
 	fs.shutting.Store(true)
 	for fc := range fs.conns {
 		fc.c.Close()
+		fc.cancelRequest()
 	}
 	fs.mu.Unlock()
 }
@@ -280,6 +289,9 @@ type fastConn struct {
 
 	idle atomic.Bool // waiting for a request (shutdown may close it)
 
+	mu     sync.Mutex
+	cancel context.CancelFunc // the request in flight's (for close)
+
 	res  fastResponse
 	body fastBody
 	wbuf []byte    // the answer's head (and a small body)
@@ -312,7 +324,10 @@ func (c *fastConn) serve() {
 			c.handoff()
 			return
 		}
-		req := c.parse(head)
+		var req *http.Request
+		if len(head) <= c.fs.maxHead {
+			req = c.parse(head)
+		}
 		if req == nil || !c.fs.route(req) {
 			handedOff = true
 			c.handoff()
@@ -323,6 +338,13 @@ func (c *fastConn) serve() {
 		keep := c.answer(req)
 		c.served++
 		c.fs.stats.requests.Add(1)
+		if !keep && c.res.unreadBody {
+			// As net/http does: the peer may still be sending the body;
+			// closing with unread data would reset the connection and
+			// could destroy the answer in flight. Send FIN, wait a little.
+			_ = c.c.CloseWrite()
+			time.Sleep(500 * time.Millisecond)
+		}
 		if !keep || c.fs.shutting.Load() {
 			return
 		}
@@ -339,6 +361,15 @@ func (c *fastConn) handoff() {
 		gc.pending = append([]byte(nil), c.buf[c.start:c.end]...)
 	}
 	c.fs.pass(gc)
+}
+
+// cancelRequest cancels the context of the request in flight, if any.
+func (c *fastConn) cancelRequest() {
+	c.mu.Lock()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.mu.Unlock()
 }
 
 func (c *fastConn) remote() string {
@@ -387,7 +418,11 @@ func (c *fastConn) readHead() ([]byte, bool) {
 			}
 			c.setReadDeadline(d)
 		case !headTimed:
-			c.setReadDeadline(c.fs.srv.ReadHeaderTimeout)
+			d := c.fs.srv.ReadHeaderTimeout
+			if d == 0 {
+				d = c.fs.srv.ReadTimeout // net/http's fallback
+			}
+			c.setReadDeadline(d)
 			headTimed = true
 		}
 		if empty {
@@ -633,7 +668,15 @@ func (c *fastConn) answer(req *http.Request) bool {
 		_ = c.c.SetWriteDeadline(time.Now().Add(d))
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+		cancel()
+	}()
 	req = req.WithContext(ctx)
 	body := &c.body
 	if req.ContentLength > 0 {
@@ -718,6 +761,11 @@ type fastResponse struct {
 	c      *fastConn
 	req    *http.Request
 	header http.Header
+	// sendHeader is the header as it was at WriteHeader, when the
+	// handler asked for it after that (Header).
+	sendHeader http.Header
+	trailers   []string // names declared in Trailer
+	unreadBody bool     // the connection closes with the request's body unread
 
 	status      int
 	wroteHeader bool
@@ -765,7 +813,16 @@ func (w *fastResponse) release() {
 	}
 }
 
-func (w *fastResponse) Header() http.Header { return w.header }
+// Header is the answer's header. As with net/http, changes made after
+// WriteHeader (or the first Write) do not reach the head: the first call
+// after it keeps a copy of the header as it was, which the head is made
+// of.
+func (w *fastResponse) Header() http.Header {
+	if w.wroteHeader && !w.sent && w.sendHeader == nil {
+		w.sendHeader = w.header.Clone()
+	}
+	return w.header
+}
 
 func (w *fastResponse) WriteHeader(code int) {
 	if code < 100 || code > 999 {
@@ -796,6 +853,9 @@ func (w *fastResponse) WriteHeader(code int) {
 func (w *fastResponse) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if len(p) == 0 {
+		return 0, nil
 	}
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
@@ -849,11 +909,11 @@ func (w *fastResponse) finish() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	switch {
-	case !w.sent:
+	if !w.sent {
 		w.sendHead(nil, false)
-	case w.chunked:
-		w.write(lastChunk)
+	}
+	if w.chunked {
+		w.write(w.c.appendTrailers(append(w.c.wbuf[:0], "0\r\n"...), w.header, w.trailers))
 	}
 	if w.declared >= 0 && w.written != w.declared && bodyAllowed(w.status) {
 		w.closeAfter = true // the client cannot tell where the answer ends
@@ -867,7 +927,13 @@ func (w *fastResponse) sendHead(p []byte, chunked bool) {
 	c := w.c
 	w.sent = true
 	h := w.header
+	if w.sendHeader != nil {
+		h = w.sendHeader
+	}
 	allowed := bodyAllowed(w.status)
+	if w.declareTrailers(h) && w.declared < 0 && allowed {
+		chunked = true // trailers follow a chunked body
+	}
 	var extra fastExtra
 	if allowed {
 		if _, typed := h["Content-Type"]; !typed && h.Get("Content-Encoding") == "" && h.Get("Transfer-Encoding") == "" {
@@ -904,6 +970,7 @@ func (w *fastResponse) sendHead(p []byte, chunked bool) {
 	closeBody := false
 	if b := &c.body; b.left > 0 && b.c != nil {
 		closeBody = b.left >= maxPostHandlerRead || !b.discard()
+		w.unreadBody = closeBody
 	}
 	if h.Get("Connection") == "close" {
 		w.closeAfter = true
@@ -950,10 +1017,57 @@ func (w *fastResponse) sendChunk(head, p []byte) {
 	w.body = w.body[:0]
 }
 
-var (
-	crlf      = []byte("\r\n")
-	lastChunk = []byte("0\r\n\r\n")
-)
+var crlf = []byte("\r\n")
+
+// declareTrailers notes the trailers the header h declares (Trailer's
+// names, as net/http takes them) and reports whether there are any
+// (those or http.TrailerPrefix keys).
+func (w *fastResponse) declareTrailers(h http.Header) bool {
+	found := false
+	for _, v := range h["Trailer"] {
+		found = true
+		for _, k := range strings.Split(v, ",") {
+			if k = http.CanonicalHeaderKey(textTrim(k)); k != "" && !badTrailer[k] {
+				w.trailers = append(w.trailers, k)
+			}
+		}
+	}
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			found = true
+		}
+	}
+	return found
+}
+
+// badTrailer are the headers a trailer may not carry (net/http's list).
+var badTrailer = map[string]bool{"Authorization": true, "Cache-Control": true, "Connection": true, "Content-Encoding": true,
+	"Content-Length": true, "Content-Range": true, "Content-Type": true, "Expect": true, "Host": true, "Keep-Alive": true,
+	"Max-Forwards": true, "Pragma": true, "Proxy-Authenticate": true, "Proxy-Authorization": true, "Proxy-Connection": true,
+	"Range": true, "Realm": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Www-Authenticate": true}
+
+func textTrim(s string) string { return strings.Trim(s, " \t") }
+
+// appendTrailers appends the end of a chunked body's trailer section to
+// b: the http.TrailerPrefix keys of h and the declared names' values,
+// then the blank line.
+func (c *fastConn) appendTrailers(b []byte, h http.Header, declared []string) []byte {
+	t := http.Header{}
+	for k, vv := range h {
+		if kk, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			t[kk] = vv
+		}
+	}
+	for _, k := range declared {
+		for _, v := range h[k] {
+			t.Add(k, v)
+		}
+	}
+	if len(t) == 0 {
+		return append(b, '\r', '\n')
+	}
+	return c.appendFields(b, t)
+}
 
 func (w *fastResponse) write(b []byte) {
 	if w.err == nil {
@@ -998,24 +1112,8 @@ func (c *fastConn) appendHead(b []byte, code int, h http.Header, extra *fastExtr
 		b = strconv.AppendInt(b, int64(code), 10)
 	}
 	b = append(b, '\r', '\n')
-	keys := c.keys[:0]
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !validName(k) {
-			continue
-		}
-		for _, v := range h[k] {
-			b = append(b, k...)
-			b = append(b, ':', ' ')
-			b = appendValue(b, v)
-			b = append(b, '\r', '\n')
-		}
-	}
-	clear(keys)
-	c.keys = keys[:0]
+	b = c.appendFields(b, h)
+	b = b[:len(b)-2] // appendFields ends the section
 	if extra != nil {
 		if _, ok := h["Date"]; !ok {
 			b = append(b, "Date: "...)
@@ -1039,6 +1137,30 @@ func (c *fastConn) appendHead(b []byte, code int, h http.Header, extra *fastExtr
 			b = append(b, "Transfer-Encoding: chunked\r\n"...)
 		}
 	}
+	return append(b, '\r', '\n')
+}
+
+// appendFields appends h's fields sorted by name (values with line
+// breaks made spaces, invalid names and http.TrailerPrefix keys left out,
+// as net/http writes them), then the blank line that ends the section.
+func (c *fastConn) appendFields(b []byte, h http.Header) []byte {
+	keys := c.keys[:0]
+	for k := range h {
+		if validName(k) && !strings.HasPrefix(k, http.TrailerPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			b = append(b, k...)
+			b = append(b, ':', ' ')
+			b = appendValue(b, v)
+			b = append(b, '\r', '\n')
+		}
+	}
+	clear(keys)
+	c.keys = keys[:0]
 	return append(b, '\r', '\n')
 }
 

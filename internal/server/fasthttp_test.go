@@ -833,3 +833,149 @@ func TestFastPathSmallAnswerWaitsForHandler(t *testing.T) {
 		}
 	}
 }
+
+// As with net/http, header changes after WriteHeader (or the first Write)
+// do not reach the head, though the fast path sends it later (when the
+// handler returns): no late header, no late Content-Type over the sniffed
+// one, no second Content-Length, no body framed by a changed length.
+func TestFastPathHeaderSnapshotAtWriteHeader(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := w.(*fastResponse); ok {
+			w.Header().Set("X-Fast", "1")
+		}
+		switch r.URL.Path {
+		case "/late-header":
+			w.WriteHeader(http.StatusOK)
+			w.Header().Set("X-Late", "1")
+			_, _ = io.WriteString(w, "x")
+		case "/late-type":
+			_, _ = io.WriteString(w, "<html>hi</html>")
+			w.Header().Set("Content-Type", "application/json")
+		case "/late-length":
+			_, _ = io.WriteString(w, "hello")
+			w.Header().Set("Content-Length", "99")
+		case "/changed-length":
+			w.Header().Set("Content-Length", "5")
+			w.WriteHeader(http.StatusOK)
+			w.Header().Set("Content-Length", "3")
+			_, _ = io.WriteString(w, "12345")
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	})
+	p := newFastPair(t, h, nil)
+	for _, path := range []string{"/late-header", "/late-type", "/late-length", "/changed-length"} {
+		raw := get(path) + get("/next")
+		fast, fastClosed := exchange(t, p.fast, raw, "GET", "GET")
+		plain, plainClosed := exchange(t, p.plain, raw, "GET", "GET")
+		if len(fast) != len(plain) || fastClosed != plainClosed {
+			t.Errorf("%s: fast path gave %d answers (closed %v) %+v, net/http %d (closed %v)", path, len(fast), fastClosed, fast, len(plain), plainClosed)
+			continue
+		}
+		for i := range fast {
+			sameAnswer(t, fmt.Sprintf("%s answer %d", path, i+1), fast[i], plain[i])
+		}
+	}
+}
+
+// Trailers (declared in Trailer, or keys with http.TrailerPrefix) follow
+// a chunked body, as from net/http.
+func TestFastPathTrailers(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Sum")
+		_, _ = io.WriteString(w, "body")
+		w.Header().Set("X-Sum", "42")
+		w.Header().Set(http.TrailerPrefix+"X-Other", "7")
+	})
+	p := newFastPair(t, h, nil)
+	read := func(addr string) (http.Header, http.Header) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		_, _ = io.WriteString(c, get("/t"))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.ReadAll(resp.Body)
+		resp.Header.Del("Date")
+		return resp.Header, resp.Trailer
+	}
+	fh, ft := read(p.fast)
+	ph, pt := read(p.plain)
+	if ft.Get("X-Sum") != pt.Get("X-Sum") || ft.Get("X-Other") != pt.Get("X-Other") || fh.Get("X-Sum") != ph.Get("X-Sum") {
+		t.Errorf("fast path: header %v trailer %v\nnet/http:  header %v trailer %v", fh, ft, ph, pt)
+	}
+}
+
+// A head over MaxHeaderBytes goes to net/http, which answers 431 as it
+// would have.
+func TestFastPathMaxHeaderBytes(t *testing.T) {
+	p := newFastPair(t, testHandler(), func(s *http.Server) { s.MaxHeaderBytes = 1 << 10 })
+	raw := get("/json", "X-Pad: "+strings.Repeat("p", 6000)+"\r\n")
+	fast, _ := exchange(t, p.fast, raw, "GET")
+	plain, _ := exchange(t, p.plain, raw, "GET")
+	if len(fast) != 1 || len(plain) != 1 || fast[0].Status != plain[0].Status {
+		t.Errorf("6 KiB head with MaxHeaderBytes 1 KiB: fast path %+v, net/http %+v", fast, plain)
+	}
+}
+
+// With ReadHeaderTimeout 0, ReadTimeout bounds a head, as in net/http.
+func TestFastPathReadTimeoutBoundsHead(t *testing.T) {
+	p := newFastPair(t, testHandler(), func(s *http.Server) {
+		s.ReadHeaderTimeout = 0
+		s.ReadTimeout = 200 * time.Millisecond
+	})
+	for _, addr := range []string{p.plain, p.fast} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_ = c.SetDeadline(start.Add(1500 * time.Millisecond))
+		_, _ = io.WriteString(c, "GET /json HTTP/1.1\r\nHost:")
+		_, err = io.ReadAll(c)
+		c.Close()
+		if isTimeout(err) {
+			t.Errorf("%s (fast=%v): stalled head not cut off after %v", addr, addr == p.fast, time.Since(start))
+		}
+	}
+}
+
+// When shutdown's context ends, it returns at once (as net/http's
+// Shutdown does), having closed the connections and canceled the
+// requests in flight: a handler waiting on its context does not hold it.
+func TestFastPathShutdownTimeoutStuckHandler(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	canceled := make(chan bool, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			canceled <- true
+		case <-time.After(3 * time.Second): // keep the test bounded
+			canceled <- false
+		}
+	})
+	p := newFastPair(t, h, nil)
+	c, err := net.Dial("tcp", p.fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, get("/wait"))
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = p.fs.shutdown(ctx)
+	if el := time.Since(start); el > 2*time.Second || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("shutdown returned %v after %v; its context ended after 100ms", err, el)
+	}
+	if !<-canceled {
+		t.Error("the request's context was not canceled")
+	}
+}
