@@ -181,6 +181,9 @@ func testHandler() http.Handler {
 		case "/nocontent":
 			w.Header().Set("Content-Type", "text/plain")
 			w.WriteHeader(http.StatusNoContent)
+			if n, err := w.Write(nil); n != 0 || err != nil {
+				panic(fmt.Sprint("empty write after 204: ", n, err))
+			}
 			if _, err := io.WriteString(w, "x"); !errors.Is(err, http.ErrBodyNotAllowed) {
 				panic("write after 204: " + fmt.Sprint(err))
 			}
