@@ -687,6 +687,15 @@ func FuzzFastParse(f *testing.F) {
 	for _, s := range []string{
 		get("/a"), get("/a?b=c%20d", "X-A: 1\r\n", "x-a: 2\r\n"), get("/a/b%2F/c", "Accept:  */* \r\n"),
 		"GET /x HTTP/1.1\r\nHost: [::1]:80\r\nContent-Length: 0\r\n\r\n", get("//x/y"), get("/x", "A-B_c.D: e\r\n"),
+		// As the SDKs send them.
+		"GET /applications/abc1234/configurationprofiles/def5678/hostedconfigurationversions/1 HTTP/1.1\r\nHost: 127.0.0.1:2772\r\n" +
+			"Accept-Encoding: identity\r\nUser-Agent: Boto3/1.43.0 md/Botocore#1.43.0 ua/2.1 os/linux#6.1 md/arch#x86_64 lang/python#3.11.2\r\n" +
+			"X-Amz-Date: 20261206T090000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261206/us-east-1/appconfig/aws4_request, " +
+			"SignedHeaders=host;x-amz-date, Signature=0123456789abcdef\r\namz-sdk-invocation-id: 5b8e1c52-0c7e-4d3b-9f0e-3f1b2b1f8a11\r\n" +
+			"amz-sdk-request: attempt=1\r\n\r\n",
+		"POST /configurationsessions HTTP/1.1\r\nhost: localhost:2772\r\ncontent-type: application/json\r\ncontent-length: 71\r\n" +
+			"x-amz-user-agent: aws-sdk-js/3.1124.0\r\nConnection: keep-alive\r\n\r\n",
+		"GET /configuration?configuration_token=AYADeJ%2Bx%3D%3D HTTP/1.1\r\nHost: localhost\r\nEntity-Id: user-1\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
