@@ -43,10 +43,11 @@ import (
 // bytes already read (handoff), so net/http's behaviour, errors and
 // limits apply to it unchanged. A handed-off connection never comes back.
 //
-// What the fast path does not do: it does not see a client that goes
-// away while its request is being answered (the request's context is
-// canceled when the handler returns, as net/http's is, but not before),
-// and it has no HTTP/2.
+// A request's context is canceled when its handler returns, and, as with
+// net/http, when the client goes away (or ReadTimeout passes) while the
+// handler runs, but only once the handler has run for longLasting: then
+// a read beside it watches the connection (watchLong). A quick request,
+// the common case, goes without that read. The fast path has no HTTP/2.
 
 // fastHeadMax bounds a request head read on the fast path (the read
 // buffer's size); a longer head goes to net/http, which applies
@@ -123,6 +124,7 @@ func newFastServer(ln net.Listener, srv *http.Server, route func(*http.Request) 
 	fs := &fastServer{srv: srv, route: route, stats: stats, maxHead: maxHead, ln: ln, handoff: make(chan net.Conn), errs: make(chan error, 1),
 		closed: make(chan struct{}), conns: map[*fastConn]struct{}{}}
 	go fs.accept()
+	go fs.watchLong()
 	return fs
 }
 
@@ -291,6 +293,14 @@ type fastConn struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // the request in flight's (for close)
+	// A request whose handler has run for longLasting gets a read of the
+	// connection beside it, as net/http gives every request (watchLong).
+	watchFrom time.Time // when its handler started (zero: not watched)
+	readTo    time.Time // the read's deadline (ReadTimeout from the start)
+	watching  bool      // a watchRead runs
+	watchDone chan struct{}
+	watchByte [1]byte // what it read: a next request's first byte
+	watchN    int
 
 	res  fastResponse
 	body fastBody
@@ -361,6 +371,82 @@ func (c *fastConn) handoff() {
 		gc.pending = append([]byte(nil), c.buf[c.start:c.end]...)
 	}
 	c.fs.pass(gc)
+}
+
+// longLasting is how long a handler runs before the fast path watches
+// its connection for the client going away.
+const longLasting = 100 * time.Millisecond
+
+// watchLong starts, every longLasting, a read beside each handler that
+// has run that long, until the listener closes. Only a quick request
+// goes without it, which is what the fast path saves: net/http starts
+// such a read for every request.
+func (fs *fastServer) watchLong() {
+	t := time.NewTicker(longLasting)
+	defer t.Stop()
+	for {
+		select {
+		case <-fs.closed:
+			return
+		case now := <-t.C:
+			fs.mu.Lock()
+			for fc := range fs.conns {
+				fc.maybeWatch(now)
+			}
+			fs.mu.Unlock()
+		}
+	}
+}
+
+// maybeWatch starts watchRead for a handler running since longLasting.
+func (c *fastConn) maybeWatch(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.watchFrom.IsZero() || c.watching || now.Sub(c.watchFrom) < longLasting {
+		return
+	}
+	c.watching = true
+	c.watchDone = make(chan struct{})
+	_ = c.c.SetReadDeadline(c.readTo)
+	go c.watchRead(c.cancel)
+}
+
+// watchRead reads one byte: the client's next request (kept for it), or
+// the end of the connection, which cancels the request in flight as
+// net/http does (also when ReadTimeout passes). endWatch stops it.
+func (c *fastConn) watchRead(cancel context.CancelFunc) {
+	n, err := c.c.Read(c.watchByte[:])
+	c.watchN = n
+	if n == 0 && err != nil {
+		cancel()
+	}
+	close(c.watchDone)
+}
+
+// endWatch stops the read beside the handler that has returned, and
+// keeps the byte it may have read. It reports false when that byte has
+// no room (it always has: a watched request left nothing in the buffer).
+func (c *fastConn) endWatch() bool {
+	c.mu.Lock()
+	watching := c.watching
+	c.watchFrom, c.watching = time.Time{}, false
+	c.mu.Unlock()
+	if !watching {
+		return true
+	}
+	_ = c.c.SetReadDeadline(time.Unix(1, 0)) // a past deadline ends the read
+	<-c.watchDone
+	if c.watchN == 1 {
+		if c.start == c.end {
+			c.start, c.end, c.scanned = 0, 0, 0
+		}
+		if c.end == len(c.buf) {
+			return false
+		}
+		c.buf[c.end] = c.watchByte[0]
+		c.end++
+	}
+	return true
 }
 
 // cancelRequest cancels the context of the request in flight, if any.
@@ -664,12 +750,24 @@ func (c *fastConn) answer(req *http.Request) bool {
 		}
 		c.ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.c.LocalAddr())
 	}
+	now := time.Now()
 	if d := c.fs.srv.WriteTimeout; d > 0 {
-		_ = c.c.SetWriteDeadline(time.Now().Add(d))
+		_ = c.c.SetWriteDeadline(now.Add(d))
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	c.mu.Lock()
 	c.cancel = cancel
+	// Watched if it lasts: when nothing after its body is buffered, and
+	// the handler reads no more of the connection (the whole body is in
+	// the buffer). A slow upload's own reads see the client leave.
+	if c.end-c.start == int(req.ContentLength) {
+		c.watchFrom = now
+		if d := c.fs.srv.ReadTimeout; d > 0 {
+			c.readTo = now.Add(d)
+		} else {
+			c.readTo = time.Time{}
+		}
+	}
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -694,7 +792,8 @@ func (c *fastConn) answer(req *http.Request) bool {
 	w.finish()
 	w.release()
 	*body = fastBody{}
-	return w.err == nil && !w.closeAfter
+	kept := c.endWatch()
+	return w.err == nil && !w.closeAfter && kept
 }
 
 // maxPostHandlerRead is how much of a body the handler did not read is

@@ -991,3 +991,88 @@ func TestFastPathShutdownTimeoutStuckHandler(t *testing.T) {
 		t.Error("the request's context was not canceled")
 	}
 }
+
+// A handler that has run for a while sees its client leave (its
+// request's context is canceled), on the fast path as on net/http.
+func TestFastPathSeesClientLeave(t *testing.T) {
+	canceled := make(chan bool, 2)
+	entered := make(chan struct{}, 2)
+	p := newFastPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			canceled <- true
+		case <-time.After(10 * time.Second):
+			canceled <- false
+		}
+	}), nil)
+	for _, addr := range []string{p.plain, p.fast} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(c, get("/wait"))
+		<-entered
+		c.Close()
+		if !<-canceled {
+			t.Errorf("%s (fast path %v): the handler's context was not canceled when the client left", addr, addr == p.fast)
+		}
+	}
+}
+
+// The read beside a long handler keeps what it reads: the next request,
+// sent while the handler runs, is answered after it.
+func TestFastPathWatchKeepsNextRequest(t *testing.T) {
+	release := make(chan struct{})
+	p := newFastPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		_, _ = io.WriteString(w, "answer to "+r.URL.Path)
+	}), nil)
+	c, err := net.Dial("tcp", p.fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.WriteString(c, get("/slow"))
+	// Wait for the fast path to watch the connection (after longLasting).
+	var fc *fastConn
+	var done chan struct{}
+	for deadline := time.Now().Add(5 * time.Second); done == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the long handler's connection was not watched")
+		}
+		p.fs.mu.Lock()
+		for conn := range p.fs.conns {
+			fc = conn
+		}
+		p.fs.mu.Unlock()
+		if fc != nil {
+			fc.mu.Lock()
+			if fc.watching {
+				done = fc.watchDone
+			}
+			fc.mu.Unlock()
+		}
+	}
+	_, _ = io.WriteString(c, get("/next"))
+	select {
+	case <-done: // the watch read the next request's first byte
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not read the next request")
+	}
+	close(release)
+	br := bufio.NewReader(c)
+	for _, want := range []string{"answer to /slow", "answer to /next"} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if string(b) != want {
+			t.Errorf("got %q, want %q", b, want)
+		}
+	}
+}
