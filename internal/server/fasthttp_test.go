@@ -14,9 +14,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/appconfigd/appconfigd/internal/testutil"
 )
 
 // fastPair serves h twice on loopback: through the fast path (in front
@@ -26,29 +27,12 @@ type fastPair struct {
 	fast, plain string // addresses
 	fs          *fastServer
 	srv         *http.Server
-	logs        *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs        *testutil.LockedBuffer
 }
 
 func newFastPair(t testing.TB, h http.Handler, tune func(*http.Server)) *fastPair {
 	t.Helper()
-	p := &fastPair{logs: &syncBuffer{}}
+	p := &fastPair{logs: &testutil.LockedBuffer{}}
 	mk := func() *http.Server {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 			ErrorLog: log.New(p.logs, "", 0), ConnContext: gatherConnContext}
@@ -448,23 +432,7 @@ func TestFastPathPipelinedAndSplit(t *testing.T) {
 		t.Errorf("bodies: %d, %d bytes, %q, %q", len(got[1].Body), len(got[2].Body), got[3].Body, got[4].Body)
 	}
 
-	c, err := net.Dial("tcp", p.fast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	req := get("/echo", "X-Split: "+strings.Repeat("s", 5000)+"\r\n")
-	for i := 0; i < len(req); i += 7 {
-		if _, err := io.WriteString(c, req[i:min(i+7, len(req))]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := sendInPieces(t, p.fast, get("/echo", "X-Split: "+strings.Repeat("s", 5000)+"\r\n"), 7)
 	if resp.StatusCode != 200 || resp.Header.Get("X-Fast") != "1" || !strings.Contains(string(b), strings.Repeat("s", 5000)) {
 		t.Errorf("split head: %d fast=%q %d bytes", resp.StatusCode, resp.Header.Get("X-Fast"), len(b))
 	}
@@ -506,15 +474,24 @@ func TestFastPathBodies(t *testing.T) {
 	}
 
 	// A body that arrives in pieces, and one cut short by the client.
-	c, err := net.Dial("tcp", p.fast)
+	resp, b := sendInPieces(t, p.fast, post("/echo", strings.Repeat("p", 10000)), 999)
+	if resp.Header.Get("X-Fast") != "1" || !strings.Contains(string(b), strings.Repeat("p", 10000)) {
+		t.Errorf("body in pieces: fast %q, %d bytes", resp.Header.Get("X-Fast"), len(b))
+	}
+}
+
+// sendInPieces writes req to a new connection to addr in writes of size
+// bytes and reads the answer and its body.
+func sendInPieces(t *testing.T, addr, req string, size int) (*http.Response, []byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	req := post("/echo", strings.Repeat("p", 10000))
-	for i := 0; i < len(req); i += 999 {
-		if _, err := io.WriteString(c, req[i:min(i+999, len(req))]); err != nil {
+	for i := 0; i < len(req); i += size {
+		if _, err := io.WriteString(c, req[i:min(i+size, len(req))]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -523,9 +500,7 @@ func TestFastPathBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
-	if resp.Header.Get("X-Fast") != "1" || !strings.Contains(string(b), strings.Repeat("p", 10000)) {
-		t.Errorf("body in pieces: fast %q, %d bytes", resp.Header.Get("X-Fast"), len(b))
-	}
+	return resp, b
 }
 
 // Shutdown closes idle fast connections at once, lets a request in
@@ -750,7 +725,7 @@ func TestFastPathAcceptErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.LockedBuffer{}
 	srv := &http.Server{Handler: testHandler(), ErrorLog: log.New(logs, "", 0)}
 	fs := newFastServer(&tempErrListener{Listener: ln}, srv, fastRoute, nil)
 	served := make(chan error, 1)

@@ -10,12 +10,9 @@
 package motoserver
 
 import (
-	"bytes"
 	"net/http"
 	"os/exec"
 	"regexp"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +24,7 @@ import (
 func Start(t testing.TB) string {
 	t.Helper()
 	testutil.Need(t, "moto_server")
-	log := &lockedBuffer{}
+	log := &testutil.LockedBuffer{}
 	// Port 0: moto binds a free port itself and prints it, so no other
 	// process can take the port between choosing and binding it.
 	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", "0")
@@ -43,7 +40,7 @@ func Start(t testing.TB) string {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 		if t.Failed() {
-			t.Logf("moto_server log (last 8 KiB):\n%s", log.tail(8<<10))
+			t.Logf("moto_server log (last 8 KiB):\n%s", log.Tail(8<<10))
 		}
 	})
 
@@ -68,43 +65,13 @@ func Start(t testing.TB) string {
 		}
 		select {
 		case <-exited:
-			t.Fatalf("moto_server exited before answering:\n%s", log.tail(4<<10))
+			t.Fatalf("moto_server exited before answering:\n%s", log.Tail(4<<10))
 		case <-tick.C:
 		}
 	}
-	t.Fatalf("moto_server did not start within 60 s:\n%s", log.tail(4<<10))
+	t.Fatalf("moto_server did not start within 60 s:\n%s", log.Tail(4<<10))
 	return ""
 }
 
 // runningOn finds the address in werkzeug's start-up line.
 var runningOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:[0-9]+)`)
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-		if i := strings.IndexByte(s, '\n'); i >= 0 {
-			s = s[i+1:]
-		}
-	}
-	return s
-}
